@@ -1,0 +1,418 @@
+"""The scikit-learn estimator that trains word2vec embeddings."""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+import os
+import time
+import warnings
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from . import _embedrs
+from ._callbacks import _Dispatcher
+from .exceptions import EmbedrsWarning, InvalidParameterError
+from .keyed_vectors import KeyedVectors
+
+__all__ = ["Word2Vec"]
+
+logger = logging.getLogger("embedrs")
+
+_BATCH = 4096  # sentences copied per GIL hold when reading a Python iterable
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
+    """Word2vec embeddings (skip-gram or CBOW with negative sampling), trained in Rust.
+
+    Parameter names follow gensim's ``Word2Vec``; ``n_jobs`` and ``random_state`` follow
+    scikit-learn (gensim's ``workers`` and ``seed``).
+
+    Parameters
+    ----------
+    vector_size : int, default=100
+        Dimension of the vectors.
+    window : int, default=5
+        Maximum distance between the centre word and a context word.
+    min_count : int, default=5
+        Words seen fewer times are ignored.
+    max_vocab_size : int, optional
+        Bound on distinct words held while counting; rare words are pruned as in word2vec.c.
+    max_final_vocab : int, optional
+        Raise ``min_count`` until at most this many words remain (ties are never split).
+    sample : float, default=1e-3
+        Subsampling threshold for frequent words (0 disables). A word of corpus share ``f``
+        is kept with probability ``sqrt(t/f) + t/f`` (word2vec.c's and gensim's formula).
+    sg : {0, 1}, default=0
+        1 for skip-gram, 0 for CBOW.
+    negative : int, default=5
+        Negative samples per positive example.
+    ns_exponent : float, default=0.75
+        Negatives are drawn with probability proportional to ``count ** ns_exponent``.
+    cbow_mean : bool, default=True
+        CBOW: average (True) or sum (False) the context vectors.
+    alpha, min_alpha : float, default=0.025, 0.0001
+        Learning rate, decaying linearly from ``alpha`` to ``min_alpha`` over all epochs,
+        by the global progress of all threads.
+    epochs : int, default=5
+        Passes over the corpus.
+    shrink_windows : bool, default=True
+        Draw each centre word's window uniformly from ``1..window`` (word2vec.c's dynamic
+        window).
+    max_sentence_length : int, default=10000
+        Longer sentences are cut into pieces of this length (counted and logged, never
+        silently truncated).
+    n_jobs : int, default=-1
+        Worker threads; -1 means all available cores. Only ``n_jobs=1`` gives bit-identical
+        vectors for a fixed ``random_state`` (Hogwild threads race by design).
+    random_state : int, RandomState or None, default=None
+        Seed; the seed actually used is stored in ``random_state_``.
+    verbose : bool, default=False
+        Show a tqdm progress bar and log epoch summaries.
+
+    Attributes
+    ----------
+    wv_ : KeyedVectors
+        The trained vectors.
+    vocabulary_ : dict of str to int
+        Word -> row of ``wv_.vectors``.
+    syn1neg_ : ndarray of shape (n_words, vector_size)
+        The output (context) vectors, needed to continue training.
+    training_loss_ : list of float
+        The summed negative-sampling loss of each epoch.
+    epoch_stats_ : list of EpochStats
+        Per-epoch statistics (loss, predictions, raw and effective words, seconds).
+    corpus_total_words_ : int
+        Raw tokens in one pass over the corpus.
+    n_words_seen_ : int
+        Raw tokens processed during training (all epochs).
+    random_state_ : int
+        The seed used.
+    vocab_time_, train_time_ : float
+        Seconds spent building the vocabulary and training.
+
+    Examples
+    --------
+    >>> import embedrs
+    >>> sentences = [["the", "cat", "sat"], ["the", "dog", "sat"]] * 50
+    >>> model = embedrs.Word2Vec(vector_size=8, min_count=1, epochs=2, n_jobs=1,
+    ...                          random_state=0).fit(sentences)
+    >>> model.wv_["cat"].shape
+    (8,)
+    >>> model.transform([["the", "cat"], "a dog"]).shape
+    (2, 8)
+    """
+
+    def __init__(
+        self,
+        vector_size: int = 100,
+        window: int = 5,
+        min_count: int = 5,
+        max_vocab_size: int | None = None,
+        max_final_vocab: int | None = None,
+        sample: float = 1e-3,
+        sg: int = 0,
+        negative: int = 5,
+        ns_exponent: float = 0.75,
+        cbow_mean: bool = True,
+        alpha: float = 0.025,
+        min_alpha: float = 0.0001,
+        epochs: int = 5,
+        shrink_windows: bool = True,
+        max_sentence_length: int = 10000,
+        n_jobs: int = -1,
+        random_state: int | np.random.RandomState | None = None,
+        verbose: bool = False,
+    ) -> None:
+        self.vector_size = vector_size
+        self.window = window
+        self.min_count = min_count
+        self.max_vocab_size = max_vocab_size
+        self.max_final_vocab = max_final_vocab
+        self.sample = sample
+        self.sg = sg
+        self.negative = negative
+        self.ns_exponent = ns_exponent
+        self.cbow_mean = cbow_mean
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.epochs = epochs
+        self.shrink_windows = shrink_windows
+        self.max_sentence_length = max_sentence_length
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- validation --------------------------------------------------------------------
+    def _check_params(self) -> int:
+        def integer(name: str, low: int, allow_none: bool = False) -> None:
+            v = getattr(self, name)
+            if v is None and allow_none:
+                return
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
+                raise InvalidParameterError(
+                    f"invalid parameter {name}: must be an integer >= {low}, got {v!r}"
+                )
+
+        def real(name: str, low: float, strict: bool = False) -> None:
+            v = getattr(self, name)
+            ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+            if not ok or v < low or (strict and v == low):
+                op = ">" if strict else ">="
+                raise InvalidParameterError(
+                    f"invalid parameter {name}: must be a finite number {op} {low}, got {v!r}"
+                )
+
+        integer("vector_size", 1)
+        integer("window", 1)
+        integer("min_count", 1)
+        integer("max_vocab_size", 1, allow_none=True)
+        integer("max_final_vocab", 1, allow_none=True)
+        integer("negative", 1)
+        integer("epochs", 1)
+        integer("max_sentence_length", 1)
+        real("sample", 0.0)
+        real("alpha", 0.0, strict=True)
+        real("min_alpha", 0.0)
+        real("ns_exponent", -math.inf)
+        if self.min_alpha > self.alpha:
+            raise InvalidParameterError(
+                f"invalid parameter min_alpha: {self.min_alpha} is above alpha={self.alpha}"
+            )
+        if self.sg not in (0, 1, True, False):
+            raise InvalidParameterError(f"invalid parameter sg: must be 0 or 1, got {self.sg!r}")
+        n = self.n_jobs
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n == 0 or n < -1:
+            raise InvalidParameterError(
+                f"invalid parameter n_jobs: must be a positive integer or -1, got {n!r}"
+            )
+        return _cpu_count() if n == -1 else int(n)
+
+    # -- fitting -----------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None, *, callbacks: Sequence[Any] | None = None) -> Word2Vec:
+        """Build the vocabulary and train.
+
+        Parameters
+        ----------
+        X : str, path, list of paths, or iterable of sentences
+            A corpus file (plain text or gzip; one sentence per line), several files, or any
+            iterable of sentences, each a list of str tokens or a str (split on whitespace).
+            An iterable is read once, so a generator works. A str is taken as a path.
+        y : ignored
+        callbacks : sequence of objects, optional
+            Objects with any of ``on_epoch_begin(model, epoch)``, ``on_progress(model,
+            progress)``, ``on_epoch_end(model, stats)``; see :class:`embedrs.Progress`
+            and :class:`embedrs.EpochStats`. Raise :class:`embedrs.StopTraining` to stop.
+
+        Returns
+        -------
+        self : Word2Vec
+        """
+        n_threads = self._check_params()
+        rs = check_random_state(self.random_state)
+        seed = (
+            int(rs.randint(0, 2**31 - 1))
+            if not isinstance(self.random_state, int)
+            else (int(self.random_state))
+        )
+        if seed < 0:
+            raise InvalidParameterError(f"invalid parameter random_state: {seed} is negative")
+
+        t0 = time.perf_counter()
+        corpus, vocab, counts = self._build_vocab(X, n_threads)
+        vocab_time = time.perf_counter() - t0
+        if counts.long_sentences:
+            logger.warning(
+                "%d sentences were longer than max_sentence_length=%d and were split into "
+                "pieces (windows do not cross the pieces)",
+                counts.long_sentences,
+                self.max_sentence_length,
+            )
+        logger.info(
+            "vocabulary: %d words (min_count=%d) from %d raw tokens, %d sentences",
+            len(vocab),
+            vocab.effective_min_count,
+            vocab.corpus_words,
+            vocab.corpus_sentences,
+        )
+        self._check_memory(len(vocab))
+        syn0, syn1 = _embedrs.init_weights(vocab, self.vector_size, seed)
+        dispatcher = _Dispatcher(
+            self, callbacks or (), bool(self.verbose), int(vocab.corpus_words) * self.epochs
+        )
+        t1 = time.perf_counter()
+        try:
+            report = _embedrs.train_model(
+                vocab,
+                corpus,
+                syn0,
+                syn1,
+                vector_size=self.vector_size,
+                window=self.window,
+                sg=bool(self.sg),
+                negative=self.negative,
+                ns_exponent=float(self.ns_exponent),
+                cbow_mean=bool(self.cbow_mean),
+                alpha=float(self.alpha),
+                min_alpha=float(self.min_alpha),
+                epochs=self.epochs,
+                sample=float(self.sample),
+                shrink_windows=bool(self.shrink_windows),
+                n_threads=n_threads,
+                seed=seed,
+                max_sentence_length=self.max_sentence_length,
+                kernel=os.environ.get("EMBEDRS_SIMD"),
+                callback=dispatcher,
+            )
+        finally:
+            dispatcher.close()
+        train_time = time.perf_counter() - t1
+
+        from ._callbacks import EpochStats
+
+        self.wv_ = KeyedVectors._from_native(_embedrs.KeyedVectors.from_vocab(vocab, syn0))
+        self.syn1neg_ = syn1
+        self.vocabulary_ = self.wv_.key_to_index
+        self.epoch_stats_ = [EpochStats(**e) for e in report["epochs"]]
+        self.training_loss_ = [e.loss for e in self.epoch_stats_]
+        self.corpus_total_words_ = int(vocab.corpus_words)
+        self.corpus_sentences_ = int(vocab.corpus_sentences)
+        self.n_words_seen_ = sum(e.raw_words for e in self.epoch_stats_)
+        self.effective_words_ = sum(e.effective_words for e in self.epoch_stats_)
+        self.random_state_ = seed
+        self.vocab_time_ = vocab_time
+        self.train_time_ = train_time
+        self.stopped_early_ = bool(report["stopped_early"])
+        self.simd_kernel_ = str(report["kernel"])
+        self.n_features_out_ = self.vector_size
+        logger.info(
+            "trained %d raw words in %.1fs (%.0f words/s, %s kernel)",
+            self.n_words_seen_,
+            train_time,
+            self.n_words_seen_ / max(train_time, 1e-9),
+            self.simd_kernel_,
+        )
+        return self
+
+    def _build_vocab(self, X: Any, n_threads: int) -> tuple[Any, Any, Any]:
+        paths = _as_paths(X)
+        if paths is not None:
+            files = _embedrs.FileCorpus([os.fspath(p) for p in paths])
+            counts = files.count(n_threads, self.max_vocab_size, self.max_sentence_length)
+            vocab = counts.build_vocab(self.min_count, self.max_final_vocab)
+            return files, vocab, counts
+        if isinstance(X, (bytes, bytearray)):
+            raise TypeError("corpus is bytes; pass a path, or sentences as str or token lists")
+        try:
+            iterator = iter(X)
+        except TypeError:
+            raise TypeError(
+                f"corpus must be a path or an iterable of sentences, got {type(X).__name__}"
+            ) from None
+        builder = _embedrs.CorpusBuilder(self.max_vocab_size, self.max_sentence_length)
+        batch: list[Any] = []
+        for sentence in iterator:
+            batch.append(sentence)
+            if len(batch) >= _BATCH:
+                builder.add_batch(batch)
+                batch = []
+        if batch:
+            builder.add_batch(batch)
+        vocab, corpus, counts = builder.finish(self.min_count, self.max_final_vocab)
+        return corpus, vocab, counts
+
+    def _check_memory(self, n_words: int) -> None:
+        need = 2 * n_words * self.vector_size * 4
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):  # pragma: no cover
+            return
+        if need > total:
+            raise MemoryError(
+                f"training needs {need / 2**30:.1f} GiB for the two {n_words} x "
+                f"{self.vector_size} float32 matrices, but this machine has "
+                f"{total / 2**30:.1f} GiB; lower vector_size or raise min_count"
+            )
+
+    # -- transform ---------------------------------------------------------------------
+    def transform(self, X: Iterable[Any]) -> npt.NDArray[np.float32]:
+        """Document vectors: the mean of the vectors of each document's known words.
+
+        Parameters
+        ----------
+        X : iterable of documents
+            Each a list of str tokens or a str (split on whitespace like corpus lines).
+
+        Returns
+        -------
+        ndarray of shape (n_documents, vector_size), float32
+            Documents with no known word get a zero row (and an ``EmbedrsWarning``).
+        """
+        check_is_fitted(self, "wv_")
+        if isinstance(X, (str, bytes)):
+            raise ValueError("Iterable over raw text documents expected, string object received.")
+        out, n_empty = self.wv_._mean_pool(X)
+        if n_empty:
+            warnings.warn(
+                f"{n_empty} of {out.shape[0]} documents have no word in the vocabulary; "
+                "their vectors are zeros",
+                EmbedrsWarning,
+                stacklevel=2,
+            )
+        return out
+
+    def get_feature_names_out(self, input_features: Any = None) -> npt.NDArray[np.object_]:
+        """Names of the output columns: ``word2vec0``, ``word2vec1``, ...
+
+        Examples
+        --------
+        >>> Word2Vec(vector_size=3).get_feature_names_out().tolist()
+        ['word2vec0', 'word2vec1', 'word2vec2']
+        """
+        return np.asarray([f"word2vec{i}" for i in range(self.vector_size)], dtype=object)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.non_deterministic = self.n_jobs != 1
+        tags.requires_fit = True
+        return tags
+
+
+def _as_paths(X: Any) -> list[Path] | None:
+    """The corpus as file paths, or None if it is an iterable of sentences."""
+    if isinstance(X, os.PathLike):
+        return [Path(X)]
+    if isinstance(X, str):
+        if not os.path.exists(X):
+            raise FileNotFoundError(
+                2,
+                f"corpus {X[:80]!r} is a str but not an existing file. To train on text, pass "
+                "an iterable of sentences (lists of tokens or str), not a single str",
+                X[:200],
+            )
+        return [Path(X)]
+    if isinstance(X, (list, tuple)) and X:
+        if all(isinstance(p, os.PathLike) for p in X):
+            return [Path(p) for p in X]
+        if all(isinstance(p, str) for p in X) and all(
+            len(p) < 4096 and os.path.isfile(p) for p in X
+        ):
+            return [Path(p) for p in X]
+    return None

@@ -1,0 +1,70 @@
+"""Exceptions raised by embedrs.
+
+Every class derives from :class:`EmbedrsError` and from the builtin that fits, so existing
+``except KeyError`` / ``except ValueError`` / ``except OSError`` code keeps working.
+
+Examples
+--------
+>>> from embedrs.exceptions import OutOfVocabularyError
+>>> issubclass(OutOfVocabularyError, KeyError)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DimensionError",
+    "EmbedrsError",
+    "EmbedrsIOError",
+    "EmbedrsWarning",
+    "EmptyVocabularyError",
+    "FormatError",
+    "InvalidParameterError",
+    "OutOfVocabularyError",
+    "StopTraining",
+    "TrainingCancelledError",
+]
+
+
+class EmbedrsError(Exception):
+    """Base class of every embedrs error."""
+
+
+class EmbedrsIOError(EmbedrsError, OSError):
+    """A file could not be read or written (the message names it)."""
+
+
+class FormatError(EmbedrsError, ValueError):
+    """A file's content does not follow its format (the message names the line or byte)."""
+
+
+class InvalidParameterError(EmbedrsError, ValueError):
+    """A parameter is outside its domain (the message names the parameter)."""
+
+
+class OutOfVocabularyError(EmbedrsError, KeyError):
+    """A word is not in the vocabulary (the message names it)."""
+
+    def __str__(self) -> str:
+        # KeyError quotes its argument; keep the readable message instead.
+        return str(self.args[0]) if self.args else ""
+
+
+class EmptyVocabularyError(EmbedrsError, ValueError):
+    """No word survived ``min_count`` (or the corpus is empty)."""
+
+
+class DimensionError(EmbedrsError, ValueError):
+    """Arrays whose shapes do not agree."""
+
+
+class TrainingCancelledError(EmbedrsError, RuntimeError):
+    """Training was cancelled."""
+
+
+class StopTraining(Exception):
+    """Raise from a callback to end training early, keeping the vectors learnt so far."""
+
+
+class EmbedrsWarning(UserWarning):
+    """Warnings about the data (for example documents with no known word)."""

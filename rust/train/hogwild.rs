@@ -1,0 +1,138 @@
+//! The shared weight matrices of Hogwild training: the only place where rows are written by
+//! several threads at once.
+//!
+//! Hogwild (Recht et al., 2011) lets every thread update any row with no lock; two threads
+//! touching the same row at the same moment may lose part of an update, which SGD tolerates.
+//! word2vec.c, gensim and fastText all train this way. In Rust's memory model, concurrent
+//! non-atomic reads and writes of the same `f32` are a data race, and we accept that
+//! deliberately, the same way those implementations do, because relaxed atomics would stop
+//! the dot/axpy kernels from using SIMD loads and stores. To keep the consequences
+//! contained:
+//!
+//! * rows are reached only through raw pointers ([`SharedMatrix::row`]), never through
+//!   `&`/`&mut` references to shared memory, so the compiler is never told that a shared row
+//!   is immutable or exclusively borrowed;
+//! * row indices are checked against the number of rows (`debug_assert!`, and the vocabulary
+//!   builder guarantees every id is `< rows`);
+//! * the buffer is borrowed mutably for the whole training call and is never reallocated;
+//! * `std::thread::scope` joins every writer before the caller can read the matrix again;
+//! * only `f32` is stored: a torn or stale read is just another (slightly old) number.
+#![allow(unsafe_code)]
+
+use std::marker::PhantomData;
+
+/// A `rows x cols` row-major `f32` matrix that many threads may read and write at once.
+#[derive(Clone, Copy)]
+pub struct SharedMatrix<'a> {
+    ptr: *mut f32,
+    rows: usize,
+    cols: usize,
+    _borrow: PhantomData<&'a mut [f32]>,
+}
+
+// SAFETY: the matrix is a view of a buffer mutably borrowed for 'a; sharing it between
+// threads is the Hogwild design documented at the top of this module (racy f32 updates are
+// accepted; no reference to shared memory is ever created).
+unsafe impl Send for SharedMatrix<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for SharedMatrix<'_> {}
+
+impl<'a> SharedMatrix<'a> {
+    /// Wraps a buffer of `rows * cols` floats.
+    ///
+    /// # Panics
+    /// If the buffer's length is not `rows * cols`.
+    pub fn new(data: &'a mut [f32], rows: usize, cols: usize) -> Self {
+        assert_eq!(
+            data.len(),
+            rows * cols,
+            "matrix buffer has the wrong length"
+        );
+        SharedMatrix {
+            ptr: data.as_mut_ptr(),
+            rows,
+            cols,
+            _borrow: PhantomData,
+        }
+    }
+
+    /// Number of columns.
+    #[inline(always)]
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+
+    /// Raw pointer to the first element of row `r`.
+    #[inline(always)]
+    pub fn row(&self, r: u32) -> *mut f32 {
+        debug_assert!(
+            (r as usize) < self.rows,
+            "row {r} out of {} rows",
+            self.rows
+        );
+        // SAFETY: r < rows (checked in debug builds; every id comes from the vocabulary,
+        // whose size is `rows`), so the offset stays inside the borrowed buffer.
+        unsafe { self.ptr.add(r as usize * self.cols) }
+    }
+}
+
+use super::kernels::Kernel;
+
+/// Row operations. Each checks that local slices have `cols` floats, then calls the kernel on
+/// row pointers; the kernels never see an out-of-bounds pointer. They are crate-private: the
+/// only caller is the trainer, which instantiates them with the kernel `kernels::detect`
+/// chose for this CPU, so the kernel's CPU requirement holds.
+impl SharedMatrix<'_> {
+    /// `self[r] . other[r2]`.
+    #[inline(always)]
+    pub(crate) fn dot_rows<K: Kernel>(&self, r: u32, other: &SharedMatrix<'_>, r2: u32) -> f32 {
+        debug_assert_eq!(self.cols, other.cols);
+        let n = self.cols.min(other.cols);
+        // SAFETY: (CPU support: see the impl docs) both pointers address rows of at least n floats inside their buffers.
+        unsafe { K::dot(self.row(r), other.row(r2), n) }
+    }
+
+    /// `self[r] . v`.
+    #[inline(always)]
+    pub(crate) fn dot_local<K: Kernel>(&self, r: u32, v: &[f32]) -> f32 {
+        assert!(v.len() >= self.cols);
+        // SAFETY: the row has `cols` floats and v at least as many.
+        unsafe { K::dot(self.row(r), v.as_ptr(), self.cols) }
+    }
+
+    /// `y += alpha * self[r]` for a thread-local `y`.
+    #[inline(always)]
+    pub(crate) fn axpy_to_local<K: Kernel>(&self, r: u32, alpha: f32, y: &mut [f32]) {
+        assert!(y.len() >= self.cols);
+        // SAFETY: the row has `cols` floats; y is a distinct local buffer at least as long.
+        unsafe { K::axpy(alpha, self.row(r), y.as_mut_ptr(), self.cols) }
+    }
+
+    /// `self[r] += alpha * x` for a thread-local `x`.
+    #[inline(always)]
+    pub(crate) fn axpy_from_local<K: Kernel>(&self, r: u32, alpha: f32, x: &[f32]) {
+        assert!(x.len() >= self.cols);
+        // SAFETY: x is a local buffer of at least `cols` floats, distinct from the shared row.
+        unsafe { K::axpy(alpha, x.as_ptr(), self.row(r), self.cols) }
+    }
+
+    /// `self[r] += alpha * other[r2]`, where `other` is a different matrix.
+    #[inline(always)]
+    pub(crate) fn axpy_from_row<K: Kernel>(
+        &self,
+        r: u32,
+        alpha: f32,
+        other: &SharedMatrix<'_>,
+        r2: u32,
+    ) {
+        debug_assert_eq!(self.cols, other.cols);
+        debug_assert!(
+            self.ptr != other.ptr,
+            "axpy_from_row needs two distinct matrices"
+        );
+        let n = self.cols.min(other.cols);
+        // SAFETY: two rows of at least n floats in two distinct buffers (the trainer passes
+        // the input and output matrices, which are separate allocations).
+        unsafe { K::axpy(alpha, other.row(r2), self.row(r), n) }
+    }
+}

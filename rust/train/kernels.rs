@@ -1,0 +1,274 @@
+//! Dense kernels of the training loop: `dot` and `axpy` on rows of length `d`, with a scalar
+//! reference (the test oracle) and SIMD versions chosen once per run by runtime CPU detection.
+//!
+//! The kernel is a type parameter of the worker loop ([`Kernel`]), so the choice is made once
+//! and the loop is compiled for each kernel. `EMBEDRS_SIMD=scalar|avx2` forces a path (an
+//! unsupported choice falls back to the best supported one, with a log line).
+//!
+//! Kernels take raw pointers because their operands are rows of the shared Hogwild matrices
+//! (see `hogwild.rs`) or thread-local scratch buffers.
+#![allow(unsafe_code)]
+
+/// A set of row kernels.
+pub trait Kernel: Copy + Send + Sync + 'static {
+    /// Name for logs and tests.
+    const NAME: &'static str;
+
+    /// `sum(a[i] * b[i])` for `i < n`.
+    ///
+    /// # Safety
+    /// `a` and `b` must be valid for reads of `n` floats, and the CPU must support the
+    /// kernel's instructions ([`supported`]).
+    unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32;
+
+    /// `y[i] += alpha * x[i]` for `i < n`.
+    ///
+    /// # Safety
+    /// `x` valid for `n` reads, `y` valid for `n` reads and writes; they may alias only if
+    /// equal. The CPU must support the kernel's instructions ([`supported`]).
+    unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize);
+}
+
+/// Plain Rust loops: the reference every SIMD path is tested against.
+#[derive(Clone, Copy, Debug)]
+pub struct Scalar;
+
+impl Kernel for Scalar {
+    const NAME: &'static str = "scalar";
+
+    #[inline(always)]
+    unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+        let mut acc = [0f32; 4];
+        let mut i = 0;
+        while i + 4 <= n {
+            for (j, slot) in acc.iter_mut().enumerate() {
+                // SAFETY: i + j < n and the caller guarantees n readable floats.
+                unsafe { *slot += *a.add(i + j) * *b.add(i + j) };
+            }
+            i += 4;
+        }
+        let mut s = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+        while i < n {
+            // SAFETY: i < n.
+            unsafe { s += *a.add(i) * *b.add(i) };
+            i += 1;
+        }
+        s
+    }
+
+    #[inline(always)]
+    unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
+        for i in 0..n {
+            // SAFETY: i < n; caller guarantees validity.
+            unsafe { *y.add(i) += alpha * *x.add(i) };
+        }
+    }
+}
+
+/// AVX2 + FMA, 8 lanes, two accumulators.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy, Debug)]
+pub struct Avx2;
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+        let mut acc0 = _mm256_setzero_ps();
+        let mut acc1 = _mm256_setzero_ps();
+        let mut i = 0;
+        // SAFETY: the caller guarantees n readable floats at a and b, and every load below
+        // reads lanes [i, i+8) or [i, i+16) with that bound checked first.
+        unsafe {
+            while i + 16 <= n {
+                acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(i)), _mm256_loadu_ps(b.add(i)), acc0);
+                acc1 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(a.add(i + 8)),
+                    _mm256_loadu_ps(b.add(i + 8)),
+                    acc1,
+                );
+                i += 16;
+            }
+            if i + 8 <= n {
+                acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(i)), _mm256_loadu_ps(b.add(i)), acc0);
+                i += 8;
+            }
+            let acc = _mm256_add_ps(acc0, acc1);
+            let lo = _mm256_castps256_ps128(acc);
+            let hi = _mm256_extractf128_ps(acc, 1);
+            let s4 = _mm_add_ps(lo, hi);
+            let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+            let s1 = _mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1));
+            let mut s = _mm_cvtss_f32(s1);
+            while i < n {
+                s += *a.add(i) * *b.add(i);
+                i += 1;
+            }
+            s
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
+        let va = _mm256_set1_ps(alpha);
+        let mut i = 0;
+        // SAFETY: the caller guarantees n floats at x (read) and y (read/write); every
+        // access is bounded by n.
+        unsafe {
+            while i + 8 <= n {
+                let r = _mm256_fmadd_ps(va, _mm256_loadu_ps(x.add(i)), _mm256_loadu_ps(y.add(i)));
+                _mm256_storeu_ps(y.add(i), r);
+                i += 8;
+            }
+            while i < n {
+                *y.add(i) += alpha * *x.add(i);
+                i += 1;
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Kernel for Avx2 {
+    const NAME: &'static str = "avx2";
+
+    #[inline(always)]
+    unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+        // SAFETY: an `Avx2` value is only handed out by `detect` after checking the CPU has
+        // AVX2 and FMA; pointer validity is the caller's contract.
+        unsafe { avx2::dot(a, b, n) }
+    }
+
+    #[inline(always)]
+    unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
+        // SAFETY: as in `dot`.
+        unsafe { avx2::axpy(alpha, x, y, n) }
+    }
+}
+
+/// The kernel a run uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelChoice {
+    /// [`Scalar`].
+    Scalar,
+    /// `Avx2` (x86_64 with AVX2 and FMA).
+    Avx2,
+}
+
+impl KernelChoice {
+    /// The kernel's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelChoice::Scalar => "scalar",
+            KernelChoice::Avx2 => "avx2",
+        }
+    }
+}
+
+/// True if this CPU can run `choice`.
+pub fn supported(choice: KernelChoice) -> bool {
+    match choice {
+        KernelChoice::Scalar => true,
+        #[cfg(target_arch = "x86_64")]
+        KernelChoice::Avx2 => {
+            std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        KernelChoice::Avx2 => false,
+    }
+}
+
+/// Picks the kernel: the `requested` one if given and supported (`EMBEDRS_SIMD` is read by
+/// the caller), else the best this CPU supports.
+pub fn detect(requested: Option<KernelChoice>) -> KernelChoice {
+    if let Some(r) = requested {
+        if supported(r) {
+            return r;
+        }
+        log::warn!(
+            "SIMD kernel {:?} is not supported by this CPU; choosing automatically",
+            r.name()
+        );
+    }
+    if supported(KernelChoice::Avx2) {
+        KernelChoice::Avx2
+    } else {
+        KernelChoice::Scalar
+    }
+}
+
+/// Parses a kernel name (`scalar`, `avx2`, `auto`).
+pub fn parse_choice(name: &str) -> Option<Option<KernelChoice>> {
+    match name.trim().to_ascii_lowercase().as_str() {
+        "scalar" => Some(Some(KernelChoice::Scalar)),
+        "avx2" => Some(Some(KernelChoice::Avx2)),
+        "auto" | "" => Some(None),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check<K: Kernel>() {
+        for n in 0..=67usize {
+            let a: Vec<f32> = (0..n)
+                .map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.13)
+                .collect();
+            let b: Vec<f32> = (0..n).map(|i| ((i * 53 % 7) as f32 - 3.0) * 0.29).collect();
+            // SAFETY: both slices hold n floats.
+            let (d, r) = unsafe {
+                (
+                    K::dot(a.as_ptr(), b.as_ptr(), n),
+                    Scalar::dot(a.as_ptr(), b.as_ptr(), n),
+                )
+            };
+            assert!(
+                (d - r).abs() <= 1e-5 * (1.0 + r.abs()),
+                "{} dot n={n}: {d} vs {r}",
+                K::NAME
+            );
+            let mut y1 = b.clone();
+            let mut y2 = b.clone();
+            // SAFETY: slices of n floats, distinct.
+            unsafe {
+                K::axpy(0.37, a.as_ptr(), y1.as_mut_ptr(), n);
+                Scalar::axpy(0.37, a.as_ptr(), y2.as_mut_ptr(), n);
+            }
+            for (p, q) in y1.iter().zip(&y2) {
+                assert!(
+                    (p - q).abs() <= 1e-6 * (1.0 + q.abs()),
+                    "{} axpy n={n}",
+                    K::NAME
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn scalar_is_exact_on_small_integers() {
+        let a = [1.0f32, 2.0, 3.0, 4.0, 5.0];
+        // SAFETY: 5 floats each.
+        assert_eq!(unsafe { Scalar::dot(a.as_ptr(), a.as_ptr(), 5) }, 55.0);
+        check::<Scalar>();
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx2_matches_scalar() {
+        if !supported(KernelChoice::Avx2) {
+            return; // this CPU has no AVX2+FMA: nothing to compare
+        }
+        check::<Avx2>();
+    }
+
+    #[test]
+    fn requested_kernel_is_honoured_when_supported() {
+        assert_eq!(detect(Some(KernelChoice::Scalar)), KernelChoice::Scalar);
+        assert_eq!(parse_choice("AVX2"), Some(Some(KernelChoice::Avx2)));
+        assert_eq!(parse_choice("neon?"), None);
+    }
+}

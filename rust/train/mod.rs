@@ -1,0 +1,552 @@
+//! The trainer: epochs, the learning-rate schedule, Hogwild worker threads, progress and
+//! cancellation. Everything here is safe code; shared-row access lives in [`hogwild`] and the
+//! SIMD arithmetic in [`kernels`].
+//!
+//! Each epoch starts `n_threads` scoped workers that pull units of work (1 MiB file ranges,
+//! gzip batches, or ~65k-word slices of an id corpus) from a shared [`Feed`]. A unit's random
+//! numbers come from `(seed, epoch, unit)`, so with one thread the result is bit-identical
+//! for the same seed. The calling thread coordinates: it wakes every 100 ms, reports
+//! [`Progress`] to the [`ProgressSink`] (which may stop the run) and joins the workers.
+//!
+//! The learning rate decays linearly with *global* progress, measured by one atomic counter
+//! of raw words that every worker bumps about every thousand words:
+//! `alpha = alpha0 - (alpha0 - min_alpha) * done / (epochs * words_per_epoch)`.
+
+pub mod hogwild;
+pub mod kernels;
+pub mod sgns;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::corpus::{Batch, CorpusRef, Feed};
+use crate::error::{EmbedError, Result};
+use crate::sampling::{subsample_thresholds, word_hash, UnigramTable, WordRng};
+use crate::vocab::Vocab;
+use hogwild::SharedMatrix;
+use kernels::{Kernel, KernelChoice};
+use sgns::{Scratch, SigmoidTable, StepCtx};
+
+/// Hyper-parameters of a training run (names follow gensim).
+#[derive(Debug, Clone)]
+pub struct TrainConfig {
+    /// Dimension of the vectors.
+    pub vector_size: usize,
+    /// Maximum distance between the centre and a context word.
+    pub window: usize,
+    /// Skip-gram (true) or CBOW (false).
+    pub sg: bool,
+    /// Negative samples per positive example.
+    pub negative: usize,
+    /// Exponent of the negative-sampling distribution.
+    pub ns_exponent: f64,
+    /// CBOW: mean (true) or sum (false) of the context vectors.
+    pub cbow_mean: bool,
+    /// Initial learning rate.
+    pub alpha: f32,
+    /// Final learning rate.
+    pub min_alpha: f32,
+    /// Passes over the corpus.
+    pub epochs: usize,
+    /// Subsampling threshold (0 disables).
+    pub sample: f64,
+    /// Draw the effective window uniformly from 1..=window for each centre word.
+    pub shrink_windows: bool,
+    /// Worker threads.
+    pub n_threads: usize,
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Sentences longer than this are cut into pieces.
+    pub max_sentence_length: usize,
+    /// SIMD kernel to use (`None`: detect).
+    pub kernel: Option<KernelChoice>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            vector_size: 100,
+            window: 5,
+            sg: false,
+            negative: 5,
+            ns_exponent: 0.75,
+            cbow_mean: true,
+            alpha: 0.025,
+            min_alpha: 0.0001,
+            epochs: 5,
+            sample: 1e-3,
+            shrink_windows: true,
+            n_threads: 1,
+            seed: 1,
+            max_sentence_length: crate::corpus::DEFAULT_MAX_SENTENCE_LENGTH,
+            kernel: None,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks every parameter's domain.
+    ///
+    /// # Errors
+    /// `InvalidParameter` naming the first bad parameter.
+    pub fn validate(&self) -> Result<()> {
+        fn p(name: &'static str, reason: impl Into<String>) -> EmbedError {
+            EmbedError::param(name, reason)
+        }
+        if self.vector_size == 0 {
+            return Err(p("vector_size", "must be >= 1"));
+        }
+        if self.window == 0 {
+            return Err(p("window", "must be >= 1"));
+        }
+        if self.negative == 0 {
+            return Err(p(
+                "negative",
+                "must be >= 1 (negative sampling is the only objective)",
+            ));
+        }
+        if !self.ns_exponent.is_finite() {
+            return Err(p("ns_exponent", "must be a finite number"));
+        }
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(p(
+                "alpha",
+                format!("must be a finite number > 0, got {}", self.alpha),
+            ));
+        }
+        if !(self.min_alpha.is_finite() && self.min_alpha >= 0.0) {
+            return Err(p(
+                "min_alpha",
+                format!("must be a finite number >= 0, got {}", self.min_alpha),
+            ));
+        }
+        if self.epochs == 0 {
+            return Err(p("epochs", "must be >= 1"));
+        }
+        if !(self.sample.is_finite() && self.sample >= 0.0) {
+            return Err(p(
+                "sample",
+                format!("must be a finite number >= 0, got {}", self.sample),
+            ));
+        }
+        if self.n_threads == 0 {
+            return Err(p("n_jobs", "must give at least one thread"));
+        }
+        if self.max_sentence_length == 0 {
+            return Err(p("max_sentence_length", "must be >= 1"));
+        }
+        Ok(())
+    }
+}
+
+/// A snapshot of a running training, reported to the sink about every 100 ms.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Progress {
+    /// Current epoch (0-based).
+    pub epoch: usize,
+    /// Number of epochs.
+    pub epochs: usize,
+    /// Raw words processed in all epochs so far.
+    pub words_done: u64,
+    /// Raw words expected over all epochs.
+    pub words_total: u64,
+    /// Current learning rate.
+    pub alpha: f32,
+    /// Loss summed over the current epoch so far.
+    pub epoch_loss: f64,
+    /// Raw words per second since training started.
+    pub words_per_sec: f64,
+    /// Seconds since training started.
+    pub elapsed: f64,
+}
+
+/// Statistics of one finished epoch.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EpochReport {
+    /// Epoch number (0-based).
+    pub epoch: usize,
+    /// Sum of the loss of every prediction made in the epoch.
+    pub loss: f64,
+    /// Number of predictions (one positive or negative example each).
+    pub predictions: u64,
+    /// Raw words read.
+    pub raw_words: u64,
+    /// Words trained on after subsampling.
+    pub effective_words: u64,
+    /// Wall time of the epoch in seconds.
+    pub seconds: f64,
+}
+
+/// What the caller gets back.
+#[derive(Debug, Clone, Default)]
+pub struct TrainReport {
+    /// One entry per finished epoch.
+    pub epochs: Vec<EpochReport>,
+    /// The sink asked to stop before all epochs ran.
+    pub stopped_early: bool,
+    /// The kernel used.
+    pub kernel: &'static str,
+    /// Total wall time in seconds.
+    pub seconds: f64,
+}
+
+/// Whether to go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Keep training.
+    Continue,
+    /// Stop after the current step, keeping the weights (early stopping).
+    Stop,
+}
+
+/// Receives progress on the coordinating thread. An `Err` cancels the run and is returned by
+/// [`train`] (bindings keep their own error and return `EmbedError::Cancelled`).
+pub trait ProgressSink {
+    /// Before each epoch.
+    fn on_epoch_begin(&mut self, _epoch: usize) -> Result<Control> {
+        Ok(Control::Continue)
+    }
+    /// About every 100 ms.
+    fn on_progress(&mut self, _p: &Progress) -> Result<Control> {
+        Ok(Control::Continue)
+    }
+    /// After each epoch.
+    fn on_epoch_end(&mut self, _r: &EpochReport) -> Result<Control> {
+        Ok(Control::Continue)
+    }
+}
+
+/// A sink that ignores everything.
+pub struct NoProgress;
+impl ProgressSink for NoProgress {}
+
+/// Bytes the two weight matrices need.
+pub fn weights_bytes(vocab_len: usize, dim: usize) -> u128 {
+    2 * vocab_len as u128 * dim as u128 * 4
+}
+
+/// Allocates and initialises the input matrix (uniform in `[-0.5/d, 0.5/d)`, seeded per word
+/// from `(seed, word)`, so a word's start vector does not depend on its id) and the output
+/// matrix (zeros), as word2vec.c and gensim do.
+///
+/// # Errors
+/// `Memory` if the matrices cannot be allocated (before anything is written).
+pub fn init_weights(vocab: &Vocab, dim: usize, seed: u64) -> Result<(Vec<f32>, Vec<f32>)> {
+    let n = vocab
+        .len()
+        .checked_mul(dim)
+        .ok_or_else(|| EmbedError::Memory {
+            bytes: weights_bytes(vocab.len(), dim),
+            what: "the weight matrices".into(),
+        })?;
+    let alloc = |what: &str| -> Result<Vec<f32>> {
+        let mut v: Vec<f32> = Vec::new();
+        v.try_reserve_exact(n).map_err(|_| EmbedError::Memory {
+            bytes: weights_bytes(vocab.len(), dim),
+            what: format!("{what} ({} words x {dim} dimensions, float32)", vocab.len()),
+        })?;
+        Ok(v)
+    };
+    let mut syn0 = alloc("the input and output matrices")?;
+    let mut syn1 = alloc("the input and output matrices")?;
+    for w in vocab.words() {
+        let mut rng = WordRng::derive(seed, 0x1417, word_hash(w));
+        for _ in 0..dim {
+            syn0.push((rng.next_f32() - 0.5) / dim as f32);
+        }
+    }
+    syn1.resize(n, 0.0);
+    Ok((syn0, syn1))
+}
+
+#[repr(align(64))]
+#[derive(Default)]
+struct PaddedLoss(AtomicU64);
+
+struct Shared<'a> {
+    cfg: &'a TrainConfig,
+    vocab: &'a Vocab,
+    corpus: CorpusRef<'a>,
+    table: UnigramTable,
+    thresholds: Vec<u32>,
+    sigmoid: SigmoidTable,
+    words_done: AtomicU64,
+    words_total: u64,
+    words_per_epoch: u64,
+    cancel: AtomicBool,
+}
+
+impl Shared<'_> {
+    fn alpha_at(&self, done: u64) -> f32 {
+        let progress = (done as f64 / self.words_total.max(1) as f64).min(1.0);
+        let a = self.cfg.alpha as f64 - (self.cfg.alpha - self.cfg.min_alpha) as f64 * progress;
+        (a as f32).max(self.cfg.min_alpha)
+    }
+}
+
+/// Trains `syn0` (input vectors, the embedding) and `syn1` (output vectors) in place.
+///
+/// # Errors
+/// `InvalidParameter` for a bad config or mismatched matrices, `Io` from the corpus, whatever
+/// the sink returns, `Cancelled` when the sink cancels.
+pub fn train(
+    cfg: &TrainConfig,
+    vocab: &Vocab,
+    corpus: CorpusRef<'_>,
+    syn0: &mut [f32],
+    syn1: &mut [f32],
+    sink: &mut dyn ProgressSink,
+) -> Result<TrainReport> {
+    cfg.validate()?;
+    let n = vocab.len() * cfg.vector_size;
+    if vocab.is_empty() || syn0.len() != n || syn1.len() != n {
+        return Err(EmbedError::Dimension(format!(
+            "weights must be {} x {} (got {} and {} floats)",
+            vocab.len(),
+            cfg.vector_size,
+            syn0.len(),
+            syn1.len()
+        )));
+    }
+    let words_per_epoch = match corpus {
+        CorpusRef::Files(_) => vocab.corpus_words,
+        CorpusRef::Ids(c) => c.raw_words(),
+    };
+    let shared = Shared {
+        cfg,
+        vocab,
+        corpus,
+        table: UnigramTable::new(vocab.counts(), cfg.ns_exponent),
+        thresholds: subsample_thresholds(vocab.counts(), cfg.sample),
+        sigmoid: SigmoidTable::default(),
+        words_done: AtomicU64::new(0),
+        words_total: words_per_epoch.saturating_mul(cfg.epochs as u64),
+        words_per_epoch,
+        cancel: AtomicBool::new(false),
+    };
+    let syn0 = SharedMatrix::new(syn0, vocab.len(), cfg.vector_size);
+    let syn1 = SharedMatrix::new(syn1, vocab.len(), cfg.vector_size);
+    let choice = kernels::detect(cfg.kernel);
+    match choice {
+        KernelChoice::Scalar => run::<kernels::Scalar>(&shared, syn0, syn1, sink),
+        #[cfg(target_arch = "x86_64")]
+        KernelChoice::Avx2 => run::<kernels::Avx2>(&shared, syn0, syn1, sink),
+        #[cfg(not(target_arch = "x86_64"))]
+        KernelChoice::Avx2 => run::<kernels::Scalar>(&shared, syn0, syn1, sink),
+    }
+    .map(|mut r| {
+        r.kernel = choice.name();
+        r
+    })
+}
+
+fn run<K: Kernel>(
+    sh: &Shared<'_>,
+    syn0: SharedMatrix<'_>,
+    syn1: SharedMatrix<'_>,
+    sink: &mut dyn ProgressSink,
+) -> Result<TrainReport> {
+    let start = Instant::now();
+    let mut report = TrainReport::default();
+    let n_threads = sh.cfg.n_threads;
+    let losses: Vec<PaddedLoss> = (0..n_threads).map(|_| PaddedLoss::default()).collect();
+    for epoch in 0..sh.cfg.epochs {
+        if sink.on_epoch_begin(epoch)? == Control::Stop {
+            report.stopped_early = true;
+            break;
+        }
+        let epoch_start = Instant::now();
+        let epoch_base = epoch as u64 * sh.words_per_epoch;
+        sh.words_done.store(epoch_base, Ordering::Relaxed);
+        for l in &losses {
+            l.0.store(0f64.to_bits(), Ordering::Relaxed);
+        }
+        let feed = Feed::new(sh.corpus);
+        let (tx, rx) = mpsc::channel::<()>();
+        let mut sink_result: Result<Control> = Ok(Control::Continue);
+        let results: Vec<Result<WorkerTally>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..n_threads)
+                .map(|t| {
+                    let tx = tx.clone();
+                    let feed = &feed;
+                    let slot = &losses[t].0;
+                    s.spawn(move || {
+                        let r = worker::<K>(sh, feed, syn0, syn1, epoch, epoch_base, slot);
+                        let _ = tx.send(());
+                        r
+                    })
+                })
+                .collect();
+            drop(tx);
+            let mut finished = 0;
+            while finished < n_threads {
+                match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(()) => finished += 1,
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                }
+                if sh.cancel.load(Ordering::Relaxed) {
+                    continue;
+                }
+                let done = sh.words_done.load(Ordering::Relaxed);
+                let elapsed = start.elapsed().as_secs_f64();
+                let p = Progress {
+                    epoch,
+                    epochs: sh.cfg.epochs,
+                    words_done: done,
+                    words_total: sh.words_total,
+                    alpha: sh.alpha_at(done),
+                    epoch_loss: losses
+                        .iter()
+                        .map(|l| f64::from_bits(l.0.load(Ordering::Relaxed)))
+                        .sum(),
+                    words_per_sec: (done as f64) / elapsed.max(1e-9),
+                    elapsed,
+                };
+                let r = sink.on_progress(&p);
+                if !matches!(r, Ok(Control::Continue)) {
+                    sh.cancel.store(true, Ordering::Relaxed);
+                    sink_result = r;
+                }
+            }
+            handles
+                .into_iter()
+                .map(|h| match h.join() {
+                    Ok(r) => r,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
+        let mut er = EpochReport {
+            epoch,
+            ..Default::default()
+        };
+        for r in results {
+            let t = r?;
+            er.loss += t.loss;
+            er.predictions += t.predictions;
+            er.raw_words += t.raw_words;
+            er.effective_words += t.effective_words;
+        }
+        er.seconds = epoch_start.elapsed().as_secs_f64();
+        match sink_result? {
+            Control::Continue => {}
+            Control::Stop => {
+                // Early stop mid-epoch: the partial epoch is reported, then we end.
+                report.epochs.push(er);
+                report.stopped_early = true;
+                break;
+            }
+        }
+        log::debug!(
+            "epoch {epoch}: loss {:.4} per prediction, {} raw words, {:.0} words/s",
+            er.loss / er.predictions.max(1) as f64,
+            er.raw_words,
+            er.raw_words as f64 / er.seconds.max(1e-9)
+        );
+        report.epochs.push(er);
+        if sink.on_epoch_end(&er)? == Control::Stop {
+            report.stopped_early = epoch + 1 < sh.cfg.epochs;
+            break;
+        }
+    }
+    report.seconds = start.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+#[derive(Default)]
+struct WorkerTally {
+    loss: f64,
+    predictions: u64,
+    raw_words: u64,
+    effective_words: u64,
+}
+
+const FLUSH_WORDS: u64 = 1024;
+
+fn worker<K: Kernel>(
+    sh: &Shared<'_>,
+    feed: &Feed<'_>,
+    syn0: SharedMatrix<'_>,
+    syn1: SharedMatrix<'_>,
+    epoch: usize,
+    epoch_base: u64,
+    loss_slot: &AtomicU64,
+) -> Result<WorkerTally> {
+    let cfg = sh.cfg;
+    let ctx = StepCtx {
+        syn0,
+        syn1,
+        table: &sh.table,
+        sigmoid: &sh.sigmoid,
+        negative: cfg.negative,
+        cbow_mean: cfg.cbow_mean,
+    };
+    let mut scratch = Scratch::new(cfg.vector_size);
+    let mut batch = Batch::default();
+    let mut kept: Vec<u32> = Vec::with_capacity(1024);
+    let mut tally = WorkerTally::default();
+    let mut pending = 0u64;
+    let mut alpha = sh.alpha_at(sh.words_done.load(Ordering::Relaxed).max(epoch_base));
+    while let Some(unit) = feed.next_batch(&mut batch)? {
+        if sh.cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let mut rng = WordRng::derive(cfg.seed, epoch as u64, unit);
+        batch.for_each_sentence(sh.corpus, sh.vocab, cfg.max_sentence_length, |ids, raw| {
+            if sh.cancel.load(Ordering::Relaxed) {
+                return;
+            }
+            kept.clear();
+            for &w in ids {
+                let t = sh.thresholds[w as usize];
+                if t == u32::MAX || rng.next_u32() < t {
+                    kept.push(w);
+                }
+            }
+            tally.effective_words += kept.len() as u64;
+            if kept.len() > 1 {
+                if cfg.sg {
+                    sgns::train_sentence_sg::<K>(
+                        &ctx,
+                        &mut scratch,
+                        &kept,
+                        cfg.window,
+                        cfg.shrink_windows,
+                        alpha,
+                        &mut rng,
+                    );
+                } else {
+                    sgns::train_sentence_cbow::<K>(
+                        &ctx,
+                        &mut scratch,
+                        &kept,
+                        cfg.window,
+                        cfg.shrink_windows,
+                        alpha,
+                        &mut rng,
+                    );
+                }
+            }
+            tally.raw_words += raw;
+            pending += raw;
+            if pending >= FLUSH_WORDS {
+                let done = sh.words_done.fetch_add(pending, Ordering::Relaxed) + pending;
+                pending = 0;
+                alpha = sh.alpha_at(done);
+                loss_slot.store(scratch.loss.to_bits(), Ordering::Relaxed);
+            }
+        });
+    }
+    if pending > 0 {
+        sh.words_done.fetch_add(pending, Ordering::Relaxed);
+    }
+    loss_slot.store(scratch.loss.to_bits(), Ordering::Relaxed);
+    tally.loss = scratch.loss;
+    tally.predictions = scratch.predictions;
+    Ok(tally)
+}
+
+#[cfg(test)]
+mod tests;

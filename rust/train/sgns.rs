@@ -1,0 +1,290 @@
+//! One step of skip-gram and of CBOW with negative sampling, written against the safe row
+//! operations of [`SharedMatrix`].
+//!
+//! Skip-gram with negative sampling maximises, for each (input word `i`, target word `o`):
+//!
+//! `log s(v_i . u_o) + sum_{k=1..K} log s(-v_i . u_{n_k})`,  with `s(x) = 1 / (1 + e^-x)`
+//!
+//! where `v` rows are the input (embedding) matrix, `u` rows the output matrix, and the `n_k`
+//! are drawn from the unigram distribution raised to `ns_exponent`. The gradient of that
+//! objective with respect to the score `x = v . u` is `label - s(x)`; both rows move by the
+//! learning rate times that, times the other row. As in word2vec.c and gensim, the context
+//! word is the input and the centre word is the positive target (the roles are symmetric in
+//! expectation), and a negative equal to the target is skipped.
+//!
+//! Scores beyond `±MAX_EXP` saturate the sigmoid (0 or 1), and the full gradient is applied,
+//! as word2vec.c does (gensim skips such updates instead). The loss of each prediction,
+//! `-log s(x)` for the positive and `-log s(-x)` for negatives, is tallied in `f64`.
+
+use super::hogwild::SharedMatrix;
+use super::kernels::Kernel;
+use crate::sampling::{UnigramTable, WordRng};
+
+const MAX_EXP: f32 = 6.0;
+const TABLE_SIZE: usize = 1024;
+
+/// Sigmoid and log-sigmoid tables over `[-MAX_EXP, MAX_EXP]`, sampled at bucket centres.
+pub struct SigmoidTable {
+    sig: Vec<f32>,
+    log_sig: Vec<f32>,
+}
+
+impl Default for SigmoidTable {
+    fn default() -> Self {
+        let mut sig = Vec::with_capacity(TABLE_SIZE);
+        let mut log_sig = Vec::with_capacity(TABLE_SIZE);
+        for i in 0..TABLE_SIZE {
+            let x = ((i as f64 + 0.5) / TABLE_SIZE as f64 * 2.0 - 1.0) * MAX_EXP as f64;
+            let s = 1.0 / (1.0 + (-x).exp());
+            sig.push(s as f32);
+            log_sig.push(s.ln() as f32);
+        }
+        SigmoidTable { sig, log_sig }
+    }
+}
+
+#[inline(always)]
+fn softplus(x: f32) -> f32 {
+    // ln(1 + e^x), stable for large |x|.
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
+}
+
+impl SigmoidTable {
+    /// `(label - s(f), loss)` for a prediction with score `f` and label 1 or 0.
+    #[inline(always)]
+    pub fn grad_loss(&self, f: f32, positive: bool) -> (f32, f32) {
+        if f >= MAX_EXP || f <= -MAX_EXP || f.is_nan() {
+            let s = if f > 0.0 { 1.0 } else { 0.0 };
+            let (g, loss) = if positive {
+                (1.0 - s, softplus(-f))
+            } else {
+                (-s, softplus(f))
+            };
+            return if f.is_nan() { (0.0, 0.0) } else { (g, loss) };
+        }
+        let idx = ((f + MAX_EXP) * (TABLE_SIZE as f32 / (2.0 * MAX_EXP))) as usize;
+        let idx = idx.min(TABLE_SIZE - 1);
+        if positive {
+            (1.0 - self.sig[idx], -self.log_sig[idx])
+        } else {
+            (-self.sig[idx], -self.log_sig[TABLE_SIZE - 1 - idx])
+        }
+    }
+}
+
+/// What one training step needs besides the rows.
+pub struct StepCtx<'t> {
+    /// Input (embedding) matrix.
+    pub syn0: SharedMatrix<'t>,
+    /// Output matrix.
+    pub syn1: SharedMatrix<'t>,
+    /// Negative-sampling distribution.
+    pub table: &'t UnigramTable,
+    /// Sigmoid lookup.
+    pub sigmoid: &'t SigmoidTable,
+    /// Negatives per positive.
+    pub negative: usize,
+    /// Average (true) or sum (false) the CBOW context.
+    pub cbow_mean: bool,
+}
+
+/// Thread-local buffers and tallies.
+pub struct Scratch {
+    /// Accumulated input-side gradient.
+    pub neu1e: Vec<f32>,
+    /// CBOW hidden vector.
+    pub neu1: Vec<f32>,
+    /// Context positions of the current CBOW window.
+    pub ctx: Vec<u32>,
+    /// Loss summed over predictions.
+    pub loss: f64,
+    /// Number of predictions (positive + negative) made.
+    pub predictions: u64,
+}
+
+impl Scratch {
+    /// Buffers for vectors of `dim` floats.
+    pub fn new(dim: usize) -> Self {
+        Scratch {
+            neu1e: vec![0.0; dim],
+            neu1: vec![0.0; dim],
+            ctx: Vec::with_capacity(64),
+            loss: 0.0,
+            predictions: 0,
+        }
+    }
+}
+
+/// The shrunk window for one centre word: `window - b` with `b` uniform in `[0, window)`.
+#[inline(always)]
+fn reduced_window(window: usize, shrink: bool, rng: &mut WordRng) -> usize {
+    if shrink && window > 1 {
+        window - rng.below(window as u32) as usize
+    } else {
+        window
+    }
+}
+
+/// Trains skip-gram on one (subsampled) sentence.
+#[inline(always)]
+pub fn train_sentence_sg<K: Kernel>(
+    c: &StepCtx<'_>,
+    s: &mut Scratch,
+    sentence: &[u32],
+    window: usize,
+    shrink: bool,
+    alpha: f32,
+    rng: &mut WordRng,
+) {
+    let n = sentence.len();
+    for i in 0..n {
+        let w = reduced_window(window, shrink, rng);
+        let lo = i.saturating_sub(w);
+        let hi = (i + w + 1).min(n);
+        let center = sentence[i];
+        for (j, &ctx) in sentence.iter().enumerate().take(hi).skip(lo) {
+            if j != i {
+                sg_pair::<K>(c, s, ctx, center, alpha, rng);
+            }
+        }
+    }
+}
+
+#[inline(always)]
+fn sg_pair<K: Kernel>(
+    c: &StepCtx<'_>,
+    s: &mut Scratch,
+    input: u32,
+    target: u32,
+    alpha: f32,
+    rng: &mut WordRng,
+) {
+    s.neu1e.fill(0.0);
+    for d in 0..=c.negative {
+        let (out, positive) = if d == 0 {
+            (target, true)
+        } else {
+            let t = c.table.sample(rng);
+            if t == target {
+                continue;
+            }
+            (t, false)
+        };
+        let f = c.syn0.dot_rows::<K>(input, &c.syn1, out);
+        let (g, loss) = c.sigmoid.grad_loss(f, positive);
+        s.loss += loss as f64;
+        s.predictions += 1;
+        let g = g * alpha;
+        c.syn1.axpy_to_local::<K>(out, g, &mut s.neu1e);
+        c.syn1.axpy_from_row::<K>(out, g, &c.syn0, input);
+    }
+    c.syn0.axpy_from_local::<K>(input, 1.0, &s.neu1e);
+}
+
+/// Trains CBOW on one (subsampled) sentence.
+#[inline(always)]
+pub fn train_sentence_cbow<K: Kernel>(
+    c: &StepCtx<'_>,
+    s: &mut Scratch,
+    sentence: &[u32],
+    window: usize,
+    shrink: bool,
+    alpha: f32,
+    rng: &mut WordRng,
+) {
+    let n = sentence.len();
+    for i in 0..n {
+        let w = reduced_window(window, shrink, rng);
+        let lo = i.saturating_sub(w);
+        let hi = (i + w + 1).min(n);
+        s.ctx.clear();
+        for (j, &ctx) in sentence.iter().enumerate().take(hi).skip(lo) {
+            if j != i {
+                s.ctx.push(ctx);
+            }
+        }
+        if s.ctx.is_empty() {
+            continue;
+        }
+        cbow_center::<K>(c, s, sentence[i], alpha, rng);
+    }
+}
+
+#[inline(always)]
+fn cbow_center<K: Kernel>(
+    c: &StepCtx<'_>,
+    s: &mut Scratch,
+    target: u32,
+    alpha: f32,
+    rng: &mut WordRng,
+) {
+    let Scratch {
+        neu1,
+        neu1e,
+        ctx,
+        loss,
+        predictions,
+    } = s;
+    neu1.fill(0.0);
+    for &w in ctx.iter() {
+        c.syn0.axpy_to_local::<K>(w, 1.0, neu1);
+    }
+    let inv = 1.0 / ctx.len() as f32;
+    if c.cbow_mean {
+        neu1.iter_mut().for_each(|x| *x *= inv);
+    }
+    neu1e.fill(0.0);
+    for d in 0..=c.negative {
+        let (out, positive) = if d == 0 {
+            (target, true)
+        } else {
+            let t = c.table.sample(rng);
+            if t == target {
+                continue;
+            }
+            (t, false)
+        };
+        let f = c.syn1.dot_local::<K>(out, neu1);
+        let (g, l) = c.sigmoid.grad_loss(f, positive);
+        *loss += l as f64;
+        *predictions += 1;
+        let g = g * alpha;
+        c.syn1.axpy_to_local::<K>(out, g, neu1e);
+        c.syn1.axpy_from_local::<K>(out, g, neu1);
+    }
+    // gensim's convention: with the mean, every context word gets the full error (as in
+    // word2vec.c); with the sum, the error is divided among them.
+    if !c.cbow_mean {
+        neu1e.iter_mut().for_each(|x| *x *= inv);
+    }
+    for &w in ctx.iter() {
+        c.syn0.axpy_from_local::<K>(w, 1.0, neu1e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sigmoid_table_is_accurate() {
+        let t = SigmoidTable::default();
+        for i in -700..=700 {
+            let f = i as f32 / 100.0;
+            let s = 1.0 / (1.0 + (-f as f64).exp());
+            let (g, loss) = t.grad_loss(f, true);
+            assert!(((1.0 - g as f64) - s).abs() < 0.01, "f={f}");
+            assert!(
+                (loss as f64 + s.ln()).abs() < 0.02 * (1.0 + s.ln().abs()),
+                "f={f}"
+            );
+            let (g0, loss0) = t.grad_loss(f, false);
+            assert!((-g0 as f64 - s).abs() < 0.01);
+            assert!(
+                (loss0 as f64 + (1.0 - s).ln()).abs() < 0.02 * (1.0 + (1.0 - s).ln().abs()),
+                "f={f} {loss0}"
+            );
+        }
+        assert_eq!(t.grad_loss(f32::NAN, true), (0.0, 0.0));
+    }
+}

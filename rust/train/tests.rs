@@ -1,0 +1,268 @@
+//! Trainer tests on small synthetic corpora.
+
+use super::*;
+use crate::corpus::{IdCorpus, IdCorpusBuilder};
+use crate::model::KeyedVectors;
+use crate::vocab::VocabConfig;
+
+/// Two "topics" whose words only co-occur within their topic.
+fn planted(seed: u64, sentences: usize) -> (Vocab, IdCorpus) {
+    let mut b = IdCorpusBuilder::new(None, 10_000);
+    let mut rng = WordRng::derive(seed, 99, 0);
+    for s in 0..sentences {
+        let topic = s % 2;
+        let words: Vec<String> = (0..12)
+            .map(|_| format!("t{topic}w{}", rng.below(10)))
+            .collect();
+        b.add_line(words.join(" ").as_bytes());
+    }
+    let (v, c, _) = b
+        .finish(VocabConfig {
+            min_count: 1,
+            max_final_vocab: None,
+        })
+        .unwrap();
+    (v, c)
+}
+
+fn fit(cfg: &TrainConfig, vocab: &Vocab, corpus: &IdCorpus) -> (Vec<f32>, TrainReport) {
+    let (mut s0, mut s1) = init_weights(vocab, cfg.vector_size, cfg.seed).unwrap();
+    let r = train(
+        cfg,
+        vocab,
+        CorpusRef::Ids(corpus),
+        &mut s0,
+        &mut s1,
+        &mut NoProgress,
+    )
+    .unwrap();
+    (s0, r)
+}
+
+fn purity(vocab: &Vocab, vectors: Vec<f32>, dim: usize) -> f64 {
+    let kv = KeyedVectors::new(vocab.clone(), dim, vectors).unwrap();
+    let mut good = 0;
+    let mut total = 0;
+    for (i, w) in vocab.words().iter().enumerate() {
+        let (ids, _, _) = kv
+            .most_similar_batch(kv.row(i), 5, &[vec![i as u32]], None, 1)
+            .unwrap();
+        for id in ids {
+            total += 1;
+            if vocab.words()[id as usize][..2] == w[..2] {
+                good += 1;
+            }
+        }
+    }
+    good as f64 / total as f64
+}
+
+#[test]
+fn planted_topics_are_recovered_by_sg_and_cbow() {
+    let (v, c) = planted(1, 2000);
+    for sg in [true, false] {
+        let cfg = TrainConfig {
+            vector_size: 20,
+            sg,
+            epochs: 5,
+            sample: 0.0,
+            n_threads: 2,
+            ..Default::default()
+        };
+        let (vecs, report) = fit(&cfg, &v, &c);
+        let p = purity(&v, vecs, 20);
+        assert!(p > 0.95, "sg={sg}: purity {p}");
+        assert_eq!(report.epochs.len(), 5);
+        let first = report.epochs[0].loss / report.epochs[0].predictions as f64;
+        let last = report.epochs[4].loss / report.epochs[4].predictions as f64;
+        assert!(
+            last < first,
+            "sg={sg}: loss per prediction {first} -> {last}"
+        );
+    }
+}
+
+#[test]
+fn untrained_vectors_do_not_recover_topics() {
+    // Guards the test above: random vectors score about 0.45 (4 of 9 same-topic neighbours).
+    let (v, _) = planted(1, 2000);
+    let (s0, _) = init_weights(&v, 20, 1).unwrap();
+    assert!(purity(&v, s0, 20) < 0.8);
+}
+
+#[test]
+fn one_thread_is_bit_identical_for_a_seed() {
+    let (v, c) = planted(2, 300);
+    for sg in [true, false] {
+        let cfg = TrainConfig {
+            vector_size: 16,
+            sg,
+            epochs: 2,
+            n_threads: 1,
+            seed: 42,
+            ..Default::default()
+        };
+        let (a, ra) = fit(&cfg, &v, &c);
+        let (b, rb) = fit(&cfg, &v, &c);
+        assert_eq!(a, b);
+        assert_eq!(ra.epochs[1].loss, rb.epochs[1].loss);
+        let (d, _) = fit(
+            &TrainConfig {
+                seed: 43,
+                ..cfg.clone()
+            },
+            &v,
+            &c,
+        );
+        assert_ne!(a, d);
+    }
+}
+
+#[test]
+fn every_kernel_trains_to_the_same_quality() {
+    let (v, c) = planted(3, 1000);
+    for k in [KernelChoice::Scalar, KernelChoice::Avx2] {
+        if !kernels::supported(k) {
+            continue;
+        }
+        let cfg = TrainConfig {
+            vector_size: 20,
+            sg: true,
+            epochs: 4,
+            sample: 0.0,
+            kernel: Some(k),
+            ..Default::default()
+        };
+        let (vecs, r) = fit(&cfg, &v, &c);
+        assert_eq!(r.kernel, k.name());
+        assert!(purity(&v, vecs, 20) > 0.95, "{k:?}");
+    }
+}
+
+struct Recorder {
+    alphas: Vec<(u64, f32)>,
+    stop_after_epoch: Option<usize>,
+    epochs_seen: Vec<usize>,
+}
+
+impl ProgressSink for Recorder {
+    fn on_progress(&mut self, p: &Progress) -> Result<Control> {
+        self.alphas.push((p.words_done, p.alpha));
+        Ok(Control::Continue)
+    }
+    fn on_epoch_end(&mut self, r: &EpochReport) -> Result<Control> {
+        self.epochs_seen.push(r.epoch);
+        Ok(if Some(r.epoch) == self.stop_after_epoch {
+            Control::Stop
+        } else {
+            Control::Continue
+        })
+    }
+}
+
+#[test]
+fn learning_rate_decays_linearly_with_global_progress() {
+    let cfg = TrainConfig {
+        alpha: 0.05,
+        min_alpha: 0.001,
+        epochs: 4,
+        ..Default::default()
+    };
+    let (v, c) = planted(4, 10);
+    let sh = Shared {
+        cfg: &cfg,
+        vocab: &v,
+        corpus: CorpusRef::Ids(&c),
+        table: UnigramTable::new(v.counts(), 0.75),
+        thresholds: vec![],
+        sigmoid: SigmoidTable::default(),
+        words_done: AtomicU64::new(0),
+        words_total: 1000,
+        words_per_epoch: 250,
+        cancel: AtomicBool::new(false),
+    };
+    assert_eq!(sh.alpha_at(0), 0.05);
+    assert!((sh.alpha_at(500) - 0.0255).abs() < 1e-7);
+    assert_eq!(sh.alpha_at(1000), 0.001);
+    assert_eq!(sh.alpha_at(5000), 0.001);
+}
+
+#[test]
+fn sink_can_stop_early_and_sees_decreasing_alpha() {
+    let (v, c) = planted(5, 4000);
+    let cfg = TrainConfig {
+        vector_size: 50,
+        sg: true,
+        epochs: 3,
+        n_threads: 2,
+        ..Default::default()
+    };
+    let (mut s0, mut s1) = init_weights(&v, cfg.vector_size, cfg.seed).unwrap();
+    let mut rec = Recorder {
+        alphas: vec![],
+        stop_after_epoch: Some(1),
+        epochs_seen: vec![],
+    };
+    let r = train(&cfg, &v, CorpusRef::Ids(&c), &mut s0, &mut s1, &mut rec).unwrap();
+    assert_eq!(rec.epochs_seen, vec![0, 1]);
+    assert!(r.stopped_early);
+    assert_eq!(r.epochs.len(), 2);
+    for w in rec.alphas.windows(2) {
+        assert!(w[1].0 < w[0].0 || w[1].1 <= w[0].1, "{:?}", w);
+    }
+}
+
+#[test]
+fn bad_parameters_are_named() {
+    let (v, c) = planted(6, 10);
+    for (cfg, name) in [
+        (
+            TrainConfig {
+                vector_size: 0,
+                ..Default::default()
+            },
+            "vector_size",
+        ),
+        (
+            TrainConfig {
+                alpha: f32::NAN,
+                ..Default::default()
+            },
+            "alpha",
+        ),
+        (
+            TrainConfig {
+                negative: 0,
+                ..Default::default()
+            },
+            "negative",
+        ),
+        (
+            TrainConfig {
+                sample: -1.0,
+                ..Default::default()
+            },
+            "sample",
+        ),
+    ] {
+        let mut s0 = vec![0.0; v.len() * cfg.vector_size];
+        let mut s1 = s0.clone();
+        let e = train(
+            &cfg,
+            &v,
+            CorpusRef::Ids(&c),
+            &mut s0,
+            &mut s1,
+            &mut NoProgress,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains(name), "{e}");
+    }
+}
+
+#[test]
+fn allocation_failure_is_an_error_not_an_abort() {
+    let v = Vocab::from_sorted(vec![("a".into(), 1)]).unwrap();
+    let e = init_weights(&v, usize::MAX / 2, 1).unwrap_err();
+    assert!(matches!(e, EmbedError::Memory { .. }), "{e:?}");
+}

@@ -1,0 +1,367 @@
+//! Vocabulary: counting words, pruning while counting, and the final word <-> id table.
+//!
+//! [`WordCounts`] is the mergeable partial count (one per thread, file or machine);
+//! [`Vocab`] is the frozen table the trainer uses. Ids follow a deterministic order:
+//! count descending, then the word's bytes ascending, so the same corpus gives the same ids
+//! whatever the number of threads or the hash seed.
+
+use rustc_hash::FxHashMap;
+
+use crate::error::{EmbedError, Result};
+
+/// Counts of words seen so far, with the corpus totals needed later.
+///
+/// `max_vocab_size` bounds memory while counting huge corpora the way word2vec.c does:
+/// whenever the table grows past the limit, every word seen at most `min_reduce` times is
+/// dropped and `min_reduce` grows by one, repeatedly until the table fits. Dropped counts
+/// are lost (a word that comes back starts again from zero), so rare words may be
+/// under-counted; frequent words are exact as long as the limit is generous.
+#[derive(Debug, Clone, Default)]
+pub struct WordCounts {
+    counts: FxHashMap<String, u64>,
+    min_reduce: u64,
+    max_vocab_size: Option<usize>,
+    /// Raw tokens seen (every token, including those pruned later).
+    pub total_words: u64,
+    /// Sentences (lines or documents) seen.
+    pub sentences: u64,
+    /// Sentences longer than `max_sentence_length` (split into pieces when training).
+    pub long_sentences: u64,
+    /// Number of prune passes made because of `max_vocab_size`.
+    pub prunes: u64,
+}
+
+impl WordCounts {
+    /// An empty count table; `max_vocab_size` (if any) bounds its size while counting.
+    pub fn new(max_vocab_size: Option<usize>) -> Self {
+        WordCounts {
+            min_reduce: 1,
+            max_vocab_size,
+            ..Default::default()
+        }
+    }
+
+    /// Counts one token given as bytes (invalid UTF-8 is replaced by U+FFFD).
+    #[inline]
+    pub fn add_token(&mut self, token: &[u8]) {
+        self.total_words += 1;
+        match std::str::from_utf8(token) {
+            Ok(s) => self.add_str(s, 1),
+            Err(_) => self.add_str(&String::from_utf8_lossy(token), 1),
+        }
+    }
+
+    /// Adds `n` to the count of `word` (does not touch `total_words`).
+    #[inline]
+    pub fn add_str(&mut self, word: &str, n: u64) {
+        if let Some(c) = self.counts.get_mut(word) {
+            *c += n;
+        } else {
+            self.counts.insert(word.to_owned(), n);
+            self.maybe_prune();
+        }
+    }
+
+    /// Number of distinct words currently held.
+    pub fn len(&self) -> usize {
+        self.counts.len()
+    }
+
+    /// True if no word is held.
+    pub fn is_empty(&self) -> bool {
+        self.counts.is_empty()
+    }
+
+    /// The count of one word (0 if absent).
+    pub fn get(&self, word: &str) -> u64 {
+        self.counts.get(word).copied().unwrap_or(0)
+    }
+
+    /// Iterates over `(word, count)` in arbitrary order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.counts.iter().map(|(w, c)| (w.as_str(), *c))
+    }
+
+    /// Adds another partial count into this one (commutative and associative, pruning aside).
+    pub fn merge(&mut self, other: WordCounts) {
+        self.total_words += other.total_words;
+        self.sentences += other.sentences;
+        self.long_sentences += other.long_sentences;
+        self.prunes += other.prunes;
+        self.min_reduce = self.min_reduce.max(other.min_reduce);
+        if self.counts.len() < other.counts.len() {
+            let mine = std::mem::replace(&mut self.counts, other.counts);
+            for (w, c) in mine {
+                *self.counts.entry(w).or_insert(0) += c;
+            }
+        } else {
+            for (w, c) in other.counts {
+                *self.counts.entry(w).or_insert(0) += c;
+            }
+        }
+        self.maybe_prune();
+    }
+
+    fn maybe_prune(&mut self) {
+        let Some(max) = self.max_vocab_size else {
+            return;
+        };
+        while self.counts.len() > max {
+            let threshold = self.min_reduce;
+            self.counts.retain(|_, c| *c > threshold);
+            self.min_reduce += 1;
+            self.prunes += 1;
+        }
+    }
+}
+
+/// The frozen vocabulary: word <-> id, counts, and the corpus totals it was built from.
+#[derive(Debug, Clone, Default)]
+pub struct Vocab {
+    words: Vec<String>,
+    counts: Vec<u64>,
+    index: FxHashMap<String, u32>,
+    /// Raw tokens in one pass over the corpus (including words below `min_count`).
+    pub corpus_words: u64,
+    /// Sentences in one pass over the corpus.
+    pub corpus_sentences: u64,
+    /// The `min_count` actually applied (raised by `max_final_vocab` when needed).
+    pub effective_min_count: u64,
+}
+
+/// Options that turn raw counts into a vocabulary.
+#[derive(Debug, Clone, Copy)]
+pub struct VocabConfig {
+    /// Words seen fewer times are dropped.
+    pub min_count: u64,
+    /// If set, `min_count` is raised until at most this many words remain (ties are never
+    /// split: every word with the cut-off count goes or stays together, as in gensim).
+    pub max_final_vocab: Option<usize>,
+}
+
+impl Vocab {
+    /// Builds the vocabulary from (merged) counts.
+    ///
+    /// # Errors
+    /// `EmptyVocabulary` if no word survives, `InvalidParameter` for `min_count == 0`.
+    pub fn from_counts(counts: WordCounts, cfg: VocabConfig) -> Result<Vocab> {
+        if cfg.min_count == 0 {
+            return Err(EmbedError::param("min_count", "must be >= 1"));
+        }
+        let seen_types = counts.counts.len();
+        let mut items: Vec<(String, u64)> = counts
+            .counts
+            .into_iter()
+            .filter(|(_, c)| *c >= cfg.min_count)
+            .collect();
+        items.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut min_count = cfg.min_count;
+        if let Some(max) = cfg.max_final_vocab {
+            if items.len() > max {
+                // gensim's rule: raise min_count just above the count of the first word that
+                // does not fit, so that words with equal counts are kept or dropped together.
+                let cut = items[max].1 + 1;
+                min_count = min_count.max(cut);
+                items.retain(|(_, c)| *c >= min_count);
+            }
+        }
+        if items.is_empty() {
+            return Err(EmbedError::EmptyVocabulary {
+                reason: format!(
+                    "no word occurs at least min_count={min_count} times \
+                     ({seen_types} distinct words in {} tokens); lower min_count or supply \
+                     more text",
+                    counts.total_words
+                ),
+            });
+        }
+        let mut vocab = Vocab::from_sorted(items)?;
+        vocab.corpus_words = counts.total_words;
+        vocab.corpus_sentences = counts.sentences;
+        vocab.effective_min_count = min_count;
+        Ok(vocab)
+    }
+
+    /// Builds a vocabulary from words in id order with their counts (no sorting).
+    ///
+    /// # Errors
+    /// `Format` if a word repeats.
+    pub fn from_sorted(items: Vec<(String, u64)>) -> Result<Vocab> {
+        let mut index = FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
+        let mut words = Vec::with_capacity(items.len());
+        let mut counts = Vec::with_capacity(items.len());
+        for (i, (w, c)) in items.into_iter().enumerate() {
+            if index.insert(w.clone(), i as u32).is_some() {
+                return Err(EmbedError::format(
+                    "<vocabulary>",
+                    format!("duplicate word {w:?}"),
+                ));
+            }
+            words.push(w);
+            counts.push(c);
+        }
+        let corpus_words = counts.iter().sum();
+        Ok(Vocab {
+            words,
+            counts,
+            index,
+            corpus_words,
+            corpus_sentences: 0,
+            effective_min_count: 1,
+        })
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// True if there is no word.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+
+    /// Words in id order.
+    pub fn words(&self) -> &[String] {
+        &self.words
+    }
+
+    /// Counts in id order.
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// The id of a word.
+    #[inline]
+    pub fn get(&self, word: &str) -> Option<u32> {
+        self.index.get(word).copied()
+    }
+
+    /// The id of a token given as raw bytes (invalid UTF-8 replaced as when counting).
+    #[inline]
+    pub fn get_bytes(&self, token: &[u8]) -> Option<u32> {
+        match std::str::from_utf8(token) {
+            Ok(s) => self.get(s),
+            Err(_) => self.get(&String::from_utf8_lossy(token)),
+        }
+    }
+
+    /// Sum of the counts of the words kept (the `N` of the subsampling formula).
+    pub fn retained_words(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn count(text: &str, max: Option<usize>) -> WordCounts {
+        let mut c = WordCounts::new(max);
+        for t in text.split_whitespace() {
+            c.add_token(t.as_bytes());
+        }
+        c
+    }
+
+    fn cfg(min_count: u64) -> VocabConfig {
+        VocabConfig {
+            min_count,
+            max_final_vocab: None,
+        }
+    }
+
+    #[test]
+    fn order_is_count_desc_then_word() {
+        let v = Vocab::from_counts(count("b a c b a d b", None), cfg(1)).unwrap();
+        assert_eq!(v.words(), ["b", "a", "c", "d"]);
+        assert_eq!(v.counts(), [3, 2, 1, 1]);
+        assert_eq!(v.corpus_words, 7);
+        assert_eq!(v.get("c"), Some(2));
+    }
+
+    #[test]
+    fn min_count_removes_and_empty_is_an_error() {
+        let v = Vocab::from_counts(count("a a b", None), cfg(2)).unwrap();
+        assert_eq!(v.words(), ["a"]);
+        let e = Vocab::from_counts(count("a b", None), cfg(5)).unwrap_err();
+        assert!(e.to_string().contains("min_count=5"), "{e}");
+    }
+
+    #[test]
+    fn max_final_vocab_never_splits_ties() {
+        // counts: a 4, b 2, c 2, d 1
+        let c = count("a a a a b b c c d", None);
+        let v = Vocab::from_counts(
+            c,
+            VocabConfig {
+                min_count: 1,
+                max_final_vocab: Some(2),
+            },
+        )
+        .unwrap();
+        assert_eq!(v.words(), ["a"]);
+        assert_eq!(v.effective_min_count, 3);
+    }
+
+    #[test]
+    fn pruning_bounds_the_table() {
+        let text: String = (0..1000).map(|i| format!("w{i} common ")).collect();
+        let c = count(&text, Some(50));
+        assert!(c.len() <= 50);
+        assert_eq!(c.get("common"), 1000);
+        assert_eq!(c.total_words, 2000);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced() {
+        let mut c = WordCounts::new(None);
+        c.add_token(b"caf\xe9");
+        assert_eq!(c.get("caf\u{fffd}"), 1);
+        let v = Vocab::from_counts(c, cfg(1)).unwrap();
+        assert_eq!(v.get_bytes(b"caf\xe9"), Some(0));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn ids_are_a_bijection_and_counts_add_up(words in prop::collection::vec("[a-e]{1,3}", 1..200)) {
+            let text = words.join(" ");
+            let c = count(&text, None);
+            prop_assert_eq!(c.total_words as usize, words.len());
+            let v = Vocab::from_counts(c, cfg(1)).unwrap();
+            prop_assert_eq!(v.counts().iter().sum::<u64>() as usize, words.len());
+            for (i, w) in v.words().iter().enumerate() {
+                prop_assert_eq!(v.get(w), Some(i as u32));
+            }
+            for pair in v.counts().windows(2) {
+                prop_assert!(pair[0] >= pair[1]);
+            }
+        }
+
+        #[test]
+        fn raising_min_count_never_grows(words in prop::collection::vec("[a-f]{1,2}", 1..200), m in 1u64..5) {
+            let text = words.join(" ");
+            let a = Vocab::from_counts(count(&text, None), cfg(m)).map(|v| v.len()).unwrap_or(0);
+            let b = Vocab::from_counts(count(&text, None), cfg(m + 1)).map(|v| v.len()).unwrap_or(0);
+            prop_assert!(b <= a);
+        }
+
+        #[test]
+        fn merge_is_commutative_and_matches_one_pass(xs in prop::collection::vec("[a-d]{1,2}", 0..100), ys in prop::collection::vec("[a-d]{1,2}", 0..100)) {
+            let whole = count(&format!("{} {}", xs.join(" "), ys.join(" ")), None);
+            let mut ab = count(&xs.join(" "), None);
+            ab.merge(count(&ys.join(" "), None));
+            let mut ba = count(&ys.join(" "), None);
+            ba.merge(count(&xs.join(" "), None));
+            for (w, c) in whole.iter() {
+                prop_assert_eq!(ab.get(w), c);
+                prop_assert_eq!(ba.get(w), c);
+            }
+            prop_assert_eq!(ab.len(), whole.len());
+            prop_assert_eq!(ab.total_words, whole.total_words);
+        }
+    }
+}

@@ -1,0 +1,357 @@
+"""The scikit-learn estimator: fitting from every input kind, the sklearn protocol, quality."""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+import embedrs
+from embedrs import EmbedrsWarning, EmptyVocabularyError, InvalidParameterError, Word2Vec
+
+from conftest import planted_corpus, topic_purity
+
+
+def small(**kw):
+    params = dict(
+        vector_size=24, window=3, min_count=1, epochs=5, sample=0, n_jobs=1, random_state=1
+    )
+    params.update(kw)
+    return Word2Vec(**params)
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+def test_planted_topics_are_recovered(planted, sg):
+    model = small(sg=sg, n_jobs=2).fit(planted)
+    assert topic_purity(model.wv_) > 0.9
+
+
+def test_untrained_vectors_fail_the_purity_check(planted):
+    # Guards the test above: one epoch at a tiny learning rate barely moves the vectors.
+    model = small(alpha=1e-6, min_alpha=1e-6, epochs=1).fit(planted)
+    assert topic_purity(model.wv_) < 0.6
+
+
+def test_fit_returns_self_and_sets_fitted_attributes(planted):
+    model = small()
+    assert model.fit(planted) is model
+    n_tokens = sum(len(s) for s in planted)
+    assert model.corpus_total_words_ == n_tokens
+    assert model.n_words_seen_ == n_tokens * model.epochs
+    assert len(model.training_loss_) == model.epochs
+    assert model.training_loss_[-1] < model.training_loss_[0]
+    assert model.vocabulary_ == model.wv_.key_to_index
+    assert model.syn1neg_.shape == model.wv_.vectors.shape
+    assert model.random_state_ == 1
+    assert model.wv_.vectors.dtype == np.float32
+
+
+def test_file_gzip_and_iterable_inputs_agree(tmp_path, planted, planted_file):
+    gz = tmp_path / "planted.txt.gz"
+    gz.write_bytes(gzip.compress(planted_file.read_bytes()))
+    lines = planted_file.read_text().splitlines()
+    models = {
+        "path": small().fit(str(planted_file)),
+        "pathlib": small().fit(planted_file),
+        "gzip": small().fit(gz),
+        "tokens": small().fit(planted),
+        "strings": small().fit(lines),
+        "generator": small().fit(s.split() for s in lines),
+    }
+    words = models["path"].wv_.index_to_key
+    for name, m in models.items():
+        assert m.wv_.index_to_key == words, name
+        assert m.corpus_total_words_ == models["path"].corpus_total_words_, name
+    # Same ids and the same units of work in memory: identical vectors with one thread.
+    np.testing.assert_array_equal(models["tokens"].wv_.vectors, models["generator"].wv_.vectors)
+    np.testing.assert_array_equal(models["tokens"].wv_.vectors, models["strings"].wv_.vectors)
+    np.testing.assert_array_equal(models["path"].wv_.vectors, models["pathlib"].wv_.vectors)
+
+
+def test_list_of_paths_counts_every_file(tmp_path, planted_file):
+    other = tmp_path / "b.txt"
+    other.write_text("zebra zebra zebra\n")
+    m = small().fit([str(planted_file), str(other)])
+    assert "zebra" in m.wv_
+    assert m.wv_.counts[m.wv_.get_index("zebra")] == 3
+
+
+def test_one_thread_is_deterministic_and_seed_matters(planted):
+    a = small(random_state=7).fit(planted).wv_.vectors
+    b = small(random_state=7).fit(planted).wv_.vectors
+    c = small(random_state=8).fit(planted).wv_.vectors
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_random_state_none_records_the_seed(planted):
+    m = small(random_state=None, epochs=1).fit(planted)
+    again = small(random_state=m.random_state_, epochs=1).fit(planted)
+    np.testing.assert_array_equal(m.wv_.vectors, again.wv_.vectors)
+
+
+def test_transform_means_known_words_and_warns_on_empty(planted):
+    m = small().fit(planted)
+    with pytest.warns(EmbedrsWarning, match="1 of 3 documents"):
+        X = m.transform([["t0w1", "t0w2", "nope"], "t1w3", ["unknown"]])
+    assert X.shape == (3, 24)
+    assert X.dtype == np.float32
+    expected = (m.wv_["t0w1"] + m.wv_["t0w2"]) / 2
+    np.testing.assert_allclose(X[0], expected, rtol=1e-6)
+    np.testing.assert_array_equal(X[1], m.wv_["t1w3"])
+    assert not X[2].any()
+
+
+def test_transform_rejects_a_bare_string(planted):
+    m = small(epochs=1).fit(planted)
+    with pytest.raises(ValueError, match="string object received"):
+        m.transform("t0w1 t0w2")
+
+
+def test_transform_before_fit_is_not_fitted_error():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        Word2Vec().transform([["a"]])
+
+
+def test_str_that_is_not_a_file_is_rejected():
+    with pytest.raises(FileNotFoundError, match="not an existing file"):
+        Word2Vec().fit("the cat sat on the mat")
+
+
+def test_missing_file_in_list_is_named(tmp_path, planted_file):
+    missing = tmp_path / "nope.txt"
+    with pytest.raises(OSError, match=r"nope\.txt"):
+        small().fit([planted_file, missing])
+
+
+def test_non_string_tokens_are_named():
+    with pytest.raises(TypeError, match=r"sentence 1, token 2: expected str, got int"):
+        small().fit([["a", "b"], ["c", "d", 3]])
+
+
+def test_min_count_that_removes_everything():
+    with pytest.raises(EmptyVocabularyError, match="min_count=10"):
+        small(min_count=10).fit([["a", "b", "c"]] * 3)
+
+
+def test_empty_corpus():
+    with pytest.raises(EmptyVocabularyError):
+        small().fit([])
+
+
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("vector_size", 0),
+        ("vector_size", -3),
+        ("vector_size", 2.5),
+        ("window", 0),
+        ("min_count", 0),
+        ("negative", 0),
+        ("epochs", 0),
+        ("epochs", -1),
+        ("alpha", 0.0),
+        ("alpha", float("nan")),
+        ("alpha", -0.1),
+        ("alpha", float("inf")),
+        ("min_alpha", -1e-4),
+        ("min_alpha", 1.0),
+        ("sample", -1e-3),
+        ("sample", float("nan")),
+        ("ns_exponent", float("nan")),
+        ("n_jobs", 0),
+        ("n_jobs", -2),
+        ("sg", 2),
+        ("max_sentence_length", 0),
+        ("max_vocab_size", 0),
+        ("max_final_vocab", -5),
+    ],
+)
+def test_bad_parameters_name_themselves(param, value):
+    with pytest.raises(InvalidParameterError, match=param):
+        small(**{param: value}).fit([["a", "b"]])
+
+
+def test_huge_vector_size_fails_before_training():
+    with pytest.raises(MemoryError, match="GiB"):
+        small(vector_size=10**12).fit([["a", "b"]] * 3)
+
+
+def test_sklearn_protocol(planted):
+    m = small(vector_size=10)
+    params = m.get_params()
+    assert params["vector_size"] == 10
+    c = clone(m)
+    assert c.get_params() == params
+    assert not hasattr(c, "wv_")
+    m.set_params(window=2, sg=1)
+    assert m.window == 2
+    assert m.sg == 1
+    assert m.fit_transform(planted[:50]).shape == (50, 10)
+    assert m.get_feature_names_out()[0] == "word2vec0"
+
+
+def test_pipeline_with_a_classifier(planted):
+    docs = planted[:400]
+    y = [int(d[0][1]) % 2 for d in docs]  # topic parity
+    pipe = Pipeline([("w2v", small(sg=1)), ("clf", LogisticRegression(max_iter=500))])
+    pipe.fit(docs, y)
+    assert pipe.score(docs, y) > 0.9
+
+
+def test_pickle_round_trip(planted):
+    m = small().fit(planted)
+    m2 = pickle.loads(pickle.dumps(m))
+    np.testing.assert_array_equal(m2.wv_.vectors, m.wv_.vectors)
+    np.testing.assert_array_equal(m2.syn1neg_, m.syn1neg_)
+    assert m2.wv_.index_to_key == m.wv_.index_to_key
+    assert m2.get_params() == m.get_params()
+    np.testing.assert_array_equal(m2.transform([["t0w1"]]), m.transform([["t0w1"]]))
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+
+    def on_epoch_begin(self, model, epoch):
+        self.events.append(("begin", epoch))
+
+    def on_epoch_end(self, model, stats):
+        self.events.append(("end", stats.epoch))
+        assert stats.raw_words > 0
+        assert stats.mean_loss > 0
+
+    def on_progress(self, model, progress):
+        assert 0.0 <= progress.fraction <= 1.0
+
+
+def test_callbacks_see_every_epoch_in_order(planted):
+    rec = Recorder()
+    small(epochs=3).fit(planted, callbacks=[rec])
+    assert rec.events == [
+        ("begin", 0),
+        ("end", 0),
+        ("begin", 1),
+        ("end", 1),
+        ("begin", 2),
+        ("end", 2),
+    ]
+
+
+def test_stop_training_keeps_the_vectors(planted):
+    class StopAfterTwo:
+        def on_epoch_end(self, model, stats):
+            if stats.epoch == 1:
+                raise embedrs.StopTraining
+
+    m = small(epochs=10).fit(planted, callbacks=[StopAfterTwo()])
+    assert len(m.training_loss_) == 2
+    assert m.stopped_early_
+
+
+def test_exception_in_callback_propagates_and_model_stays_usable(planted):
+    m = small(epochs=2).fit(planted)
+    before = m.wv_.vectors.copy()
+
+    class Boom:
+        def on_epoch_end(self, model, stats):
+            raise RuntimeError("boom in callback")
+
+    with pytest.raises(RuntimeError, match="boom in callback"):
+        m.fit(planted, callbacks=[Boom()])
+    np.testing.assert_array_equal(m.wv_.vectors, before)
+    assert m.fit(planted[:100]) is m  # still usable
+
+
+def test_gil_is_released_during_fit():
+    corpus = planted_corpus(n_sentences=40000, seed=3)
+    ticks = 0
+    done = threading.Event()
+
+    def count():
+        nonlocal ticks
+        while not done.is_set():
+            ticks += 1
+            time.sleep(0.001)
+
+    t = threading.Thread(target=count)
+    t.start()
+    model = small(epochs=20, n_jobs=1)
+    # Build the vocabulary first so that only training is timed.
+    start = ticks
+    t0 = time.perf_counter()
+    model.fit(corpus)
+    elapsed = time.perf_counter() - t0
+    done.set()
+    t.join()
+    # A thread that sleeps 1 ms per tick gets far more than 10 ticks per second unless the
+    # GIL is held; training also has to take long enough for the test to mean something.
+    assert elapsed > 0.3
+    assert (ticks - start) / elapsed > 100
+
+
+def test_keyboard_interrupt_stops_training_quickly():
+    import _thread
+
+    corpus = planted_corpus(n_sentences=40000, seed=4)
+    model = small(epochs=500, n_jobs=2)
+    timer = threading.Timer(0.5, _thread.interrupt_main)
+    t0 = time.perf_counter()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(corpus)
+    elapsed = time.perf_counter() - t0
+    timer.join()
+    assert elapsed < 3.0, elapsed
+    assert threading.active_count() == 1
+    assert not hasattr(model, "wv_")
+
+
+def test_verbose_shows_a_progress_bar(planted, capsys):
+    small(verbose=True, epochs=1).fit(planted)
+    # tqdm writes to stderr; a bar has been drawn and closed
+    err = capsys.readouterr().err
+    assert "training" in err
+
+
+def test_long_sentences_are_split_and_logged(caplog):
+    import logging
+
+    sentence = [f"w{i % 7}" for i in range(250)]
+    with caplog.at_level(logging.WARNING, logger="embedrs"):
+        m = small(max_sentence_length=100).fit([sentence] * 4)
+    assert m.corpus_total_words_ == 1000
+    assert any("longer than max_sentence_length=100" in r.getMessage() for r in caplog.records)
+
+
+def test_max_final_vocab_and_ordering():
+    corpus = [["a"] * 5 + ["b"] * 3 + ["c"] * 3 + ["d"] * 1]
+    m = small(max_final_vocab=2).fit(corpus)
+    assert m.wv_.index_to_key == ["a"]
+    m = small().fit(corpus)
+    assert m.wv_.index_to_key == ["a", "b", "c", "d"]
+
+
+def test_sample_corpus_is_shipped():
+    p = embedrs.sample_corpus_path()
+    assert p.exists()
+    assert p.stat().st_size < 2_000_000
+    with gzip.open(p, "rt") as f:
+        assert sum(1 for _ in f) > 10000
+
+
+def test_invalid_utf8_is_replaced_not_fatal(tmp_path: Path):
+    p = tmp_path / "bad.txt"
+    p.write_bytes(b"caf\xe9 au lait\n" * 20 + b"ok ok\n")
+    m = small().fit(p)
+    assert "caf\ufffd" in m.wv_
