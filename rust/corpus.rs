@@ -325,6 +325,13 @@ impl IdCorpusBuilder {
     pub fn finish(self, cfg: VocabConfig) -> Result<(Vocab, IdCorpus, WordCounts)> {
         let counts = self.word_counts();
         let vocab = Vocab::from_counts(counts.clone(), cfg)?;
+        let corpus = self.finish_with(&vocab);
+        Ok((vocab, corpus, counts))
+    }
+
+    /// Builds the id corpus against an existing vocabulary (words outside it are dropped,
+    /// but still counted as raw words for progress).
+    pub fn finish_with(self, vocab: &Vocab) -> IdCorpus {
         let remap: Vec<u32> = self
             .words
             .iter()
@@ -356,7 +363,7 @@ impl IdCorpusBuilder {
             chunks: Vec::new(),
         };
         corpus.chunks = make_chunks(&corpus.raw, 1 << 16);
-        Ok((vocab, corpus, counts))
+        corpus
     }
 }
 
@@ -530,6 +537,7 @@ fn read_range(path: &Path, start: u64, end: u64, batch: &mut Batch) -> Result<()
 impl Batch {
     /// Calls `f(ids, raw_words)` for each sentence piece of the batch: the in-vocabulary ids
     /// in order, and the number of raw tokens the piece covered.
+    #[inline(always)]
     pub fn for_each_sentence(
         &mut self,
         corpus: CorpusRef<'_>,

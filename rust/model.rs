@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::error::{EmbedError, Result};
 use crate::vocab::Vocab;
@@ -12,7 +12,7 @@ use crate::vocab::Vocab;
 /// Words and their vectors (row `i` is word `i`).
 #[derive(Debug)]
 pub struct KeyedVectors {
-    vocab: Vocab,
+    vocab: Arc<Vocab>,
     dim: usize,
     vectors: Vec<f32>,
     unit: OnceLock<Vec<f32>>,
@@ -29,7 +29,8 @@ impl KeyedVectors {
     ///
     /// # Errors
     /// `Dimension` if the sizes disagree.
-    pub fn new(vocab: Vocab, dim: usize, vectors: Vec<f32>) -> Result<Self> {
+    pub fn new(vocab: impl Into<Arc<Vocab>>, dim: usize, vectors: Vec<f32>) -> Result<Self> {
+        let vocab = vocab.into();
         if dim == 0 || vectors.len() != vocab.len() * dim {
             return Err(EmbedError::Dimension(format!(
                 "{} words x {dim} dimensions need {} floats, got {}",
@@ -44,6 +45,11 @@ impl KeyedVectors {
             vectors,
             unit: OnceLock::new(),
         })
+    }
+
+    /// The vocabulary (shared).
+    pub fn vocab_arc(&self) -> &Arc<Vocab> {
+        &self.vocab
     }
 
     /// The vocabulary.

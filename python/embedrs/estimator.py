@@ -74,6 +74,12 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     shrink_windows : bool, default=True
         Draw each centre word's window uniformly from ``1..window`` (word2vec.c's dynamic
         window).
+    shared_negatives : bool, default=True
+        Skip-gram only: draw one set of ``negative`` samples per centre word and share it
+        across that word's context window, updating the window's rows once (pWord2Vec's
+        HogBatch). About twice as fast as word2vec.c's per-pair negatives at the same quality
+        on the shared benchmark (see ``benches/RESULTS.md``); set False for word2vec.c's exact
+        sampling scheme.
     max_sentence_length : int, default=10000
         Longer sentences are cut into pieces of this length (counted and logged, never
         silently truncated).
@@ -134,6 +140,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         min_alpha: float = 0.0001,
         epochs: int = 5,
         shrink_windows: bool = True,
+        shared_negatives: bool = True,
         max_sentence_length: int = 10000,
         n_jobs: int = -1,
         random_state: int | np.random.RandomState | None = None,
@@ -153,6 +160,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.min_alpha = min_alpha
         self.epochs = epochs
         self.shrink_windows = shrink_windows
+        self.shared_negatives = shared_negatives
         self.max_sentence_length = max_sentence_length
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -251,7 +259,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             vocab.corpus_sentences,
         )
         self._check_memory(len(vocab))
-        syn0, syn1 = _embedrs.init_weights(vocab, self.vector_size, seed)
+        weights = _embedrs.init_weights(vocab, self.vector_size, seed)
         dispatcher = _Dispatcher(
             self, callbacks or (), bool(self.verbose), int(vocab.corpus_words) * self.epochs
         )
@@ -260,8 +268,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             report = _embedrs.train_model(
                 vocab,
                 corpus,
-                syn0,
-                syn1,
+                weights,
                 vector_size=self.vector_size,
                 window=self.window,
                 sg=bool(self.sg),
@@ -277,6 +284,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 seed=seed,
                 max_sentence_length=self.max_sentence_length,
                 kernel=os.environ.get("EMBEDRS_SIMD"),
+                shared_negatives=bool(self.shared_negatives),
                 callback=dispatcher,
             )
         finally:
@@ -285,8 +293,8 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
         from ._callbacks import EpochStats
 
-        self.wv_ = KeyedVectors._from_native(_embedrs.KeyedVectors.from_vocab(vocab, syn0))
-        self.syn1neg_ = syn1
+        self.wv_ = KeyedVectors._from_native(_embedrs.KeyedVectors.from_weights(vocab, weights))
+        self.syn1neg_ = weights.take_syn1neg()
         self.vocabulary_ = self.wv_.key_to_index
         self.epoch_stats_ = [EpochStats(**e) for e in report["epochs"]]
         self.training_loss_ = [e.loss for e in self.epoch_stats_]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use numpy::ndarray::ArrayView2;
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyReadwriteArray2};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 
@@ -311,6 +311,27 @@ impl PyCorpusBuilder {
         self.inner.as_ref().map_or(0, |b| b.total_words())
     }
 
+    /// The counts so far (the builder stays usable).
+    fn word_counts(&self) -> PyResult<PyWordCounts> {
+        let b = self.inner.as_ref().ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err("this CorpusBuilder is finished")
+        })?;
+        Ok(PyWordCounts {
+            inner: b.word_counts(),
+        })
+    }
+
+    /// Ends the pass with an existing vocabulary: returns the `IdCorpus` (unknown words are
+    /// dropped but still count as raw words).
+    fn finish_with(&mut self, py: Python<'_>, vocab: &PyVocab) -> PyResult<PyIdCorpus> {
+        let builder = self.inner.take().ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err("this CorpusBuilder is finished")
+        })?;
+        let v = vocab.inner.clone();
+        let c = py.detach(|| builder.finish_with(&v));
+        Ok(PyIdCorpus { inner: Arc::new(c) })
+    }
+
     /// Ends the pass: returns `(Vocab, IdCorpus, WordCounts)`.
     #[pyo3(signature = (min_count=5, max_final_vocab=None))]
     fn finish(
@@ -345,23 +366,81 @@ fn type_name(o: &Bound<'_, PyAny>) -> String {
         .unwrap_or_else(|_| "object".into())
 }
 
-/// Allocates and initialises `(syn0, syn1neg)` for a vocabulary.
+/// The two weight matrices of a model being trained, owned by Rust so that the trained input
+/// matrix can be moved (not copied) into a `KeyedVectors`.
+#[pyclass(name = "Weights", module = "embedrs._embedrs")]
+pub struct PyWeights {
+    syn0: Vec<f32>,
+    syn1: Vec<f32>,
+    rows: usize,
+    dim: usize,
+}
+
+#[pymethods]
+impl PyWeights {
+    /// Builds from two `(rows, dim)` float32 arrays (copied).
+    #[staticmethod]
+    fn from_arrays(
+        syn0: PyReadonlyArray2<'_, f32>,
+        syn1neg: PyReadonlyArray2<'_, f32>,
+    ) -> PyResult<Self> {
+        let (a, b) = (syn0.as_array(), syn1neg.as_array());
+        if a.dim() != b.dim() {
+            return Err(to_pyerr(EmbedError::Dimension(format!(
+                "syn0 is {:?} but syn1neg is {:?}",
+                a.dim(),
+                b.dim()
+            ))));
+        }
+        let (rows, dim) = a.dim();
+        Ok(PyWeights {
+            syn0: a.iter().copied().collect(),
+            syn1: b.iter().copied().collect(),
+            rows,
+            dim,
+        })
+    }
+    #[getter]
+    fn shape(&self) -> (usize, usize) {
+        (self.rows, self.dim)
+    }
+    /// A copy of the input matrix (empty once moved into a `KeyedVectors`).
+    fn syn0_copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let rows = if self.syn0.is_empty() { 0 } else { self.rows };
+        Ok(self
+            .syn0
+            .clone()
+            .into_pyarray(py)
+            .reshape((rows, self.dim))?)
+    }
+    /// Moves the output matrix out as a numpy array (no copy); the weights keep an empty one.
+    fn take_syn1neg<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let rows = if self.syn1.is_empty() { 0 } else { self.rows };
+        Ok(std::mem::take(&mut self.syn1)
+            .into_pyarray(py)
+            .reshape((rows, self.dim))?)
+    }
+}
+
+/// Allocates and initialises the weights of a vocabulary.
 #[pyfunction]
 #[pyo3(signature = (vocab, vector_size, seed))]
-fn init_weights<'py>(
-    py: Python<'py>,
+fn init_weights(
+    py: Python<'_>,
     vocab: &PyVocab,
     vector_size: usize,
     seed: u64,
-) -> PyResult<Pair<'py, f32, f32>> {
+) -> PyResult<PyWeights> {
     let v = vocab.inner.clone();
-    let (s0, s1) = py
+    let (syn0, syn1) = py
         .detach(|| train::init_weights(&v, vector_size, seed))
         .map_err(to_pyerr)?;
-    let shape = (v.len(), vector_size);
-    let a = s0.into_pyarray(py).reshape(shape)?;
-    let b = s1.into_pyarray(py).reshape(shape)?;
-    Ok((a, b))
+    Ok(PyWeights {
+        syn0,
+        syn1,
+        rows: v.len(),
+        dim: vector_size,
+    })
 }
 
 struct PySink {
@@ -449,7 +528,7 @@ enum CorpusArg<'a> {
     Ids(PyRef<'a, PyIdCorpus>),
 }
 
-/// Trains `syn0` and `syn1neg` in place (the GIL is released while workers run).
+/// Trains the weights in place (the GIL is released while workers run).
 ///
 /// `callback(event, args)` is called from the calling thread: `("epoch_begin", (epoch,))`,
 /// `("progress", (epoch, epochs, words_done, words_total, alpha, epoch_loss, words_per_sec,
@@ -457,17 +536,17 @@ enum CorpusArg<'a> {
 /// predictions, raw_words, effective_words, seconds))`. A falsy return stops training
 /// early, keeping the weights; an exception cancels training and is re-raised.
 #[pyfunction]
-#[pyo3(signature = (vocab, corpus, syn0, syn1neg, *, vector_size, window=5, sg=false, negative=5,
+#[pyo3(signature = (vocab, corpus, weights, *, vector_size, window=5, sg=false, negative=5,
     ns_exponent=0.75, cbow_mean=true, alpha=0.025, min_alpha=0.0001, epochs=5, sample=1e-3,
     shrink_windows=true, n_threads=1, seed=1, max_sentence_length=10000, kernel=None,
+    shared_negatives=false,
     callback=None, progress_interval=0.5))]
 #[allow(clippy::too_many_arguments)]
 fn train_model<'py>(
     py: Python<'py>,
     vocab: &PyVocab,
     corpus: &Bound<'py, PyAny>,
-    mut syn0: PyReadwriteArray2<'py, f32>,
-    mut syn1neg: PyReadwriteArray2<'py, f32>,
+    mut weights: PyRefMut<'py, PyWeights>,
     vector_size: usize,
     window: usize,
     sg: bool,
@@ -483,6 +562,7 @@ fn train_model<'py>(
     seed: u64,
     max_sentence_length: usize,
     kernel: Option<&str>,
+    shared_negatives: bool,
     callback: Option<Py<PyAny>>,
     progress_interval: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -511,22 +591,15 @@ fn train_model<'py>(
         seed,
         max_sentence_length,
         kernel,
+        shared_negatives,
     };
     let corpus_arg = if let Ok(f) = corpus.extract::<PyRef<'py, PyFileCorpus>>() {
         CorpusArg::Files(f)
     } else {
         CorpusArg::Ids(corpus.extract::<PyRef<'py, PyIdCorpus>>()?)
     };
-    let s0 = syn0.as_slice_mut().map_err(|_| {
-        to_pyerr(EmbedError::Dimension(
-            "syn0 must be a C-contiguous float32 array".into(),
-        ))
-    })?;
-    let s1 = syn1neg.as_slice_mut().map_err(|_| {
-        to_pyerr(EmbedError::Dimension(
-            "syn1neg must be a C-contiguous float32 array".into(),
-        ))
-    })?;
+    let w = &mut *weights;
+    let (s0, s1) = (&mut w.syn0, &mut w.syn1);
     let mut sink = PySink {
         callback,
         interval: Duration::from_secs_f64(progress_interval.max(0.0)),
@@ -605,14 +678,13 @@ impl PyKeyedVectors {
         })
     }
 
-    /// Builds from a vocabulary and a trained matrix (copied).
+    /// Builds from a vocabulary and trained weights, moving the input matrix out of them.
     #[staticmethod]
-    fn from_vocab(vocab: &PyVocab, vectors: PyReadonlyArray2<'_, f32>) -> PyResult<Self> {
-        let arr = vectors.as_array();
-        let (_, d) = arr.dim();
-        let data: Vec<f32> = arr.iter().copied().collect();
+    fn from_weights(vocab: &PyVocab, mut weights: PyRefMut<'_, PyWeights>) -> PyResult<Self> {
+        let dim = weights.dim;
+        let data = std::mem::take(&mut weights.syn0);
         Ok(PyKeyedVectors {
-            inner: model::KeyedVectors::new((*vocab.inner).clone(), d, data).map_err(to_pyerr)?,
+            inner: model::KeyedVectors::new(vocab.inner.clone(), dim, data).map_err(to_pyerr)?,
         })
     }
 
@@ -824,6 +896,7 @@ fn _embedrs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyIdCorpus>()?;
     m.add_class::<PyCorpusBuilder>()?;
     m.add_class::<PyKeyedVectors>()?;
+    m.add_class::<PyWeights>()?;
     m.add_function(wrap_pyfunction!(init_weights, m)?)?;
     m.add_function(wrap_pyfunction!(train_model, m)?)?;
     m.add_function(wrap_pyfunction!(simd_kernel, m)?)?;

@@ -116,6 +116,15 @@ impl SharedMatrix<'_> {
         unsafe { K::axpy(alpha, x.as_ptr(), self.row(r), self.cols) }
     }
 
+    /// Copies row `r` into the thread-local `out`.
+    #[inline(always)]
+    pub(crate) fn copy_to_local(&self, r: u32, out: &mut [f32]) {
+        assert!(out.len() >= self.cols);
+        // SAFETY: the row has `cols` readable floats; `out` is a distinct local buffer of at
+        // least `cols` floats. A plain (racy) read is the Hogwild contract of this module.
+        unsafe { std::ptr::copy_nonoverlapping(self.row(r), out.as_mut_ptr(), self.cols) }
+    }
+
     /// `self[r] += alpha * other[r2]`, where `other` is a different matrix.
     #[inline(always)]
     pub(crate) fn axpy_from_row<K: Kernel>(

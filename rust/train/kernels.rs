@@ -29,6 +29,23 @@ pub trait Kernel: Copy + Send + Sync + 'static {
     unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize);
 }
 
+/// `a . b` on two local slices of equal length.
+#[inline(always)]
+pub fn local_dot<K: Kernel>(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    // SAFETY: both slices hold at least n floats; the trainer only instantiates K with the
+    // kernel `detect` chose for this CPU.
+    unsafe { K::dot(a.as_ptr(), b.as_ptr(), n) }
+}
+
+/// `y += alpha * x` on two local slices.
+#[inline(always)]
+pub fn local_axpy<K: Kernel>(alpha: f32, x: &[f32], y: &mut [f32]) {
+    let n = x.len().min(y.len());
+    // SAFETY: as in `local_dot`; `y` is exclusively borrowed so it cannot alias `x`.
+    unsafe { K::axpy(alpha, x.as_ptr(), y.as_mut_ptr(), n) }
+}
+
 /// Plain Rust loops: the reference every SIMD path is tested against.
 #[derive(Clone, Copy, Debug)]
 pub struct Scalar;
@@ -74,6 +91,7 @@ pub struct Avx2;
 mod avx2 {
     use std::arch::x86_64::*;
 
+    #[inline]
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
         let mut acc0 = _mm256_setzero_ps();
@@ -110,6 +128,7 @@ mod avx2 {
         }
     }
 
+    #[inline]
     #[target_feature(enable = "avx2,fma")]
     pub(super) unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
         let va = _mm256_set1_ps(alpha);
@@ -146,6 +165,45 @@ impl Kernel for Avx2 {
         // SAFETY: as in `dot`.
         unsafe { avx2::axpy(alpha, x, y, n) }
     }
+}
+
+/// Work that is generic over the kernel. [`run_with`] instantiates it for the chosen kernel
+/// inside a function compiled with that kernel's CPU features, so that every
+/// `#[inline(always)]` function the task calls (the whole training loop) is compiled with
+/// those features too and the kernels inline into it instead of being called per row.
+pub trait KernelTask {
+    /// What the task returns.
+    type Output;
+    /// Runs the task with kernel `K`.
+    fn run<K: Kernel>(self) -> Self::Output;
+}
+
+/// Runs `task` with the kernel `choice` (which must be [`supported`]: `detect` guarantees it).
+///
+/// # Panics
+/// If `choice` is not supported by this CPU.
+pub fn run_with<T: KernelTask>(choice: KernelChoice, task: T) -> T::Output {
+    assert!(
+        supported(choice),
+        "kernel {} is not supported by this CPU",
+        choice.name()
+    );
+    match choice {
+        KernelChoice::Scalar => task.run::<Scalar>(),
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the assert above checked that this CPU has AVX2 and FMA.
+        KernelChoice::Avx2 => unsafe { run_avx2(task) },
+        #[cfg(not(target_arch = "x86_64"))]
+        KernelChoice::Avx2 => unreachable!("not supported on this architecture"),
+    }
+}
+
+/// # Safety
+/// The CPU must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn run_avx2<T: KernelTask>(task: T) -> T::Output {
+    task.run::<Avx2>()
 }
 
 /// The kernel a run uses.

@@ -25,7 +25,7 @@ use crate::error::{EmbedError, Result};
 use crate::sampling::{subsample_thresholds, word_hash, UnigramTable, WordRng};
 use crate::vocab::Vocab;
 use hogwild::SharedMatrix;
-use kernels::{Kernel, KernelChoice};
+use kernels::{Kernel, KernelChoice, KernelTask};
 use sgns::{Scratch, SigmoidTable, StepCtx};
 
 /// Hyper-parameters of a training run (names follow gensim).
@@ -61,6 +61,8 @@ pub struct TrainConfig {
     pub max_sentence_length: usize,
     /// SIMD kernel to use (`None`: detect).
     pub kernel: Option<KernelChoice>,
+    /// Skip-gram: share each window's negatives (faster, see `sgns::train_sentence_sg_shared`).
+    pub shared_negatives: bool,
 }
 
 impl Default for TrainConfig {
@@ -81,6 +83,7 @@ impl Default for TrainConfig {
             seed: 1,
             max_sentence_length: crate::corpus::DEFAULT_MAX_SENTENCE_LENGTH,
             kernel: None,
+            shared_negatives: false,
         }
     }
 }
@@ -328,24 +331,44 @@ pub fn train(
     let syn0 = SharedMatrix::new(syn0, vocab.len(), cfg.vector_size);
     let syn1 = SharedMatrix::new(syn1, vocab.len(), cfg.vector_size);
     let choice = kernels::detect(cfg.kernel);
-    match choice {
-        KernelChoice::Scalar => run::<kernels::Scalar>(&shared, syn0, syn1, sink),
-        #[cfg(target_arch = "x86_64")]
-        KernelChoice::Avx2 => run::<kernels::Avx2>(&shared, syn0, syn1, sink),
-        #[cfg(not(target_arch = "x86_64"))]
-        KernelChoice::Avx2 => run::<kernels::Scalar>(&shared, syn0, syn1, sink),
-    }
-    .map(|mut r| {
-        r.kernel = choice.name();
-        r
-    })
+    let mut r = run(&shared, syn0, syn1, sink, choice)?;
+    r.kernel = choice.name();
+    Ok(r)
 }
 
-fn run<K: Kernel>(
+/// One worker's share of an epoch, as a task generic over the kernel.
+struct WorkerTask<'s, 'a> {
+    sh: &'s Shared<'a>,
+    feed: &'s Feed<'a>,
+    syn0: SharedMatrix<'s>,
+    syn1: SharedMatrix<'s>,
+    epoch: usize,
+    epoch_base: u64,
+    loss_slot: &'s AtomicU64,
+}
+
+impl KernelTask for WorkerTask<'_, '_> {
+    type Output = Result<WorkerTally>;
+    #[inline(always)]
+    fn run<K: Kernel>(self) -> Self::Output {
+        worker::<K>(
+            self.sh,
+            self.feed,
+            self.syn0,
+            self.syn1,
+            self.epoch,
+            self.epoch_base,
+            self.loss_slot,
+        )
+    }
+}
+
+fn run(
     sh: &Shared<'_>,
     syn0: SharedMatrix<'_>,
     syn1: SharedMatrix<'_>,
     sink: &mut dyn ProgressSink,
+    choice: KernelChoice,
 ) -> Result<TrainReport> {
     let start = Instant::now();
     let mut report = TrainReport::default();
@@ -372,7 +395,16 @@ fn run<K: Kernel>(
                     let feed = &feed;
                     let slot = &losses[t].0;
                     s.spawn(move || {
-                        let r = worker::<K>(sh, feed, syn0, syn1, epoch, epoch_base, slot);
+                        let task = WorkerTask {
+                            sh,
+                            feed,
+                            syn0,
+                            syn1,
+                            epoch,
+                            epoch_base,
+                            loss_slot: slot,
+                        };
+                        let r = kernels::run_with(choice, task);
                         let _ = tx.send(());
                         r
                     })
@@ -465,6 +497,7 @@ struct WorkerTally {
 
 const FLUSH_WORDS: u64 = 1024;
 
+#[inline(always)]
 fn worker<K: Kernel>(
     sh: &Shared<'_>,
     feed: &Feed<'_>,
@@ -482,8 +515,9 @@ fn worker<K: Kernel>(
         sigmoid: &sh.sigmoid,
         negative: cfg.negative,
         cbow_mean: cfg.cbow_mean,
+        dim: cfg.vector_size,
     };
-    let mut scratch = Scratch::new(cfg.vector_size);
+    let mut scratch = Scratch::new(cfg.vector_size, cfg.window, cfg.negative);
     let mut batch = Batch::default();
     let mut kept: Vec<u32> = Vec::with_capacity(1024);
     let mut tally = WorkerTally::default();
@@ -507,7 +541,17 @@ fn worker<K: Kernel>(
             }
             tally.effective_words += kept.len() as u64;
             if kept.len() > 1 {
-                if cfg.sg {
+                if cfg.sg && cfg.shared_negatives {
+                    sgns::train_sentence_sg_shared::<K>(
+                        &ctx,
+                        &mut scratch,
+                        &kept,
+                        cfg.window,
+                        cfg.shrink_windows,
+                        alpha,
+                        &mut rng,
+                    );
+                } else if cfg.sg {
                     sgns::train_sentence_sg::<K>(
                         &ctx,
                         &mut scratch,

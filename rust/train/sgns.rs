@@ -17,7 +17,7 @@
 //! `-log s(x)` for the positive and `-log s(-x)` for negatives, is tallied in `f64`.
 
 use super::hogwild::SharedMatrix;
-use super::kernels::Kernel;
+use super::kernels::{local_axpy, local_dot, Kernel};
 use crate::sampling::{UnigramTable, WordRng};
 
 const MAX_EXP: f32 = 6.0;
@@ -86,6 +86,8 @@ pub struct StepCtx<'t> {
     pub negative: usize,
     /// Average (true) or sum (false) the CBOW context.
     pub cbow_mean: bool,
+    /// Vector dimension.
+    pub dim: usize,
 }
 
 /// Thread-local buffers and tallies.
@@ -100,17 +102,34 @@ pub struct Scratch {
     pub loss: f64,
     /// Number of predictions (positive + negative) made.
     pub predictions: u64,
+    /// Targets (centre word then negatives) of the current window, shared-negatives mode.
+    pub targets: Vec<u32>,
+    /// Local copies of the context rows (`ctx.len() x dim`) and their gradients.
+    pub a: Vec<f32>,
+    /// Gradients of the context rows.
+    pub da: Vec<f32>,
+    /// Local copies of the target rows (`targets.len() x dim`).
+    pub b: Vec<f32>,
+    /// Gradients of the target rows.
+    pub db: Vec<f32>,
 }
 
 impl Scratch {
-    /// Buffers for vectors of `dim` floats.
-    pub fn new(dim: usize) -> Self {
+    /// Buffers for vectors of `dim` floats, windows up to `window` and `negative` samples.
+    pub fn new(dim: usize, window: usize, negative: usize) -> Self {
+        let m = 2 * window;
+        let t = negative + 1;
         Scratch {
             neu1e: vec![0.0; dim],
             neu1: vec![0.0; dim],
-            ctx: Vec::with_capacity(64),
+            ctx: Vec::with_capacity(m),
             loss: 0.0,
             predictions: 0,
+            targets: Vec::with_capacity(t),
+            a: vec![0.0; m * dim],
+            da: vec![0.0; m * dim],
+            b: vec![0.0; t * dim],
+            db: vec![0.0; t * dim],
         }
     }
 }
@@ -181,6 +200,97 @@ fn sg_pair<K: Kernel>(
     c.syn0.axpy_from_local::<K>(input, 1.0, &s.neu1e);
 }
 
+/// Trains skip-gram on one sentence with negatives shared across each centre word's window
+/// (pWord2Vec's HogBatch, BlazingText's `batch_skipgram`).
+///
+/// For centre word `w` with contexts `c_1..c_m`, the targets are `w` (positive) and `K`
+/// negatives drawn once for the whole window. The `m` context rows and `K + 1` target rows
+/// are copied into thread-local buffers, all `m x (K + 1)` scores and gradients are computed
+/// there against the same (window-start) values, and each row's summed update is written
+/// back once. The arithmetic is the same as [`train_sentence_sg`]; what changes is that a
+/// window's pairs share negatives and see each other's updates only at the end of the window,
+/// which cuts the random row traffic from `m (K + 2)` to `m + K + 1` rows per centre word.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+pub fn train_sentence_sg_shared<K: Kernel>(
+    c: &StepCtx<'_>,
+    s: &mut Scratch,
+    sentence: &[u32],
+    window: usize,
+    shrink: bool,
+    alpha: f32,
+    rng: &mut WordRng,
+) {
+    let d = c.dim;
+    let n = sentence.len();
+    for i in 0..n {
+        let w = reduced_window(window, shrink, rng);
+        let lo = i.saturating_sub(w);
+        let hi = (i + w + 1).min(n);
+        let center = sentence[i];
+        s.ctx.clear();
+        for (j, &ctx) in sentence.iter().enumerate().take(hi).skip(lo) {
+            if j != i {
+                s.ctx.push(ctx);
+            }
+        }
+        if s.ctx.is_empty() {
+            continue;
+        }
+        s.targets.clear();
+        s.targets.push(center);
+        for _ in 0..c.negative {
+            let t = c.table.sample(rng);
+            if t != center {
+                s.targets.push(t);
+            }
+        }
+        let m = s.ctx.len();
+        let t = s.targets.len();
+        let Scratch {
+            ctx,
+            targets,
+            a,
+            da,
+            b,
+            db,
+            loss,
+            predictions,
+            ..
+        } = s;
+        for (j, &cw) in ctx.iter().enumerate() {
+            c.syn0.copy_to_local(cw, &mut a[j * d..(j + 1) * d]);
+        }
+        for (k, &tw) in targets.iter().enumerate() {
+            c.syn1.copy_to_local(tw, &mut b[k * d..(k + 1) * d]);
+        }
+        da[..m * d].fill(0.0);
+        db[..t * d].fill(0.0);
+        for j in 0..m {
+            let aj = &a[j * d..(j + 1) * d];
+            let daj = &mut da[j * d..(j + 1) * d];
+            for k in 0..t {
+                let bk = &b[k * d..(k + 1) * d];
+                let f = local_dot::<K>(aj, bk);
+                let (g, l) = c.sigmoid.grad_loss(f, k == 0);
+                *loss += l as f64;
+                let g = g * alpha;
+                local_axpy::<K>(g, bk, daj);
+                local_axpy::<K>(g, aj, &mut db[k * d..(k + 1) * d]);
+            }
+        }
+        *predictions += (m * t) as u64;
+        for (j, &cw) in ctx.iter().enumerate() {
+            c.syn0
+                .axpy_from_local::<K>(cw, 1.0, &da[j * d..(j + 1) * d]);
+        }
+        for (k, &tw) in targets.iter().enumerate() {
+            c.syn1
+                .axpy_from_local::<K>(tw, 1.0, &db[k * d..(k + 1) * d]);
+        }
+    }
+}
+
 /// Trains CBOW on one (subsampled) sentence.
 #[inline(always)]
 pub fn train_sentence_cbow<K: Kernel>(
@@ -224,6 +334,7 @@ fn cbow_center<K: Kernel>(
         ctx,
         loss,
         predictions,
+        ..
     } = s;
     neu1.fill(0.0);
     for &w in ctx.iter() {

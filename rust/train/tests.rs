@@ -60,10 +60,11 @@ fn purity(vocab: &Vocab, vectors: Vec<f32>, dim: usize) -> f64 {
 #[test]
 fn planted_topics_are_recovered_by_sg_and_cbow() {
     let (v, c) = planted(1, 2000);
-    for sg in [true, false] {
+    for (sg, shared_negatives) in [(true, false), (true, true), (false, false)] {
         let cfg = TrainConfig {
             vector_size: 20,
             sg,
+            shared_negatives,
             epochs: 5,
             sample: 0.0,
             n_threads: 2,
@@ -93,10 +94,11 @@ fn untrained_vectors_do_not_recover_topics() {
 #[test]
 fn one_thread_is_bit_identical_for_a_seed() {
     let (v, c) = planted(2, 300);
-    for sg in [true, false] {
+    for (sg, shared_negatives) in [(true, false), (true, true), (false, false)] {
         let cfg = TrainConfig {
             vector_size: 16,
             sg,
+            shared_negatives,
             epochs: 2,
             n_threads: 1,
             seed: 42,
