@@ -374,6 +374,7 @@ pub struct PyWeights {
     syn1: Vec<f32>,
     rows: usize,
     dim: usize,
+    snapshot: Option<(Vec<f32>, Vec<f32>)>,
 }
 
 #[pymethods]
@@ -398,7 +399,121 @@ impl PyWeights {
             syn1: b.iter().copied().collect(),
             rows,
             dim,
+            snapshot: None,
         })
+    }
+
+    /// Copies of both matrices (for pickling and inspection).
+    fn to_arrays<'py>(&self, py: Python<'py>) -> PyResult<Pair<'py, f32, f32>> {
+        let shape = (self.rows, self.dim);
+        if self.syn0.len() != self.rows * self.dim || self.syn1.len() != self.rows * self.dim {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "these weights were moved into a KeyedVectors",
+            ));
+        }
+        Ok((
+            self.syn0.clone().into_pyarray(py).reshape(shape)?,
+            self.syn1.clone().into_pyarray(py).reshape(shape)?,
+        ))
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let ctor = py.get_type::<PyWeights>().getattr("from_arrays")?;
+        let arrays = slf.borrow().to_arrays(py)?;
+        (ctor, arrays).into_pyobject(py)
+    }
+
+    /// Remembers the current values; see `delta` and `apply_round`.
+    fn snapshot(&mut self) {
+        self.snapshot = Some((self.syn0.clone(), self.syn1.clone()));
+    }
+
+    /// Rows changed since `snapshot`, and by how much: `(rows, d_syn0, d_syn1)`.
+    fn delta<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(
+        Bound<'py, PyArray1<u32>>,
+        Bound<'py, PyArray2<f32>>,
+        Bound<'py, PyArray2<f32>>,
+    )> {
+        let (s0, s1) = self.snapshot.as_ref().ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err("delta() needs snapshot() first")
+        })?;
+        let d = self.dim;
+        let mut rows = Vec::new();
+        let mut d0 = Vec::new();
+        let mut d1 = Vec::new();
+        for r in 0..self.rows {
+            let span = r * d..(r + 1) * d;
+            if self.syn0[span.clone()] != s0[span.clone()]
+                || self.syn1[span.clone()] != s1[span.clone()]
+            {
+                rows.push(r as u32);
+                d0.extend(
+                    self.syn0[span.clone()]
+                        .iter()
+                        .zip(&s0[span.clone()])
+                        .map(|(a, b)| a - b),
+                );
+                d1.extend(
+                    self.syn1[span.clone()]
+                        .iter()
+                        .zip(&s1[span])
+                        .map(|(a, b)| a - b),
+                );
+            }
+        }
+        let n = rows.len();
+        Ok((
+            rows.into_pyarray(py),
+            d0.into_pyarray(py).reshape((n, d))?,
+            d1.into_pyarray(py).reshape((n, d))?,
+        ))
+    }
+
+    /// Sets the weights to the snapshot plus `d_syn0`/`d_syn1` on `rows` (the summed deltas of
+    /// every replica in a synchronous round), then takes a new snapshot.
+    fn apply_round(
+        &mut self,
+        rows: numpy::PyReadonlyArray1<'_, u32>,
+        d_syn0: PyReadonlyArray2<'_, f32>,
+        d_syn1: PyReadonlyArray2<'_, f32>,
+    ) -> PyResult<()> {
+        let (s0, s1) = self.snapshot.take().ok_or_else(|| {
+            pyo3::exceptions::PyRuntimeError::new_err("apply_round() needs snapshot() first")
+        })?;
+        let rows = rows.as_array();
+        let (a, b) = (d_syn0.as_array(), d_syn1.as_array());
+        let d = self.dim;
+        if a.dim() != (rows.len(), d) || b.dim() != (rows.len(), d) {
+            self.snapshot = Some((s0, s1));
+            return Err(to_pyerr(EmbedError::Dimension(format!(
+                "deltas must be ({}, {d})",
+                rows.len()
+            ))));
+        }
+        if let Some(&bad) = rows.iter().find(|&&r| r as usize >= self.rows) {
+            self.snapshot = Some((s0, s1));
+            return Err(to_pyerr(EmbedError::IndexOutOfRange {
+                index: bad as i64,
+                len: self.rows,
+            }));
+        }
+        self.syn0 = s0;
+        self.syn1 = s1;
+        for (k, &r) in rows.iter().enumerate() {
+            let span = r as usize * d..(r as usize + 1) * d;
+            for (x, dx) in self.syn0[span.clone()].iter_mut().zip(a.row(k)) {
+                *x += dx;
+            }
+            for (x, dx) in self.syn1[span].iter_mut().zip(b.row(k)) {
+                *x += dx;
+            }
+        }
+        self.snapshot();
+        Ok(())
     }
     #[getter]
     fn shape(&self) -> (usize, usize) {
@@ -440,6 +555,7 @@ fn init_weights(
         syn1,
         rows: v.len(),
         dim: vector_size,
+        snapshot: None,
     })
 }
 
