@@ -20,7 +20,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use flate2::read::MultiGzDecoder;
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use crate::error::{EmbedError, Result};
 use crate::vocab::{Vocab, VocabConfig, WordCounts};
@@ -194,9 +197,9 @@ impl IdCorpus {
 ///
 /// Words get provisional ids as they appear; [`IdCorpusBuilder::finish`] builds the
 /// vocabulary from the counts and rewrites the ids, dropping words below `min_count`.
-#[derive(Debug)]
 pub struct IdCorpusBuilder {
-    interner: FxHashMap<String, u32>,
+    interner: HashTable<u32>,
+    hasher: FxBuildHasher,
     words: Vec<String>,
     counts: Vec<u64>,
     live: usize,
@@ -210,11 +213,21 @@ pub struct IdCorpusBuilder {
     prunes: u64,
 }
 
+impl std::fmt::Debug for IdCorpusBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdCorpusBuilder")
+            .field("words", &self.words.len())
+            .field("tokens", &self.tokens.len())
+            .finish()
+    }
+}
+
 impl IdCorpusBuilder {
     /// A new, empty builder.
     pub fn new(max_vocab_size: Option<usize>, max_sentence_length: usize) -> Self {
         IdCorpusBuilder {
-            interner: FxHashMap::default(),
+            interner: HashTable::new(),
+            hasher: FxBuildHasher,
             words: Vec::new(),
             counts: Vec::new(),
             live: 0,
@@ -266,7 +279,9 @@ impl IdCorpusBuilder {
     }
 
     fn intern(&mut self, word: &str) -> u32 {
-        if let Some(&id) = self.interner.get(word) {
+        let h = self.hasher.hash_one(word.as_bytes());
+        let words = &self.words;
+        if let Some(&id) = self.interner.find(h, |&id| words[id as usize] == word) {
             let c = &mut self.counts[id as usize];
             if *c == 0 {
                 self.live += 1;
@@ -278,8 +293,10 @@ impl IdCorpusBuilder {
             return id;
         }
         let id = self.words.len() as u32;
-        self.interner.insert(word.to_owned(), id);
         self.words.push(word.to_owned());
+        let (words, hasher) = (&self.words, &self.hasher);
+        self.interner
+            .insert_unique(h, id, |&i| hasher.hash_one(words[i as usize].as_bytes()));
         self.counts.push(1);
         self.live += 1;
         self.maybe_prune();

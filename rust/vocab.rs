@@ -5,20 +5,29 @@
 //! count descending, then the word's bytes ascending, so the same corpus gives the same ids
 //! whatever the number of threads or the hash seed.
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
 
 use crate::error::{EmbedError, Result};
 
 /// Counts of words seen so far, with the corpus totals needed later.
+///
+/// Words live in one byte arena and the hash table holds `(offset, length, count)` entries,
+/// so a table of millions of words is a handful of large allocations (returned to the OS when
+/// dropped) instead of one heap string per word.
 ///
 /// `max_vocab_size` bounds memory while counting huge corpora the way word2vec.c does:
 /// whenever the table grows past the limit, every word seen at most `min_reduce` times is
 /// dropped and `min_reduce` grows by one, repeatedly until the table fits. Dropped counts
 /// are lost (a word that comes back starts again from zero), so rare words may be
 /// under-counted; frequent words are exact as long as the limit is generous.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct WordCounts {
-    counts: FxHashMap<String, u64>,
+    table: HashTable<Entry>,
+    arena: Vec<u8>,
+    hasher: FxBuildHasher,
     min_reduce: u64,
     max_vocab_size: Option<usize>,
     /// Raw tokens seen (every token, including those pruned later).
@@ -29,6 +38,28 @@ pub struct WordCounts {
     pub long_sentences: u64,
     /// Number of prune passes made because of `max_vocab_size`.
     pub prunes: u64,
+}
+
+#[derive(Clone, Copy)]
+struct Entry {
+    offset: usize,
+    len: u32,
+    count: u64,
+}
+
+impl std::fmt::Debug for WordCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WordCounts")
+            .field("words", &self.len())
+            .field("total_words", &self.total_words)
+            .field("sentences", &self.sentences)
+            .finish()
+    }
+}
+
+fn arena_str<'a>(arena: &'a [u8], e: &Entry) -> &'a str {
+    // Only `&str` are ever appended, at entry boundaries, so this never fails.
+    std::str::from_utf8(&arena[e.offset..e.offset + e.len as usize]).unwrap_or("")
 }
 
 impl WordCounts {
@@ -54,32 +85,50 @@ impl WordCounts {
     /// Adds `n` to the count of `word` (does not touch `total_words`).
     #[inline]
     pub fn add_str(&mut self, word: &str, n: u64) {
-        if let Some(c) = self.counts.get_mut(word) {
-            *c += n;
-        } else {
-            self.counts.insert(word.to_owned(), n);
-            self.maybe_prune();
+        let hash = self.hasher.hash_one(word.as_bytes());
+        let arena = &self.arena;
+        if let Some(e) = self.table.find_mut(hash, |e| {
+            &arena[e.offset..e.offset + e.len as usize] == word.as_bytes()
+        }) {
+            e.count += n;
+            return;
         }
+        let entry = Entry {
+            offset: self.arena.len(),
+            len: word.len() as u32,
+            count: n,
+        };
+        self.arena.extend_from_slice(word.as_bytes());
+        let (arena, hasher) = (&self.arena, &self.hasher);
+        self.table.insert_unique(hash, entry, |e| {
+            hasher.hash_one(&arena[e.offset..e.offset + e.len as usize])
+        });
+        self.maybe_prune();
     }
 
     /// Number of distinct words currently held.
     pub fn len(&self) -> usize {
-        self.counts.len()
+        self.table.len()
     }
 
     /// True if no word is held.
     pub fn is_empty(&self) -> bool {
-        self.counts.is_empty()
+        self.table.is_empty()
     }
 
     /// The count of one word (0 if absent).
     pub fn get(&self, word: &str) -> u64 {
-        self.counts.get(word).copied().unwrap_or(0)
+        let hash = self.hasher.hash_one(word.as_bytes());
+        self.table
+            .find(hash, |e| arena_str(&self.arena, e) == word)
+            .map_or(0, |e| e.count)
     }
 
     /// Iterates over `(word, count)` in arbitrary order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.counts.iter().map(|(w, c)| (w.as_str(), *c))
+        self.table
+            .iter()
+            .map(|e| (arena_str(&self.arena, e), e.count))
     }
 
     /// Adds another partial count into this one (commutative and associative, pruning aside).
@@ -89,14 +138,27 @@ impl WordCounts {
         self.long_sentences += other.long_sentences;
         self.prunes += other.prunes;
         self.min_reduce = self.min_reduce.max(other.min_reduce);
-        if self.counts.len() < other.counts.len() {
-            let mine = std::mem::replace(&mut self.counts, other.counts);
-            for (w, c) in mine {
-                *self.counts.entry(w).or_insert(0) += c;
+        if self.len() < other.len() {
+            let mine = std::mem::replace(
+                self,
+                WordCounts {
+                    table: other.table,
+                    arena: other.arena,
+                    hasher: other.hasher,
+                    min_reduce: self.min_reduce,
+                    max_vocab_size: self.max_vocab_size,
+                    total_words: self.total_words,
+                    sentences: self.sentences,
+                    long_sentences: self.long_sentences,
+                    prunes: self.prunes,
+                },
+            );
+            for (w, c) in mine.iter() {
+                self.add_str(w, c);
             }
         } else {
-            for (w, c) in other.counts {
-                *self.counts.entry(w).or_insert(0) += c;
+            for (w, c) in other.iter() {
+                self.add_str(w, c);
             }
         }
         self.maybe_prune();
@@ -106,21 +168,50 @@ impl WordCounts {
         let Some(max) = self.max_vocab_size else {
             return;
         };
-        while self.counts.len() > max {
+        if self.table.len() <= max {
+            return;
+        }
+        while self.table.len() > max {
             let threshold = self.min_reduce;
-            self.counts.retain(|_, c| *c > threshold);
+            self.table.retain(|e| e.count > threshold);
             self.min_reduce += 1;
             self.prunes += 1;
         }
+        // Compact the arena so that pruned words' bytes are freed too.
+        let mut arena = Vec::with_capacity(self.arena.len() / 2);
+        let old = std::mem::take(&mut self.arena);
+        let mut entries: Vec<Entry> = self.table.iter().copied().collect();
+        for e in entries.iter_mut() {
+            let start = arena.len();
+            arena.extend_from_slice(&old[e.offset..e.offset + e.len as usize]);
+            e.offset = start;
+        }
+        self.arena = arena;
+        let hasher = self.hasher;
+        let mut table = HashTable::with_capacity(entries.len());
+        for e in entries {
+            let h = hasher.hash_one(&self.arena[e.offset..e.offset + e.len as usize]);
+            let arena = &self.arena;
+            table.insert_unique(h, e, |x| {
+                hasher.hash_one(&arena[x.offset..x.offset + x.len as usize])
+            });
+        }
+        self.table = table;
+    }
+
+    /// Consumes the table, returning `(word, count)` pairs in arbitrary order.
+    pub fn into_items(self) -> Vec<(String, u64)> {
+        self.iter().map(|(w, c)| (w.to_owned(), c)).collect()
     }
 }
 
 /// The frozen vocabulary: word <-> id, counts, and the corpus totals it was built from.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Vocab {
     words: Vec<String>,
     counts: Vec<u64>,
-    index: FxHashMap<String, u32>,
+    index: HashTable<u32>,
+    hasher: FxBuildHasher,
     /// Raw tokens in one pass over the corpus (including words below `min_count`).
     pub corpus_words: u64,
     /// Sentences in one pass over the corpus.
@@ -139,6 +230,15 @@ pub struct VocabConfig {
     pub max_final_vocab: Option<usize>,
 }
 
+impl std::fmt::Debug for Vocab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vocab")
+            .field("words", &self.words.len())
+            .field("corpus_words", &self.corpus_words)
+            .finish()
+    }
+}
+
 impl Vocab {
     /// Builds the vocabulary from (merged) counts.
     ///
@@ -148,12 +248,15 @@ impl Vocab {
         if cfg.min_count == 0 {
             return Err(EmbedError::param("min_count", "must be >= 1"));
         }
-        let seen_types = counts.counts.len();
+        let seen_types = counts.len();
+        let total_words = counts.total_words;
+        let sentences = counts.sentences;
         let mut items: Vec<(String, u64)> = counts
-            .counts
-            .into_iter()
+            .iter()
             .filter(|(_, c)| *c >= cfg.min_count)
+            .map(|(w, c)| (w.to_owned(), c))
             .collect();
+        drop(counts);
         items.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let mut min_count = cfg.min_count;
         if let Some(max) = cfg.max_final_vocab {
@@ -171,13 +274,13 @@ impl Vocab {
                     "no word occurs at least min_count={min_count} times \
                      ({seen_types} distinct words in {} tokens); lower min_count or supply \
                      more text",
-                    counts.total_words
+                    total_words
                 ),
             });
         }
         let mut vocab = Vocab::from_sorted(items)?;
-        vocab.corpus_words = counts.total_words;
-        vocab.corpus_sentences = counts.sentences;
+        vocab.corpus_words = total_words;
+        vocab.corpus_sentences = sentences;
         vocab.effective_min_count = min_count;
         Ok(vocab)
     }
@@ -187,16 +290,21 @@ impl Vocab {
     /// # Errors
     /// `Format` if a word repeats.
     pub fn from_sorted(items: Vec<(String, u64)>) -> Result<Vocab> {
-        let mut index = FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
-        let mut words = Vec::with_capacity(items.len());
+        let hasher = FxBuildHasher;
+        let mut index: HashTable<u32> = HashTable::with_capacity(items.len());
+        let mut words: Vec<String> = Vec::with_capacity(items.len());
         let mut counts = Vec::with_capacity(items.len());
         for (i, (w, c)) in items.into_iter().enumerate() {
-            if index.insert(w.clone(), i as u32).is_some() {
+            let h = hasher.hash_one(w.as_bytes());
+            if index.find(h, |&id| words[id as usize] == w).is_some() {
                 return Err(EmbedError::format(
                     "<vocabulary>",
-                    format!("duplicate word {w:?}"),
+                    format!("duplicate word {w:?} (entry {})", i + 1),
                 ));
             }
+            index.insert_unique(h, i as u32, |&id| {
+                hasher.hash_one(words[id as usize].as_bytes())
+            });
             words.push(w);
             counts.push(c);
         }
@@ -205,6 +313,7 @@ impl Vocab {
             words,
             counts,
             index,
+            hasher,
             corpus_words,
             corpus_sentences: 0,
             effective_min_count: 1,
@@ -234,7 +343,10 @@ impl Vocab {
     /// The id of a word.
     #[inline]
     pub fn get(&self, word: &str) -> Option<u32> {
-        self.index.get(word).copied()
+        let h = self.hasher.hash_one(word.as_bytes());
+        self.index
+            .find(h, |&id| self.words[id as usize] == word)
+            .copied()
     }
 
     /// The id of a token given as raw bytes (invalid UTF-8 replaced as when counting).

@@ -295,7 +295,6 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
         self.wv_ = KeyedVectors._from_native(_embedrs.KeyedVectors.from_weights(vocab, weights))
         self.syn1neg_ = weights.take_syn1neg()
-        self.vocabulary_ = self.wv_.key_to_index
         self.epoch_stats_ = [EpochStats(**e) for e in report["epochs"]]
         self.training_loss_ = [e.loss for e in self.epoch_stats_]
         self.corpus_total_words_ = int(vocab.corpus_words)
@@ -356,6 +355,12 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 f"{self.vector_size} float32 matrices, but this machine has "
                 f"{total / 2**30:.1f} GiB; lower vector_size or raise min_count"
             )
+
+    @property
+    def vocabulary_(self) -> dict[str, int]:
+        """Word -> row of ``wv_.vectors`` (built on first use)."""
+        check_is_fitted(self, "wv_")
+        return self.wv_.key_to_index
 
     # -- transform ---------------------------------------------------------------------
     def transform(self, X: Iterable[Any]) -> npt.NDArray[np.float32]:

@@ -23,6 +23,11 @@ use crate::vocab::{self, VocabConfig};
 use errors::to_pyerr;
 
 type Pair<'py, A, B> = (Bound<'py, PyArray2<A>>, Bound<'py, PyArray2<B>>);
+type RowDelta<'py> = (
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray2<f32>>,
+    Bound<'py, PyArray2<f32>>,
+);
 
 /// A frozen vocabulary (word <-> id, counts, corpus totals).
 #[pyclass(name = "Vocab", module = "embedrs._embedrs", frozen)]
@@ -430,14 +435,7 @@ impl PyWeights {
     }
 
     /// Rows changed since `snapshot`, and by how much: `(rows, d_syn0, d_syn1)`.
-    fn delta<'py>(
-        &self,
-        py: Python<'py>,
-    ) -> PyResult<(
-        Bound<'py, PyArray1<u32>>,
-        Bound<'py, PyArray2<f32>>,
-        Bound<'py, PyArray2<f32>>,
-    )> {
+    fn delta<'py>(&self, py: Python<'py>) -> PyResult<RowDelta<'py>> {
         let (s0, s1) = self.snapshot.as_ref().ok_or_else(|| {
             pyo3::exceptions::PyRuntimeError::new_err("delta() needs snapshot() first")
         })?;
@@ -522,18 +520,14 @@ impl PyWeights {
     /// A copy of the input matrix (empty once moved into a `KeyedVectors`).
     fn syn0_copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let rows = if self.syn0.is_empty() { 0 } else { self.rows };
-        Ok(self
-            .syn0
-            .clone()
-            .into_pyarray(py)
-            .reshape((rows, self.dim))?)
+        self.syn0.clone().into_pyarray(py).reshape((rows, self.dim))
     }
     /// Moves the output matrix out as a numpy array (no copy); the weights keep an empty one.
     fn take_syn1neg<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let rows = if self.syn1.is_empty() { 0 } else { self.rows };
-        Ok(std::mem::take(&mut self.syn1)
+        std::mem::take(&mut self.syn1)
             .into_pyarray(py)
-            .reshape((rows, self.dim))?)
+            .reshape((rows, self.dim))
     }
 }
 
