@@ -36,7 +36,7 @@ from typing import Any
 logger = logging.getLogger("embedrs.benches.bench_core")
 
 HERE = Path(__file__).resolve().parent
-CORPUS_DIR = Path("/work/shared/corpora")
+CORPUS_DIR = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 SMALL_CORPUS = CORPUS_DIR / "embedrs-corpus-small.txt"
 FULL_CORPUS_XZ = CORPUS_DIR / "embedrs-corpus-full.txt.xz"
 #: Raw token counts from the corpora's manifest.txt, used as a sanity check.

@@ -8,3 +8,4 @@ cargo test --all-targets
 cargo test --doc
 python3 -m ruff check python tests benches
 python3 -m pytest -q
+python3 -m pytest -q --doctest-modules --pyargs embedrs

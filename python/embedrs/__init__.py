@@ -12,6 +12,7 @@ True
 from __future__ import annotations
 
 import logging
+import os
 
 from ._callbacks import EpochStats, Progress
 from ._embedrs import __version__
@@ -29,11 +30,39 @@ from .exceptions import (
     StopTraining,
     TrainingCancelledError,
 )
+from .gpu import DeviceKeyedVectors, GPUUnavailableError, gpu_available
 from .keyed_vectors import KeyedVectors
 
 logging.getLogger("embedrs").addHandler(logging.NullHandler())
 
+
+def load(path: str | os.PathLike[str], mmap: bool = True) -> Word2Vec | KeyedVectors:
+    """Open a native embedrs file: a complete :class:`Word2Vec` model if the file holds one,
+    else :class:`KeyedVectors`. With ``mmap`` the vectors are mapped from the file (O(1), no
+    copy) — for a complete model the output matrix is still read into memory.
+
+    Examples
+    --------
+    >>> import embedrs, numpy as np, tempfile, os
+    >>> kv = embedrs.KeyedVectors(["a", "b"], np.eye(2, dtype=np.float32))
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     kv.save(os.path.join(d, "kv.embedrs"))
+    ...     type(embedrs.load(os.path.join(d, "kv.embedrs"), mmap=False)).__name__
+    'KeyedVectors'
+    """
+    import json
+
+    from . import _embedrs
+
+    native, syn1, meta = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)
+    kind = json.loads(meta).get("kind") if meta else None
+    if kind == "Word2Vec" and syn1 is not None:
+        return Word2Vec._from_native_file(path, native, syn1, meta)
+    return KeyedVectors._from_native(native)
+
+
 __all__ = [
+    "DeviceKeyedVectors",
     "DimensionError",
     "EmbedrsError",
     "EmbedrsIOError",
@@ -41,6 +70,7 @@ __all__ = [
     "EmptyVocabularyError",
     "EpochStats",
     "FormatError",
+    "GPUUnavailableError",
     "InvalidParameterError",
     "KeyedVectors",
     "OutOfVocabularyError",
@@ -49,5 +79,7 @@ __all__ = [
     "TrainingCancelledError",
     "Word2Vec",
     "__version__",
+    "gpu_available",
+    "load",
     "sample_corpus_path",
 ]

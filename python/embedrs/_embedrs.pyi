@@ -104,21 +104,39 @@ class KeyedVectors:
     def save_word2vec_format(self, path: str | PathLike[str], binary: bool = True) -> None: ...
     @staticmethod
     def load_word2vec_format(
-        path: str | PathLike[str], binary: bool = True, limit: int | None = None
+        path: str | PathLike[str],
+        binary: bool = True,
+        limit: int | None = None,
+        unicode_errors: str = "strict",
+        no_header: bool = False,
+        allow_nonfinite: bool = False,
     ) -> KeyedVectors: ...
+    @property
+    def is_mapped(self) -> bool: ...
+    def save_native(
+        self,
+        path: str | PathLike[str],
+        syn1neg: npt.NDArray[np.float32] | None = None,
+        meta: str = "",
+    ) -> None: ...
+    @staticmethod
+    def load_native(
+        path: str | PathLike[str], mmap: bool = True
+    ) -> tuple[KeyedVectors, npt.NDArray[np.float32] | None, str]: ...
     def to_bytes(self) -> bytes: ...
     @staticmethod
     def from_bytes(data: bytes) -> KeyedVectors: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
-    def mean_pool(
-        self, docs: Iterable[str | Iterable[str]]
+    def pool(
+        self,
+        docs: Iterable[str | Iterable[str]],
+        mode: str = "mean",
+        weights: npt.NDArray[np.float32] | None = None,
     ) -> tuple[npt.NDArray[np.float32], int]: ...
 
 class Weights:
     @staticmethod
-    def from_arrays(
-        syn0: npt.NDArray[np.float32], syn1neg: npt.NDArray[np.float32]
-    ) -> Weights: ...
+    def from_arrays(syn0: npt.NDArray[np.float32], syn1neg: npt.NDArray[np.float32]) -> Weights: ...
     @property
     def shape(self) -> tuple[int, int]: ...
     def syn0_copy(self) -> npt.NDArray[np.float32]: ...

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -21,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _embedrs
 from ._callbacks import _Dispatcher
 from .exceptions import EmbedrsWarning, InvalidParameterError
+from .gpu import DeviceKeyedVectors, _to_numpy, resolve_device
 from .keyed_vectors import KeyedVectors
 
 __all__ = ["Word2Vec"]
@@ -90,6 +92,11 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         Seed; the seed actually used is stored in ``random_state_``.
     verbose : bool, default=False
         Show a tqdm progress bar and log epoch summaries.
+    device : {"cpu", "cuda", "cuda:<n>", "auto"}, default="cpu"
+        Where :meth:`transform` pools and ``wv_device_`` answers queries after ``fit``
+        (training always runs on the CPU). ``"auto"`` picks a usable GPU, else the CPU,
+        silently; ``"cuda"`` without one raises :class:`embedrs.GPUUnavailableError` when
+        ``fit`` starts. GPU support is experimental (see ``docs/gpu.md``).
 
     Attributes
     ----------
@@ -109,6 +116,11 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         Raw tokens processed during training (all epochs).
     random_state_ : int
         The seed used.
+    device_ : str
+        The device ``device`` resolved to at ``fit``: ``"cpu"`` or ``"cuda[:n]"``.
+    wv_device_ : DeviceKeyedVectors
+        ``wv_`` on ``device_`` (built on first use, not pickled), for
+        ``most_similar_batch``, ``lookup`` and ``transform`` on that device.
     vocab_time_, train_time_ : float
         Seconds spent building the vocabulary and training.
 
@@ -145,6 +157,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         n_jobs: int = -1,
         random_state: int | np.random.RandomState | None = None,
         verbose: bool = False,
+        device: str = "cpu",
     ) -> None:
         self.vector_size = vector_size
         self.window = window
@@ -165,6 +178,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
+        self.device = device
 
     # -- validation --------------------------------------------------------------------
     def _check_params(self) -> int:
@@ -232,6 +246,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self : Word2Vec
         """
         n_threads = self._check_params()
+        device = resolve_device(self.device)  # fails before training, not after
         rs = check_random_state(self.random_state)
         seed = (
             int(rs.randint(0, 2**31 - 1))
@@ -294,6 +309,8 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         from ._callbacks import EpochStats
 
         self.wv_ = KeyedVectors._from_native(_embedrs.KeyedVectors.from_weights(vocab, weights))
+        self.device_ = device
+        self._wv_device: DeviceKeyedVectors | None = None
         self.syn1neg_ = weights.take_syn1neg()
         self.epoch_stats_ = [EpochStats(**e) for e in report["epochs"]]
         self.training_loss_ = [e.loss for e in self.epoch_stats_]
@@ -356,11 +373,113 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 f"{total / 2**30:.1f} GiB; lower vector_size or raise min_count"
             )
 
+    # -- persistence -------------------------------------------------------------------
+    _FITTED_SCALARS = (
+        "corpus_total_words_",
+        "corpus_sentences_",
+        "n_words_seen_",
+        "effective_words_",
+        "random_state_",
+        "vocab_time_",
+        "train_time_",
+        "stopped_early_",
+        "simd_kernel_",
+    )
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save the complete model (vectors, output matrix, counts, parameters, statistics)
+        in the native format, atomically; :meth:`load` gives back a model that can go on
+        training.
+
+        Examples
+        --------
+        >>> import embedrs, tempfile, os
+        >>> m = embedrs.Word2Vec(vector_size=4, min_count=1, epochs=1, n_jobs=1,
+        ...                      random_state=0).fit([["a", "b"], ["b", "c"]] * 5)
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     m.save(os.path.join(d, "m.embedrs"))
+        ...     embedrs.load(os.path.join(d, "m.embedrs")).wv_.index_to_key == m.wv_.index_to_key
+        True
+        """
+        import json
+
+        from . import __version__
+
+        check_is_fitted(self, "wv_")
+        params = self.get_params()
+        if not isinstance(params.get("random_state"), (int, type(None))):
+            params["random_state"] = self.random_state_
+        meta = {
+            "kind": "Word2Vec",
+            "embedrs_version": __version__,
+            "params": params,
+            "fitted": {k: getattr(self, k) for k in self._FITTED_SCALARS if hasattr(self, k)},
+            "epoch_stats": [e.__dict__ for e in self.epoch_stats_],
+        }
+        self.wv_._kv.save_native(os.fspath(path), self.syn1neg_, json.dumps(meta))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], mmap: bool = False) -> Word2Vec:
+        """Load a model written by :meth:`save` (``mmap`` maps the vectors read-only).
+
+        Raises
+        ------
+        FormatError
+            If the file is not a complete embedrs model (e.g. vectors only: use
+            :meth:`KeyedVectors.load`), or is truncated, corrupted, or of another version.
+        """
+        native, syn1, meta_text = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)
+        return cls._from_native_file(path, native, syn1, meta_text)
+
+    @classmethod
+    def _from_native_file(
+        cls, path: str | os.PathLike[str], native: Any, syn1: Any, meta_text: str
+    ) -> Word2Vec:
+        import json
+
+        from ._callbacks import EpochStats
+        from .exceptions import FormatError
+
+        try:
+            meta = json.loads(meta_text) if meta_text else {}
+        except ValueError as e:
+            raise FormatError(f"{os.fspath(path)}: metadata is not valid JSON ({e})") from None
+        if meta.get("kind") != "Word2Vec" or syn1 is None:
+            raise FormatError(
+                f"{os.fspath(path)}: holds vectors only, not a complete Word2Vec model; "
+                "use embedrs.KeyedVectors.load or embedrs.load"
+            )
+        model = cls(**meta.get("params", {}))
+        model.wv_ = KeyedVectors._from_native(native)
+        model.syn1neg_ = syn1
+        for k, v in meta.get("fitted", {}).items():
+            setattr(model, k, v)
+        model.epoch_stats_ = [EpochStats(**e) for e in meta.get("epoch_stats", [])]
+        model.training_loss_ = [e.loss for e in model.epoch_stats_]
+        model.device_ = resolve_device(model.device)
+        model._wv_device = None
+        model.n_features_out_ = model.vector_size
+        return model
+
     @property
     def vocabulary_(self) -> dict[str, int]:
         """Word -> row of ``wv_.vectors`` (built on first use)."""
         check_is_fitted(self, "wv_")
         return self.wv_.key_to_index
+
+    @property
+    def wv_device_(self) -> DeviceKeyedVectors:
+        """``wv_`` on ``device_`` (copied on first use)."""
+        check_is_fitted(self, "wv_")
+        if getattr(self, "_wv_device", None) is None:
+            self._wv_device = self.wv_.to_device(self.device_)
+        assert self._wv_device is not None
+        return self._wv_device
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())
+        state.pop("_wv_device", None)  # device arrays are rebuilt after unpickling
+        return state
 
     # -- transform ---------------------------------------------------------------------
     def transform(self, X: Iterable[Any]) -> npt.NDArray[np.float32]:
@@ -375,11 +494,17 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         -------
         ndarray of shape (n_documents, vector_size), float32
             Documents with no known word get a zero row (and an ``EmbedrsWarning``).
+            With ``device_`` a GPU, pooled there and returned as numpy, or as a cupy array
+            when scikit-learn's ``array_api_dispatch`` is on.
         """
         check_is_fitted(self, "wv_")
         if isinstance(X, (str, bytes)):
             raise ValueError("Iterable over raw text documents expected, string object received.")
-        out, n_empty = self.wv_._mean_pool(X)
+        if getattr(self, "device_", "cpu") == "cpu":
+            out, n_empty = self.wv_._mean_pool(X)
+        else:
+            dev_out, n_empty = self.wv_device_._pool(X, "mean")
+            out = dev_out if get_config()["array_api_dispatch"] else _to_numpy(dev_out)
         if n_empty:
             warnings.warn(
                 f"{n_empty} of {out.shape[0]} documents have no word in the vocabulary; "

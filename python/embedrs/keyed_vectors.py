@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -24,9 +24,20 @@ import numpy.typing as npt
 from . import _embedrs
 from .exceptions import DimensionError, OutOfVocabularyError
 
+if TYPE_CHECKING:
+    from .gpu import DeviceKeyedVectors
+
 __all__ = ["KeyedVectors"]
 
 WordOrVector = str | npt.ArrayLike
+
+
+def _as_list(x: Any) -> list[Any]:
+    if x is None:
+        return []
+    if isinstance(x, str) or (isinstance(x, np.ndarray) and x.ndim == 1):
+        return [x]
+    return list(x)
 
 
 class KeyedVectors:
@@ -168,13 +179,33 @@ class KeyedVectors:
             return (v / n).astype(np.float32) if n > 0 else v.copy()
         return v
 
-    def lookup(self, ids: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    def lookup(
+        self,
+        ids: npt.ArrayLike,
+        padding_idx: int | None = None,
+        return_mask: bool = False,
+    ) -> Any:
         """Embedding lookup: integer ids of any shape give ``shape + (vector_size,)``.
+
+        Parameters
+        ----------
+        ids : array_like of int
+            Row ids, any shape (ids ``[[0, 2], [1, 2]]`` give rows 0, 2, 1, 2).
+        padding_idx : int, optional
+            An id whose output is a zero vector (Keras ``mask_zero`` uses 0); it may lie
+            outside ``[0, len(self))``, e.g. ``-1`` or ``len(self)``.
+        return_mask : bool
+            Also return the boolean mask ``ids != padding_idx`` (all True without padding).
+
+        Returns
+        -------
+        ndarray of shape ``ids.shape + (vector_size,)``, or ``(vectors, mask)``
 
         Raises
         ------
         IndexError
-            If an id is negative or ``>= len(self)`` (the first such id is named).
+            If an id (other than ``padding_idx``) is negative or ``>= len(self)``; the first
+            such id is named.
         TypeError
             If ``ids`` is not an integer array.
 
@@ -184,17 +215,51 @@ class KeyedVectors:
         >>> kv = KeyedVectors(["a", "b", "c"], np.arange(6, dtype=np.float32).reshape(3, 2))
         >>> kv.lookup([[0, 2], [1, 2]]).shape
         (2, 2, 2)
+        >>> out, mask = kv.lookup([[1, 0]], padding_idx=0, return_mask=True)
+        >>> out.tolist(), mask.tolist()
+        ([[[2.0, 3.0], [0.0, 0.0]]], [[True, False]])
         """
         arr = np.asarray(ids)
         if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
             raise TypeError(f"ids must be integers, got dtype {arr.dtype}")
         n = len(self)
+        mask = np.ones(arr.shape, dtype=bool) if padding_idx is None else arr != padding_idx
         if arr.size:
-            bad = (arr < 0) | (arr >= n)
+            bad = ((arr < 0) | (arr >= n)) & mask
             if bad.any():
                 first = arr[bad].flat[0]
                 raise IndexError(f"id {int(first)} is out of range for {n} vectors")
-        return self._vectors[arr]
+        if padding_idx is None:
+            out = self._vectors[arr]
+        else:
+            out = self._vectors[np.where(mask, arr, 0)]
+            out[~mask] = 0.0
+        return (out, mask) if return_mask else out
+
+    def to_device(
+        self, target: Any, device: Any = None, *, dtype: str = "float32"
+    ) -> DeviceKeyedVectors:
+        """Copy the vectors to a device for batched queries, lookups and pooling.
+
+        See :func:`embedrs.gpu.to_device`: ``target`` is ``"cpu"``, ``"cuda"``,
+        ``"cuda:<n>"``, ``"auto"`` or an array-API namespace; ``dtype`` may be ``"float16"``.
+
+        Raises
+        ------
+        GPUUnavailableError
+            ``"cuda"`` was asked for and no GPU can be used (the message says why).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors(["a", "b"], np.eye(2, dtype=np.float32))
+        >>> idx, scores = kv.to_device("cpu").most_similar_batch(["a"], topn=1)
+        >>> idx.tolist()
+        [[1]]
+        """
+        from .gpu import to_device
+
+        return to_device(self, target, device, dtype=dtype)
 
     # -- similarity -------------------------------------------------------------------
     def _unit(self, v: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -310,6 +375,320 @@ class KeyedVectors:
         b = self._unit(self[w2])
         return float(np.clip(np.dot(a, b), -1.0, 1.0))
 
+    def most_similar_batch(
+        self,
+        queries: Sequence[str] | npt.ArrayLike,
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+        n_jobs: int = -1,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """Nearest neighbours of many queries at once, in Rust with the GIL released.
+
+        Parameters
+        ----------
+        queries : list of str or array of shape (n, vector_size)
+            Words (each excluded from its own result) or query vectors.
+        topn : int
+        restrict_vocab : int, optional
+            Search only the first ``restrict_vocab`` rows.
+        n_jobs : int
+            Threads (-1: all cores).
+
+        Returns
+        -------
+        indices : ndarray of shape (n, k), int64
+            Rows, best first (``k = min(topn, candidates)``; ``-1`` pads rows with fewer).
+        scores : ndarray of shape (n, k), float32
+            Cosine similarities (``-inf`` in padded slots).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1, 0], [1, 0.1], [0, 1]], np.float32))
+        >>> idx, scores = kv.most_similar_batch(["a", "c"], topn=1)
+        >>> idx.tolist()
+        [[1], [1]]
+        """
+        if topn <= 0:
+            raise ValueError(f"topn must be >= 1, got {topn}")
+        if isinstance(queries, str):
+            raise TypeError("queries must be a list of words or a 2-D array, not a str")
+        if isinstance(queries, np.ndarray) or (
+            isinstance(queries, Sequence) and queries and not isinstance(queries[0], str)
+        ):
+            q = np.ascontiguousarray(queries, dtype=np.float32)
+            if q.ndim != 2 or q.shape[1] != self.vector_size:
+                raise DimensionError(
+                    f"queries must have shape (n, {self.vector_size}), got {q.shape}"
+                )
+            exclude: list[list[int]] = []
+        else:
+            words = list(queries)  # type: ignore[arg-type]
+            missing = [w for w in words if w not in self]
+            if missing:
+                shown = ", ".join(repr(w) for w in missing[:10])
+                raise OutOfVocabularyError(
+                    f"word{'s' if len(missing) > 1 else ''} not in vocabulary: {shown}"
+                )
+            rows = [self.get_index(w) for w in words]
+            q = np.ascontiguousarray(self._vectors[rows]).reshape(len(rows), self.vector_size)
+            exclude = [[r] for r in rows]
+        threads = (os.cpu_count() or 1) if n_jobs == -1 else max(1, int(n_jobs))
+        ids, scores = self._kv.most_similar_batch(q, topn, exclude, restrict_vocab, threads)
+        out = ids.astype(np.int64)
+        out[ids == np.iinfo(np.uint32).max] = -1
+        return out, scores
+
+    def most_similar_cosmul(
+        self,
+        positive: WordOrVector | Sequence[WordOrVector] | None = None,
+        negative: WordOrVector | Sequence[WordOrVector] | None = None,
+        topn: int = 10,
+        restrict_vocab: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """3CosMul analogies (Levy and Goldberg 2014), as gensim's ``most_similar_cosmul``.
+
+        Each candidate scores ``prod((1 + cos(x, p)) / 2) / (prod((1 + cos(x, n)) / 2) +
+        1e-6)`` over the positive and negative inputs.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1, 0], [1, 0.1], [0, 1]], np.float32))
+        >>> kv.most_similar_cosmul("a", topn=1)[0][0]
+        'b'
+        """
+        pos = _as_list(positive)
+        neg = _as_list(negative)
+        if not pos and not neg:
+            raise ValueError("cannot compute similarity with no input: give positive or negative")
+        unit = self.get_normed_vectors()
+        limit = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
+        unit = unit[:limit]
+        exclude = {self.get_index(w) for w in pos + neg if isinstance(w, str)}
+
+        def sims(items: list[Any]) -> list[npt.NDArray[np.float32]]:
+            out = []
+            for it in items:
+                v = (
+                    self.get_vector(it, norm=True)
+                    if isinstance(it, str)
+                    else self._unit(np.asarray(it, dtype=np.float32))
+                )
+                out.append(((1.0 + unit @ v) / 2.0).astype(np.float32))
+            return out
+
+        score = np.prod(sims(pos), axis=0) if pos else np.ones(limit, np.float32)
+        if neg:
+            score = score / (np.prod(sims(neg), axis=0) + 1e-6)
+        score = np.asarray(score, dtype=np.float32)
+        for i in exclude:
+            if i < limit:
+                score[i] = -np.inf
+        k = min(topn, limit - len([i for i in exclude if i < limit]))
+        best = np.argsort(-score, kind="stable")[:k]
+        return [(self.index_to_key[i], float(score[i])) for i in best]
+
+    def get_normed_vectors(self) -> npt.NDArray[np.float32]:
+        """The vectors scaled to unit length (a new array; zero rows stay zero).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> KeyedVectors(["a"], np.array([[3, 4]], np.float32)).get_normed_vectors().tolist()
+        [[0.6000000238418579, 0.800000011920929]]
+        """
+        norms = np.linalg.norm(self._vectors, axis=1, keepdims=True)
+        return (self._vectors / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+    def get_mean_vector(
+        self,
+        keys: Sequence[WordOrVector],
+        weights: Sequence[float] | None = None,
+        pre_normalize: bool = True,
+        post_normalize: bool = False,
+        ignore_missing: bool = True,
+    ) -> npt.NDArray[np.float32]:
+        """Weighted mean of the vectors of ``keys`` (words or vectors), as in gensim.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors(["a", "b"], np.array([[2, 0], [0, 2]], np.float32))
+        >>> kv.get_mean_vector(["a", "b"]).tolist()
+        [0.5, 0.5]
+        """
+        if len(keys) == 0:
+            raise ValueError("cannot compute the mean of no keys")
+        w = np.ones(len(keys), np.float32) if weights is None else np.asarray(weights, np.float32)
+        if w.shape != (len(keys),):
+            raise ValueError(f"{len(w)} weights for {len(keys)} keys")
+        total = np.zeros(self.vector_size, np.float32)
+        used = 0
+        for key, weight in zip(keys, w, strict=True):
+            if isinstance(key, str):
+                if key not in self:
+                    if ignore_missing:
+                        continue
+                    raise OutOfVocabularyError(f"word not in vocabulary: {key!r}")
+                v = self.get_vector(key, norm=pre_normalize)
+            else:
+                v = np.asarray(key, dtype=np.float32)
+                if pre_normalize:
+                    v = self._unit(v)
+            total += weight * v
+            used += 1
+        if used == 0:
+            raise ValueError("none of the keys is in the vocabulary")
+        mean = total / used
+        return self._unit(mean) if post_normalize else mean
+
+    def n_similarity(self, ws1: Sequence[str], ws2: Sequence[str]) -> float:
+        """Cosine similarity of the means of two word lists.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors(["a", "b"], np.eye(2, dtype=np.float32))
+        >>> kv.n_similarity(["a"], ["a", "b"]) > 0.7
+        True
+        """
+        if not ws1 or not ws2:
+            raise ValueError("at least one of the word lists is empty")
+        a = self._unit(np.mean(self[list(ws1)], axis=0))
+        b = self._unit(np.mean(self[list(ws2)], axis=0))
+        return float(np.clip(a @ b, -1.0, 1.0))
+
+    def distance(self, w1: str, w2: str) -> float:
+        """Cosine distance ``1 - similarity(w1, w2)``."""
+        return 1.0 - self.similarity(w1, w2)
+
+    def distances(
+        self, word_or_vector: WordOrVector, other_words: Sequence[str] = ()
+    ) -> npt.NDArray[np.float32]:
+        """Cosine distances from a word or vector to ``other_words`` (all words if empty).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors(["a", "b"], np.eye(2, dtype=np.float32))
+        >>> kv.distances("a").tolist()
+        [0.0, 1.0]
+        """
+        if isinstance(word_or_vector, str):
+            v = self.get_vector(word_or_vector, norm=True)
+        else:
+            v = self._unit(np.asarray(word_or_vector, dtype=np.float32))
+        if other_words:
+            others = self._unit_rows(self[list(other_words)])
+        else:
+            others = self.get_normed_vectors()
+        return (1.0 - others @ v).astype(np.float32)
+
+    def doesnt_match(self, words: Sequence[str]) -> str:
+        """The word furthest from the mean of the others (unknown words are ignored).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1, 0], [1, 0.1], [0, 1]], np.float32))
+        >>> kv.doesnt_match(["a", "b", "c"])
+        'c'
+        """
+        used = [w for w in words if w in self]
+        if not used:
+            raise ValueError("cannot select a word from an empty list")
+        vecs = self._unit_rows(self[used])
+        mean = self._unit(vecs.mean(axis=0))
+        return used[int(np.argmin(vecs @ mean))]
+
+    def closer_than(self, w1: str, w2: str) -> list[str]:
+        """Words closer to ``w1`` than ``w2`` is.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1, 0], [1, 0.1], [0, 1]], np.float32))
+        >>> kv.closer_than("a", "c")
+        ['b']
+        """
+        d = self.distances(w1)
+        i1, i2 = self.get_index(w1), self.get_index(w2)
+        return [self.index_to_key[i] for i in np.flatnonzero(d < d[i2]) if i != i1]
+
+    def rank(self, w1: str, w2: str) -> int:
+        """Rank of ``w2`` among the neighbours of ``w1`` (1 = nearest)."""
+        return len(self.closer_than(w1, w2)) + 1
+
+    def _unit_rows(self, m: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        norms = np.linalg.norm(m, axis=1, keepdims=True)
+        return (m / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+
+    # -- evaluation ----------------------------------------------------------------------
+    def evaluate_word_analogies(
+        self,
+        analogies: str | os.PathLike[str],
+        restrict_vocab: int = 300000,
+        case_insensitive: bool = True,
+    ) -> tuple[float, list[dict[str, Any]]]:
+        """Accuracy on an analogy file (``: section`` headers, ``a b c d`` lines), 3CosAdd.
+
+        The same numbers as gensim's ``evaluate_word_analogies`` with the same arguments:
+        questions with a word outside the first ``restrict_vocab`` rows are skipped.
+
+        Returns
+        -------
+        score : float
+            Accuracy over every evaluated question.
+        sections : list of dict
+            Per section ``{"section", "correct", "incorrect"}`` (lists of question tuples,
+            upper-cased when ``case_insensitive``), then a ``"Total accuracy"`` entry.
+        """
+        from .evaluation import evaluate_analogies
+
+        r = evaluate_analogies(
+            self.index_to_key, self._vectors, analogies, restrict_vocab, case_insensitive
+        )
+        sections = [
+            {
+                "section": s["section"],
+                "correct": s["correct_questions"],
+                "incorrect": s["incorrect_questions"],
+            }
+            for s in r["sections"]
+        ]
+        sections.append(
+            {
+                "section": "Total accuracy",
+                "correct": [q for s in sections for q in s["correct"]],
+                "incorrect": [q for s in sections for q in s["incorrect"]],
+            }
+        )
+        score = float(r["accuracy"]) if r["total"] else 0.0
+        return score, sections
+
+    def evaluate_word_pairs(
+        self,
+        pairs: str | os.PathLike[str],
+        delimiter: str = "\t",
+        restrict_vocab: int = 300000,
+        case_insensitive: bool = True,
+    ) -> tuple[tuple[float, float], tuple[float, float], float]:
+        """Correlation of cosine similarity with human scores (WordSim353, SimLex-999 format).
+
+        Returns ``((pearson, p), (spearman, p), oov_percent)`` like gensim.
+        """
+        from scipy import stats
+
+        from .evaluation import _pair_scores
+
+        gold, cos, oov = _pair_scores(
+            self.index_to_key, self._vectors, pairs, restrict_vocab, case_insensitive, delimiter
+        )
+        p = stats.pearsonr(gold, cos)
+        s = stats.spearmanr(gold, cos)
+        return (float(p[0]), float(p[1])), (float(s[0]), float(s[1])), oov
+
     # -- formats -------------------------------------------------------------------------
     def save_word2vec_format(self, path: str | os.PathLike[str], binary: bool = True) -> None:
         """Write the word2vec format (as word2vec.c writes it) that gensim and others read.
@@ -330,9 +709,28 @@ class KeyedVectors:
 
     @classmethod
     def load_word2vec_format(
-        cls, path: str | os.PathLike[str], binary: bool = True, limit: int | None = None
+        cls,
+        path: str | os.PathLike[str],
+        binary: bool = True,
+        limit: int | None = None,
+        unicode_errors: str = "strict",
+        no_header: bool = False,
+        allow_nonfinite: bool = False,
     ) -> KeyedVectors:
         """Read a word2vec text or binary file (gensim's or word2vec.c's).
+
+        Parameters
+        ----------
+        path : path
+        binary : bool
+        limit : int, optional
+            Read only the first ``limit`` vectors.
+        unicode_errors : {"strict", "replace", "ignore"}
+            What to do with words that are not valid UTF-8 (as gensim).
+        no_header : bool
+            Text files without the ``count dim`` first line.
+        allow_nonfinite : bool
+            Accept NaN/inf values (rejected by default).
 
         Raises
         ------
@@ -340,8 +738,95 @@ class KeyedVectors:
             A malformed or truncated file (the line or byte offset is named).
         """
         return cls._from_native(
-            _embedrs.KeyedVectors.load_word2vec_format(os.fspath(path), binary, limit)
+            _embedrs.KeyedVectors.load_word2vec_format(
+                os.fspath(path), binary, limit, unicode_errors, no_header, allow_nonfinite
+            )
         )
 
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save in the native format (loads in O(1) with ``mmap=True``), atomically.
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile, os
+        >>> kv = KeyedVectors(["a", "b"], np.eye(2, dtype=np.float32))
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     kv.save(os.path.join(d, "kv.embedrs"))
+        ...     KeyedVectors.load(os.path.join(d, "kv.embedrs"), mmap=False).index_to_key
+        ['a', 'b']
+        """
+        self._kv.save_native(os.fspath(path), None, "")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], mmap: bool = True) -> KeyedVectors:
+        """Open a native file; with ``mmap`` the vectors are mapped from the file, not copied.
+
+        Raises
+        ------
+        FormatError
+            A truncated, corrupted or wrong-version file.
+        """
+        native, _, _ = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)
+        return cls._from_native(native)
+
+    @property
+    def is_mapped(self) -> bool:
+        """True if the vectors are memory-mapped from a native file."""
+        return bool(self._kv.is_mapped)
+
+    def transform(
+        self,
+        docs: Iterable[Any],
+        pooling: str = "mean",
+        weighting: str | None = None,
+        sif_a: float = 1e-3,
+    ) -> npt.NDArray[np.float32]:
+        """Pool the vectors of each document's known words into one row.
+
+        Parameters
+        ----------
+        docs : iterable of list of str or str
+            Documents; a str is split on whitespace like corpus lines.
+        pooling : {"mean", "sum", "max"}
+        weighting : {None, "sif", "idf"}
+            Scale each word's vector first: SIF ``a / (a + p(w))`` (Arora et al. 2017) or
+            ``log(N / count(w))``, both from the stored corpus counts.
+        sif_a : float
+            The SIF constant ``a``.
+
+        Returns
+        -------
+        ndarray of shape (n_docs, vector_size), float32
+            Documents without a known word get zeros.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors(["a", "b"], np.array([[1, 0], [0, 2]], np.float32))
+        >>> kv.transform([["a", "b"], "b zzz"], pooling="sum").tolist()
+        [[1.0, 2.0], [0.0, 2.0]]
+        """
+        out, _ = self._pool(docs, pooling, weighting, sif_a)
+        return out
+
+    def _pool(
+        self,
+        docs: Iterable[Any],
+        pooling: str = "mean",
+        weighting: str | None = None,
+        sif_a: float = 1e-3,
+    ) -> tuple[npt.NDArray[np.float32], int]:
+        counts = None
+        if weighting is not None:
+            c = self.counts.astype(np.float64)
+            total = float(c.sum()) or 1.0
+            if weighting == "sif":
+                counts = (sif_a / (sif_a + c / total)).astype(np.float32)
+            elif weighting == "idf":
+                counts = np.log(total / np.maximum(c, 1.0)).astype(np.float32)
+            else:
+                raise ValueError(f"weighting must be None, 'sif' or 'idf', got {weighting!r}")
+        return self._kv.pool(docs, pooling, counts)
+
     def _mean_pool(self, docs: Iterable[Any]) -> tuple[npt.NDArray[np.float32], int]:
-        return self._kv.mean_pool(docs)
+        return self._kv.pool(docs, "mean", None)

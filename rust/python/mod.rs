@@ -23,6 +23,7 @@ use crate::vocab::{self, VocabConfig};
 use errors::to_pyerr;
 
 type Pair<'py, A, B> = (Bound<'py, PyArray2<A>>, Bound<'py, PyArray2<B>>);
+type NativeLoad<'py> = (PyKeyedVectors, Option<Bound<'py, PyArray2<f32>>>, String);
 type RowDelta<'py> = (
     Bound<'py, PyArray1<u32>>,
     Bound<'py, PyArray2<f32>>,
@@ -824,7 +825,8 @@ impl PyKeyedVectors {
         let kv = &slf.get().inner;
         let view = ArrayView2::from_shape((kv.len(), kv.dim()), kv.vectors())
             .map_err(|e| to_pyerr(EmbedError::Dimension(e.to_string())))?;
-        // SAFETY: the class is frozen and `inner.vectors` is never modified or reallocated
+        // SAFETY: the class is frozen and `inner`'s matrix (a buffer or a read-only file map)
+        // is never modified, reallocated or unmapped
         // after construction, so the memory stays valid and unchanged for as long as `slf`
         // lives; the returned array holds `slf` as its base object, keeping it alive.
         let arr = unsafe { PyArray2::borrow_from_array(&view, slf.clone().into_any()) };
@@ -877,29 +879,90 @@ impl PyKeyedVectors {
 
     /// Reads the word2vec binary or text format.
     #[staticmethod]
-    #[pyo3(signature = (path, binary=true, limit=None))]
+    #[pyo3(signature = (path, binary=true, limit=None, unicode_errors="strict", no_header=false,
+        allow_nonfinite=false))]
     fn load_word2vec_format(
         py: Python<'_>,
         path: PathBuf,
         binary: bool,
         limit: Option<usize>,
+        unicode_errors: &str,
+        no_header: bool,
+        allow_nonfinite: bool,
     ) -> PyResult<Self> {
+        use model::formats::{UnicodeErrors, Word2VecReadOptions};
+        let unicode_errors = match unicode_errors {
+            "strict" => UnicodeErrors::Strict,
+            "replace" => UnicodeErrors::Replace,
+            "ignore" => UnicodeErrors::Ignore,
+            other => {
+                return Err(to_pyerr(EmbedError::param(
+                    "unicode_errors",
+                    format!("must be 'strict', 'replace' or 'ignore', got {other:?}"),
+                )))
+            }
+        };
+        let opts = Word2VecReadOptions {
+            binary,
+            limit,
+            unicode_errors,
+            no_header,
+            allow_nonfinite,
+        };
         let kv = py
-            .detach(|| model::KeyedVectors::load_word2vec_format(&path, binary, limit))
+            .detach(|| model::KeyedVectors::load_word2vec_format(&path, opts))
             .map_err(to_pyerr)?;
         Ok(PyKeyedVectors { inner: kv })
     }
 
-    /// Serialised form (used by pickle).
+    /// True if the vectors are memory-mapped from a native file.
+    #[getter]
+    fn is_mapped(&self) -> bool {
+        self.inner.is_mapped()
+    }
+
+    /// Writes the native format atomically, optionally with the output matrix and metadata.
+    #[pyo3(signature = (path, syn1neg=None, meta=""))]
+    fn save_native(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        syn1neg: Option<PyReadonlyArray2<'_, f32>>,
+        meta: &str,
+    ) -> PyResult<()> {
+        let s1: Option<Vec<f32>> = syn1neg.map(|a| a.as_array().iter().copied().collect());
+        py.detach(|| model::formats::save_native(&path, &self.inner, s1.as_deref(), meta))
+            .map_err(to_pyerr)
+    }
+
+    /// Opens a native file: `(KeyedVectors, syn1neg or None, metadata)`. With `mmap`, the
+    /// vectors are mapped read-only from the file (no copy); `syn1neg` is always a copy.
+    #[staticmethod]
+    #[pyo3(signature = (path, mmap=true))]
+    fn load_native<'py>(py: Python<'py>, path: PathBuf, mmap: bool) -> PyResult<NativeLoad<'py>> {
+        let m = py
+            .detach(|| model::formats::load_native(&path, mmap))
+            .map_err(to_pyerr)?;
+        let shape = (m.kv.len(), m.kv.dim());
+        let syn1 = match m.syn1neg {
+            Some(s) => Some(s.as_slice().to_vec().into_pyarray(py).reshape(shape)?),
+            None => None,
+        };
+        Ok((PyKeyedVectors { inner: m.kv }, syn1, m.meta))
+    }
+
+    /// Serialised form (the native format, used by pickle).
     fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.to_bytes())
+        PyBytes::new(py, &model::formats::native_to_bytes(&self.inner, None, ""))
     }
 
     /// The inverse of `to_bytes`.
     #[staticmethod]
     fn from_bytes(data: &[u8]) -> PyResult<Self> {
         Ok(PyKeyedVectors {
-            inner: model::KeyedVectors::from_bytes(data).map_err(to_pyerr)?,
+            inner: model::formats::native_from_bytes(data)
+                .map_err(to_pyerr)?
+                .kv,
         })
     }
 
@@ -911,14 +974,46 @@ impl PyKeyedVectors {
         Ok((ctor, (slf.get().to_bytes(py),)))
     }
 
-    /// Mean of the vectors of the known tokens of each document (`str` documents are split on
-    /// whitespace as corpus lines are). Returns `(matrix, n_empty)`: documents without a known
-    /// token get a zero row and are counted in `n_empty`.
-    fn mean_pool<'py>(
+    /// Pools the vectors of the known tokens of each document (`str` documents are split on
+    /// whitespace as corpus lines are): `mode` is `mean`, `sum` or `max`; `weights` (one per
+    /// word) scale each token's vector first (a weighted mean divides by the weight sum).
+    /// Returns `(matrix, n_empty)`: documents without a known token get a zero row and are
+    /// counted in `n_empty`.
+    #[pyo3(signature = (docs, mode="mean", weights=None))]
+    fn pool<'py>(
         &self,
         py: Python<'py>,
         docs: &Bound<'py, PyAny>,
+        mode: &str,
+        weights: Option<numpy::PyReadonlyArray1<'py, f32>>,
     ) -> PyResult<(Bound<'py, PyArray2<f32>>, usize)> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mode {
+            Mean,
+            Sum,
+            Max,
+        }
+        let mode = match mode {
+            "mean" => Mode::Mean,
+            "sum" => Mode::Sum,
+            "max" => Mode::Max,
+            other => {
+                return Err(to_pyerr(EmbedError::param(
+                    "pooling",
+                    format!("must be 'mean', 'sum' or 'max', got {other:?}"),
+                )))
+            }
+        };
+        let weights: Option<Vec<f32>> = weights.map(|w| w.as_array().iter().copied().collect());
+        if let Some(w) = &weights {
+            if w.len() != self.inner.len() {
+                return Err(to_pyerr(EmbedError::Dimension(format!(
+                    "{} weights for {} words",
+                    w.len(),
+                    self.inner.len()
+                ))));
+            }
+        }
         let mut rows: Vec<Vec<u32>> = Vec::new();
         for (i, doc) in docs.try_iter()?.enumerate() {
             let doc = doc?;
@@ -962,13 +1057,28 @@ impl PyKeyedVectors {
                     continue;
                 }
                 let dst = &mut out[r * d..(r + 1) * d];
+                if mode == Mode::Max {
+                    dst.fill(f32::NEG_INFINITY);
+                }
+                let mut total = 0f32;
                 for &id in ids {
-                    for (o, x) in dst.iter_mut().zip(self.inner.row(id as usize)) {
-                        *o += x;
+                    let w = weights.as_ref().map_or(1.0, |w| w[id as usize]);
+                    total += w;
+                    let row = self.inner.row(id as usize);
+                    if mode == Mode::Max {
+                        for (o, x) in dst.iter_mut().zip(row) {
+                            *o = o.max(w * x);
+                        }
+                    } else {
+                        for (o, x) in dst.iter_mut().zip(row) {
+                            *o += w * x;
+                        }
                     }
                 }
-                let inv = 1.0 / ids.len() as f32;
-                dst.iter_mut().for_each(|x| *x *= inv);
+                if mode == Mode::Mean && total > 0.0 {
+                    let inv = 1.0 / total;
+                    dst.iter_mut().for_each(|x| *x *= inv);
+                }
             }
             (out, empty)
         });

@@ -330,3 +330,63 @@ mod tests {
         assert_eq!(parse_choice("neon?"), None);
     }
 }
+
+/// `c = a . b^T` for row-major `a` (`m x k`), `b` (`n x k`) and `c` (`m x n`), through
+/// `matrixmultiply`'s runtime-dispatched SIMD sgemm. Used for batched similarity search.
+///
+/// # Panics
+/// If a slice is shorter than its shape says.
+pub fn gemm_abt(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
+    assert!(
+        a.len() >= m * k && b.len() >= n * k && c.len() >= m * n,
+        "gemm_abt: short slice"
+    );
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        c[..m * n].fill(0.0);
+        return;
+    }
+    // SAFETY: the asserts above guarantee that every element addressed by the shapes and
+    // strides below lies inside the three slices; `c` is exclusively borrowed, so it aliases
+    // neither input.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            k as isize,
+            1,
+            b.as_ptr(),
+            1,
+            k as isize,
+            0.0,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+}
+
+#[cfg(test)]
+mod gemm_tests {
+    use super::gemm_abt;
+
+    #[test]
+    fn gemm_matches_naive() {
+        let (m, n, k) = (5, 7, 13);
+        let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 - 3.0).collect();
+        let b: Vec<f32> = (0..n * k).map(|i| (i % 5) as f32 * 0.5).collect();
+        let mut c = vec![0.0; m * n];
+        gemm_abt(m, n, k, &a, &b, &mut c);
+        for i in 0..m {
+            for j in 0..n {
+                let want: f32 = (0..k).map(|t| a[i * k + t] * b[j * k + t]).sum();
+                assert!((c[i * n + j] - want).abs() < 1e-4);
+            }
+        }
+    }
+}
