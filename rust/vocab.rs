@@ -205,12 +205,108 @@ impl WordCounts {
     }
 }
 
+/// Words in id order, stored back to back in one buffer (one allocation for the whole
+/// vocabulary, which keeps loading a large model cheap).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Words {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl Words {
+    /// An empty list with room for `n` words.
+    pub fn with_capacity(n: usize) -> Self {
+        Words {
+            text: String::with_capacity(n * 8),
+            ends: Vec::with_capacity(n),
+        }
+    }
+
+    /// Appends a word.
+    pub fn push(&mut self, w: &str) {
+        self.text.push_str(w);
+        self.ends.push(self.text.len());
+    }
+
+    /// Number of words.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True if empty.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Word `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+
+    /// The words in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// The words as owned strings.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_owned).collect()
+    }
+}
+
+impl std::ops::Index<usize> for Words {
+    type Output = str;
+    fn index(&self, i: usize) -> &str {
+        self.get(i)
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<[S]> for Words {
+    fn eq(&self, other: &[S]) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == b.as_ref())
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> PartialEq<[S; N]> for Words {
+    fn eq(&self, other: &[S; N]) -> bool {
+        self == &other[..]
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> PartialEq<[S; N]> for &Words {
+    fn eq(&self, other: &[S; N]) -> bool {
+        *self == &other[..]
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<Vec<S>> for Words {
+    fn eq(&self, other: &Vec<S>) -> bool {
+        self == &other[..]
+    }
+}
+
+impl<'a> IntoIterator for &'a Words {
+    type Item = &'a str;
+    type IntoIter = Box<dyn ExactSizeIterator<Item = &'a str> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+impl std::fmt::Debug for Words {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 /// The frozen vocabulary: word <-> id, counts, and the corpus totals it was built from.
 #[derive(Clone, Default)]
 pub struct Vocab {
-    words: Vec<String>,
+    words: Words,
     counts: Vec<u64>,
-    index: HashTable<u32>,
+    index: std::sync::OnceLock<HashTable<u32>>,
     hasher: FxBuildHasher,
     /// Raw tokens in one pass over the corpus (including words below `min_count`).
     pub corpus_words: u64,
@@ -292,11 +388,11 @@ impl Vocab {
     pub fn from_sorted(items: Vec<(String, u64)>) -> Result<Vocab> {
         let hasher = FxBuildHasher;
         let mut index: HashTable<u32> = HashTable::with_capacity(items.len());
-        let mut words: Vec<String> = Vec::with_capacity(items.len());
+        let mut words = Words::with_capacity(items.len());
         let mut counts = Vec::with_capacity(items.len());
         for (i, (w, c)) in items.into_iter().enumerate() {
             let h = hasher.hash_one(w.as_bytes());
-            if index.find(h, |&id| words[id as usize] == w).is_some() {
+            if index.find(h, |&id| words[id as usize] == *w).is_some() {
                 return Err(EmbedError::format(
                     "<vocabulary>",
                     format!("duplicate word {w:?} (entry {})", i + 1),
@@ -305,18 +401,50 @@ impl Vocab {
             index.insert_unique(h, i as u32, |&id| {
                 hasher.hash_one(words[id as usize].as_bytes())
             });
-            words.push(w);
+            words.push(&w);
             counts.push(c);
         }
         let corpus_words = counts.iter().sum();
         Ok(Vocab {
             words,
             counts,
-            index,
+            index: index.into(),
             hasher,
             corpus_words,
             corpus_sentences: 0,
             effective_min_count: 1,
+        })
+    }
+
+    /// Builds a vocabulary from words already known to be distinct (a checksummed native
+    /// file): the word index is built on the first lookup instead of now, so opening a file
+    /// costs only reading its words.
+    pub fn from_sorted_unique(words: Words, counts: Vec<u64>) -> Vocab {
+        let corpus_words = counts.iter().sum();
+        Vocab {
+            words,
+            counts,
+            index: std::sync::OnceLock::new(),
+            hasher: FxBuildHasher,
+            corpus_words,
+            corpus_sentences: 0,
+            effective_min_count: 1,
+        }
+    }
+
+    fn index(&self) -> &HashTable<u32> {
+        self.index.get_or_init(|| {
+            let mut index: HashTable<u32> = HashTable::with_capacity(self.words.len());
+            for (i, w) in self.words.iter().enumerate() {
+                let h = self.hasher.hash_one(w.as_bytes());
+                // Keep the first of any duplicates (cannot happen for checked inputs).
+                if index.find(h, |&id| self.words[id as usize] == *w).is_none() {
+                    index.insert_unique(h, i as u32, |&id| {
+                        self.hasher.hash_one(self.words[id as usize].as_bytes())
+                    });
+                }
+            }
+            index
         })
     }
 
@@ -331,8 +459,13 @@ impl Vocab {
     }
 
     /// Words in id order.
-    pub fn words(&self) -> &[String] {
+    pub fn words(&self) -> &Words {
         &self.words
+    }
+
+    /// Word `id`.
+    pub fn word(&self, id: u32) -> &str {
+        self.words.get(id as usize)
     }
 
     /// Counts in id order.
@@ -344,8 +477,8 @@ impl Vocab {
     #[inline]
     pub fn get(&self, word: &str) -> Option<u32> {
         let h = self.hasher.hash_one(word.as_bytes());
-        self.index
-            .find(h, |&id| self.words[id as usize] == word)
+        self.index()
+            .find(h, |&id| self.words[id as usize] == *word)
             .copied()
     }
 

@@ -334,8 +334,15 @@ const VERSION: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 4 + 8 * 5;
 const ALIGN: usize = 64;
 
+/// Checksum of the header blocks: FNV-1a over 8-byte little-endian words (then the tail
+/// bytes), fast enough that opening a large vocabulary stays cheap.
 fn fnv1a(bytes: &[u8], mut h: u64) -> u64 {
-    for &b in bytes {
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h ^= u64::from_le_bytes(c.try_into().expect("8 bytes"));
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    for &b in chunks.remainder() {
         h ^= b as u64;
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -480,7 +487,8 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
     }
     let meta =
         String::from_utf8(meta_bytes.to_vec()).map_err(|_| bad("metadata is not UTF-8".into()))?;
-    let mut items = Vec::with_capacity(n.min(1 << 24));
+    let mut words = crate::vocab::Words::with_capacity(n.min(1 << 24));
+    let mut counts = Vec::with_capacity(n.min(1 << 24));
     let mut pos = 0usize;
     for i in 0..n {
         let err = || {
@@ -493,22 +501,21 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
         let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
         pos += 4;
         let w = vocab_bytes.get(pos..pos + len).ok_or_else(err)?;
-        let w = String::from_utf8(w.to_vec())
+        let w = std::str::from_utf8(w)
             .map_err(|_| bad(format!("vocabulary entry {} is not UTF-8", i + 1)))?;
+        words.push(w);
         pos += len;
         let c = vocab_bytes.get(pos..pos + 8).ok_or_else(err)?;
         pos += 8;
-        items.push((w, u64::from_le_bytes(c.try_into().expect("8 bytes"))));
+        counts.push(u64::from_le_bytes(c.try_into().expect("8 bytes")));
     }
     if pos != vocab_bytes.len() {
         return Err(bad(
             "vocabulary block has trailing bytes (corrupted file)".into()
         ));
     }
-    let vocab = Vocab::from_sorted(items).map_err(|e| match e {
-        EmbedError::Format { reason, .. } => bad(reason),
-        other => other,
-    })?;
+    // Words are distinct: the writer took them from a vocabulary and the checksum matched.
+    let vocab = Vocab::from_sorted_unique(words, counts);
     let data_offset = blocks_end.next_multiple_of(ALIGN);
     let has_syn1 = flags & 1 == 1;
     let floats = n
