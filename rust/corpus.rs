@@ -423,7 +423,6 @@ pub struct Feed<'a> {
 pub struct Batch {
     bytes: Vec<u8>,
     ids: Option<(usize, usize)>,
-    line_buf: Vec<u8>,
     sentence: Vec<u32>,
 }
 
@@ -536,10 +535,32 @@ fn read_range(path: &Path, start: u64, end: u64, batch: &mut Batch) -> Result<()
     if start > 0 {
         // Skip the tail of the line that started before `start` (if any): the range
         // before ours owns it. Reading from start-1 makes "a line starts exactly at
-        // start" come out as an empty skip.
-        batch.line_buf.clear();
-        let n = r.read_until(b'\n', &mut batch.line_buf).map_err(io)?;
-        pos += n as u64;
+        // start" come out as an empty skip. The skip never goes past `end`: a range that
+        // lies inside one long line owns nothing (without this bound, every range of a
+        // 100 MB single-line file would scan to its end).
+        loop {
+            let buf = r.fill_buf().map_err(io)?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let room = (end - pos) as usize;
+            let window = &buf[..buf.len().min(room)];
+            match memchr::memchr(b'\n', window) {
+                Some(i) => {
+                    r.consume(i + 1);
+                    pos += i as u64 + 1;
+                    break;
+                }
+                None => {
+                    let k = window.len();
+                    r.consume(k);
+                    pos += k as u64;
+                    if pos >= end {
+                        return Ok(());
+                    }
+                }
+            }
+        }
     }
     while pos < end {
         let n = r.read_until(b'\n', &mut batch.bytes).map_err(io)?;

@@ -305,6 +305,7 @@ def test_keyboard_interrupt_stops_training_quickly():
 
     corpus = planted_corpus(n_sentences=40000, seed=4)
     model = small(epochs=500, n_jobs=2)
+    before = threading.active_count()
     timer = threading.Timer(0.5, _thread.interrupt_main)
     t0 = time.perf_counter()
     timer.start()
@@ -313,7 +314,7 @@ def test_keyboard_interrupt_stops_training_quickly():
     elapsed = time.perf_counter() - t0
     timer.join()
     assert elapsed < 3.0, elapsed
-    assert threading.active_count() == 1
+    assert threading.active_count() == before  # no thread left running
     assert not hasattr(model, "wv_")
 
 
@@ -355,3 +356,53 @@ def test_invalid_utf8_is_replaced_not_fatal(tmp_path: Path):
     p.write_bytes(b"caf\xe9 au lait\n" * 20 + b"ok ok\n")
     m = small().fit(p)
     assert "caf\ufffd" in m.wv_
+
+
+def test_epoch_vectors_snapshots_can_be_saved(tmp_path, planted):
+    saved = []
+
+    class SaveEveryEpoch:
+        def on_epoch_vectors(self, model, epoch, kv):
+            p = tmp_path / f"epoch{epoch}.embedrs"
+            kv.save(p)
+            saved.append(p)
+
+    m = small(epochs=3).fit(planted, callbacks=[SaveEveryEpoch()])
+    assert [p.name for p in saved] == ["epoch0.embedrs", "epoch1.embedrs", "epoch2.embedrs"]
+    last = embedrs.KeyedVectors.load(saved[-1])
+    np.testing.assert_array_equal(last.vectors, m.wv_.vectors)
+    first = embedrs.KeyedVectors.load(saved[0])
+    assert not np.array_equal(first.vectors, m.wv_.vectors)
+
+
+def test_partial_fit_grows_the_vocabulary_and_keeps_old_vectors_close(planted):
+    first = planted[:1500]
+    second = planted[1500:] + [["brandnew", "t0w1", "t0w2", "brandnew"]] * 30
+    m = small(epochs=5).fit(first)
+    before = m.wv_.vectors.copy()
+    old_words = list(m.wv_.index_to_key)
+    m.partial_fit(second, alpha=0.005)
+    assert m.wv_.index_to_key[: len(old_words)] == old_words
+    assert "brandnew" in m.wv_
+    assert m.syn1neg_.shape == m.wv_.vectors.shape
+    after = m.wv_.vectors[: len(old_words)]
+    cos = np.sum(before * after, axis=1) / (
+        np.linalg.norm(before, axis=1) * np.linalg.norm(after, axis=1)
+    )
+    assert np.median(cos) > 0.9  # similar new text: existing vectors stay close
+    assert topic_purity(m.wv_) > 0.85
+    total = sum(len(s) for s in first) + sum(len(s) for s in second)
+    assert m.corpus_total_words_ == total
+    assert len(m.training_loss_) == 10
+    assert m.wv_.counts[m.wv_.get_index("t0w1")] == sum(s.count("t0w1") for s in first + second)
+
+
+def test_partial_fit_after_load_and_from_a_file(tmp_path, planted):
+    m = small(epochs=2).fit(planted[:1000])
+    m.save(tmp_path / "m.embedrs")
+    loaded = embedrs.load(tmp_path / "m.embedrs", mmap=False)
+    f = tmp_path / "more.txt"
+    f.write_text("\n".join(" ".join(s) for s in planted[1000:2000]) + "\nzzz zzz zzz\n")
+    loaded.partial_fit(f)
+    assert "zzz" in loaded.wv_
+    assert loaded.corpus_total_words_ > m.corpus_total_words_

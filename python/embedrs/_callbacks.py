@@ -31,6 +31,12 @@ class Progress:
         Raw words per second since training started.
     elapsed : float
         Seconds since training started.
+
+    Examples
+    --------
+    >>> class Printer:
+    ...     def on_progress(self, model, progress):
+    ...         print(f"{100 * progress.fraction:.0f}% at {progress.words_per_sec:,.0f} words/s")
     """
 
     epoch: int
@@ -62,6 +68,12 @@ class EpochStats:
     raw_words, effective_words : int
         Corpus words read, and words trained on after subsampling.
     seconds : float
+
+    Examples
+    --------
+    >>> EpochStats(epoch=0, loss=50.0, predictions=100, raw_words=20, effective_words=15,
+    ...            seconds=0.1).mean_loss
+    0.5
     """
 
     epoch: int
@@ -82,6 +94,10 @@ class Callback(Protocol):
 
     Raise :class:`embedrs.StopTraining` from any method to end training early and keep the
     vectors learnt so far; any other exception aborts ``fit`` and is re-raised.
+
+    Examples
+    --------
+    See :meth:`embedrs.Word2Vec.fit` (early stopping on the loss, saving every epoch).
     """
 
     def on_epoch_begin(self, model: Any, epoch: int) -> None: ...  # pragma: no cover
@@ -90,15 +106,26 @@ class Callback(Protocol):
 
     def on_epoch_end(self, model: Any, stats: EpochStats) -> None: ...  # pragma: no cover
 
+    def on_epoch_vectors(self, model: Any, epoch: int, vectors: Any) -> None:  # pragma: no cover
+        """Called after each epoch with a :class:`~embedrs.KeyedVectors` snapshot (a copy
+        made only when some callback defines this method), e.g. to save every epoch."""
+
 
 class _Dispatcher:
     """Turns the trainer's ``(event, args)`` calls into callback method calls."""
 
     def __init__(
-        self, model: Any, callbacks: Sequence[Any], verbose: bool, words_total: int = 0
+        self,
+        model: Any,
+        callbacks: Sequence[Any],
+        verbose: bool,
+        words_total: int = 0,
+        vocab: Any = None,
     ) -> None:
         self.model = model
         self.callbacks = list(callbacks)
+        self.vocab = vocab
+        self._words: list[str] | None = None
         if verbose:
             self.callbacks.append(_TqdmBar(words_total))
 
@@ -113,6 +140,15 @@ class _Dispatcher:
                 for cb in self.callbacks:
                     if hasattr(cb, "on_epoch_begin"):
                         cb.on_epoch_begin(self.model, args[0])
+            elif event == "epoch_vectors":
+                from .keyed_vectors import KeyedVectors
+
+                if self._words is None:
+                    self._words = self.vocab.words()
+                kv = KeyedVectors(self._words, args[1], self.vocab.counts())
+                for cb in self.callbacks:
+                    if hasattr(cb, "on_epoch_vectors"):
+                        cb.on_epoch_vectors(self.model, args[0], kv)
             elif event == "epoch_end":
                 stats = EpochStats(*args)
                 logger.info(
@@ -129,6 +165,11 @@ class _Dispatcher:
             logger.info("training stopped early by a callback")
             return False
         return True
+
+    @property
+    def wants_snapshots(self) -> bool:
+        """True if a callback asked for the vectors after each epoch."""
+        return any(hasattr(cb, "on_epoch_vectors") for cb in self.callbacks)
 
     def close(self) -> None:
         for cb in self.callbacks:

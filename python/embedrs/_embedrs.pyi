@@ -2,17 +2,34 @@
 
 from collections.abc import Callable, Iterable, Sequence
 from os import PathLike
-from typing import Any
+from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
 
 __version__: str
+__all__ = [
+    "CorpusBuilder",
+    "FileCorpus",
+    "IdCorpus",
+    "KeyedVectors",
+    "Vocab",
+    "Weights",
+    "WordCounts",
+    "__version__",
+    "init_weights",
+    "simd_kernel",
+    "simd_supported",
+    "train_model",
+]
 
+@final
 class Vocab:
-    def __new__(cls, words: Sequence[str], counts: Sequence[int]) -> Vocab: ...
+    def __new__(
+        cls, words: Sequence[str], counts: Sequence[int], corpus_words: int | None = None
+    ) -> Vocab: ...
     def __len__(self) -> int: ...
-    def __contains__(self, word: str) -> bool: ...
+    def __contains__(self, key: str, /) -> bool: ...
     def words(self) -> list[str]: ...
     def counts(self) -> npt.NDArray[np.uint64]: ...
     def get(self, word: str) -> int | None: ...
@@ -24,6 +41,7 @@ class Vocab:
     def effective_min_count(self) -> int: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
 
+@final
 class WordCounts:
     def __new__(
         cls,
@@ -45,6 +63,7 @@ class WordCounts:
     def build_vocab(self, min_count: int = 5, max_final_vocab: int | None = None) -> Vocab: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
 
+@final
 class FileCorpus:
     def __new__(cls, paths: Sequence[str | PathLike[str]]) -> FileCorpus: ...
     def paths(self) -> list[str]: ...
@@ -55,6 +74,7 @@ class FileCorpus:
         max_sentence_length: int = 10000,
     ) -> WordCounts: ...
 
+@final
 class IdCorpus:
     @property
     def n_sentences(self) -> int: ...
@@ -63,6 +83,7 @@ class IdCorpus:
     @property
     def raw_words(self) -> int: ...
 
+@final
 class CorpusBuilder:
     def __new__(
         cls, max_vocab_size: int | None = None, max_sentence_length: int = 10000
@@ -76,6 +97,7 @@ class CorpusBuilder:
     ) -> tuple[Vocab, IdCorpus, WordCounts]: ...
     def finish_with(self, vocab: Vocab) -> IdCorpus: ...
 
+@final
 class KeyedVectors:
     def __new__(
         cls,
@@ -134,6 +156,7 @@ class KeyedVectors:
         weights: npt.NDArray[np.float32] | None = None,
     ) -> tuple[npt.NDArray[np.float32], int]: ...
 
+@final
 class Weights:
     @staticmethod
     def from_arrays(syn0: npt.NDArray[np.float32], syn1neg: npt.NDArray[np.float32]) -> Weights: ...
@@ -176,6 +199,7 @@ def train_model(
     max_sentence_length: int = 10000,
     kernel: str | None = None,
     shared_negatives: bool = False,
+    epoch_snapshots: bool = False,
     callback: Callable[[str, tuple[Any, ...]], bool] | None = None,
     progress_interval: float = 0.5,
 ) -> dict[str, Any]: ...

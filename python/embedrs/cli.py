@@ -1,4 +1,14 @@
-"""The ``embedrs`` command line (``python -m embedrs`` works too)."""
+"""The ``embedrs`` command line (``python -m embedrs`` works too).
+
+Every subcommand reports user mistakes (a missing file, an unknown word, a bad parameter) as
+one line on standard error and exits with a non-zero status, without a traceback.
+
+Examples
+--------
+>>> from embedrs.cli import build_parser
+>>> build_parser().parse_args(["similar", "vectors.bin", "king"]).topn
+10
+"""
 
 from __future__ import annotations
 
@@ -6,7 +16,9 @@ import argparse
 import logging
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .datasets import sample_corpus_path
@@ -16,11 +28,97 @@ from .keyed_vectors import KeyedVectors
 
 logger = logging.getLogger("embedrs")
 
+FORMATS = ("native", "word2vec-binary", "word2vec-text")
 
-def _demo(args: argparse.Namespace) -> int:
+
+def _detect_format(path: str) -> str:
+    """``native``, ``word2vec-binary`` or ``word2vec-text``, from the file's first bytes."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"EMBEDRS\0"):
+        return "native"
+    body = head.split(b"\n", 1)[1] if b"\n" in head else b""
+    if any(b < 9 or 13 < b < 32 for b in body):
+        return "word2vec-binary"
+    return "word2vec-text"
+
+
+def load_vectors(path: str, fmt: str | None = None) -> KeyedVectors:
+    """Load vectors in any supported format (detected from the file when ``fmt`` is None).
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os, embedrs
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = os.path.join(d, "v.bin")
+    ...     embedrs.KeyedVectors(["a"], np.ones((1, 2), np.float32)).save_word2vec_format(p)
+    ...     load_vectors(p).index_to_key
+    ['a']
+    """
+    from . import load
+
+    fmt = fmt or _detect_format(path)
+    if fmt == "native":
+        obj = load(path, mmap=True)
+        return obj if isinstance(obj, KeyedVectors) else obj.wv_
+    return KeyedVectors.load_word2vec_format(path, binary=fmt == "word2vec-binary")
+
+
+def _save(model_or_kv: Any, path: str, fmt: str) -> None:
+    if fmt == "native":
+        model_or_kv.save(path)
+        return
+    kv = model_or_kv.wv_ if isinstance(model_or_kv, Word2Vec) else model_or_kv
+    kv.save_word2vec_format(path, binary=fmt == "word2vec-binary")
+
+
+def _stdin_sentences() -> Iterator[str]:
+    yield from sys.stdin
+
+
+def _estimator(args: argparse.Namespace, verbose: bool) -> Word2Vec:
+    return Word2Vec(
+        vector_size=args.dim,
+        window=args.window,
+        min_count=args.min_count,
+        max_vocab_size=args.max_vocab_size,
+        max_final_vocab=args.max_final_vocab,
+        sample=args.sample,
+        sg=int(args.sg),
+        negative=args.negative,
+        ns_exponent=args.ns_exponent,
+        cbow_mean=not args.cbow_sum,
+        alpha=args.alpha,
+        min_alpha=args.min_alpha,
+        epochs=args.epochs,
+        shrink_windows=not args.fixed_window,
+        shared_negatives=not args.per_pair_negatives,
+        max_sentence_length=args.max_sentence_length,
+        n_jobs=args.threads,
+        random_state=args.seed,
+        verbose=verbose,
+    )
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    model = _estimator(args, verbose=not args.quiet)
+    stdin = args.corpus == ["-"]
+    corpus: Any = _stdin_sentences() if stdin else [Path(p) for p in args.corpus]
+    t = time.perf_counter()
+    model.fit(corpus)
+    _save(model, args.output, args.format)
+    wps = model.n_words_seen_ / max(model.train_time_, 1e-9)
+    print(
+        f"trained on {model.n_words_seen_:,} words ({len(model.wv_):,} in the vocabulary) in "
+        f"{time.perf_counter() - t:.1f}s, {wps:,.0f} words/s, final loss "
+        f"{model.epoch_stats_[-1].mean_loss:.4f} per prediction -> {args.output}"
+    )
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
     path = sample_corpus_path()
     print(f"training skip-gram on the bundled sample corpus ({path.name}) ...")
-    t = time.perf_counter()
     model = Word2Vec(
         vector_size=100,
         window=5,
@@ -31,10 +129,9 @@ def _demo(args: argparse.Namespace) -> int:
         random_state=1,
         verbose=not args.quiet,
     ).fit(path)
-    dt = time.perf_counter() - t
     print(
-        f"{len(model.wv_)} words, {model.n_words_seen_:,} raw words in {dt:.1f}s "
-        f"({model.n_words_seen_ / model.train_time_:,.0f} words/s)"
+        f"{len(model.wv_)} words, {model.n_words_seen_:,} raw words in "
+        f"{model.train_time_:.1f}s ({model.n_words_seen_ / model.train_time_:,.0f} words/s)"
     )
     for word in args.words:
         if word not in model.wv_:
@@ -45,87 +142,156 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train(args: argparse.Namespace) -> int:
-    model = Word2Vec(
-        vector_size=args.dim,
-        window=args.window,
-        min_count=args.min_count,
-        sg=int(args.sg),
-        negative=args.negative,
-        sample=args.sample,
-        epochs=args.epochs,
-        n_jobs=args.threads,
-        random_state=args.seed,
-        verbose=not args.quiet,
-    ).fit(args.corpus if len(args.corpus) > 1 else args.corpus[0])
-    model.wv_.save_word2vec_format(args.output, binary=args.format == "word2vec-binary")
-    print(
-        f"{model.n_words_seen_:,} words, {model.n_words_seen_ / model.train_time_:,.0f} words/s, "
-        f"final loss {model.epoch_stats_[-1].mean_loss:.4f} per prediction -> {args.output}"
-    )
-    return 0
-
-
-def _similar(args: argparse.Namespace) -> int:
-    kv = KeyedVectors.load_word2vec_format(args.model, binary=not args.text)
+def _cmd_similar(args: argparse.Namespace) -> int:
+    kv = load_vectors(args.model, args.format)
     for word in args.words:
-        near = ", ".join(f"{w} ({s:.2f})" for w, s in kv.most_similar(word, topn=args.topn))
+        near = ", ".join(f"{w} ({s:.3f})" for w, s in kv.most_similar(word, topn=args.topn))
         print(f"{word}: {near}")
     return 0
 
 
+def _cmd_analogy(args: argparse.Namespace) -> int:
+    kv = load_vectors(args.model, args.format)
+    res = kv.most_similar(positive=[args.b, args.c], negative=[args.a], topn=args.topn)
+    print(f"{args.a} : {args.b} :: {args.c} : ?")
+    for w, s in res:
+        print(f"  {w}\t{s:.3f}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    kv = load_vectors(args.model, args.format)
+    if not args.analogies and not args.pairs:
+        raise ValueError("give --analogies FILE and/or --pairs FILE")
+    print("| set | metric | score | coverage |")
+    print("| --- | --- | ---: | ---: |")
+    for path in args.analogies or ():
+        score, sections = kv.evaluate_word_analogies(path, restrict_vocab=args.restrict_vocab)
+        n = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
+        print(f"| {Path(path).name} | analogy accuracy | {100 * score:.2f}% | {n} questions |")
+    for path in args.pairs or ():
+        (_, _), (rho, _), oov = kv.evaluate_word_pairs(path)
+        print(f"| {Path(path).name} | Spearman | {rho:.4f} | {100 - oov:.1f}% of pairs |")
+    return 0
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    kv = load_vectors(args.input, args.input_format)
+    _save(kv, args.output, args.to)
+    print(f"{len(kv):,} vectors x {kv.vector_size} -> {args.output} ({args.to})")
+    return 0
+
+
+def _cmd_vocab(args: argparse.Namespace) -> int:
+    from . import _embedrs
+
+    files = _embedrs.FileCorpus(list(args.corpus))
+    counts = files.count(args.threads if args.threads > 0 else 2)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        for word, c in counts.items():
+            if c >= args.min_count:
+                out.write(f"{word}\t{c}\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    logger.info("%d distinct words, %d tokens", len(counts), counts.total_words)
+    return 0
+
+
+def _add_train_flags(t: argparse.ArgumentParser) -> None:
+    mode = t.add_mutually_exclusive_group()
+    mode.add_argument("--sg", action="store_true", default=False, help="skip-gram")
+    mode.add_argument("--cbow", dest="sg", action="store_false", help="CBOW (the default)")
+    t.add_argument("--dim", type=int, default=100, help="vector size")
+    t.add_argument("--window", type=int, default=5)
+    t.add_argument("--negative", type=int, default=5)
+    t.add_argument("--ns-exponent", type=float, default=0.75)
+    t.add_argument("--sample", type=float, default=1e-3)
+    t.add_argument("--min-count", type=int, default=5)
+    t.add_argument("--max-vocab-size", type=int, default=None)
+    t.add_argument("--max-final-vocab", type=int, default=None)
+    t.add_argument("--alpha", type=float, default=0.025)
+    t.add_argument("--min-alpha", type=float, default=0.0001)
+    t.add_argument("--epochs", type=int, default=5)
+    t.add_argument("--cbow-sum", action="store_true", help="CBOW: sum the context, not mean")
+    t.add_argument("--fixed-window", action="store_true", help="do not shrink windows")
+    t.add_argument(
+        "--per-pair-negatives",
+        action="store_true",
+        help="skip-gram: word2vec.c's fresh negatives per pair instead of shared per window",
+    )
+    t.add_argument("--max-sentence-length", type=int, default=10000)
+    t.add_argument("--threads", type=int, default=-1, help="-1: all cores")
+    t.add_argument("--seed", type=int, default=1)
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for documentation tools)."""
+    fmt = argparse.ArgumentDefaultsHelpFormatter
     p = argparse.ArgumentParser(prog="embedrs", description="Fast word2vec training.")
     p.add_argument("--version", action="version", version=f"embedrs {__version__}")
     p.add_argument("--log-level", default="WARNING", help="logging level (default: %(default)s)")
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser(
-        "demo",
-        help="train on the bundled sample corpus and show neighbours",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "demo", help="train on the bundled sample corpus, show neighbours", formatter_class=fmt
     )
     d.add_argument("words", nargs="*", default=["god", "king", "gold", "water", "jesus"])
     d.add_argument("--epochs", type=int, default=5)
     d.add_argument("--threads", type=int, default=-1)
     d.add_argument("--quiet", action="store_true")
-    d.set_defaults(func=_demo)
+    d.set_defaults(func=_cmd_demo)
 
     t = sub.add_parser(
-        "train",
-        help="train on text files and save the vectors",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "train", help="train on text files (or - for stdin) and save", formatter_class=fmt
     )
-    t.add_argument("corpus", nargs="+", help="text files (plain or gzip), one sentence per line")
+    t.add_argument("corpus", nargs="+", help="text files, plain or gzip, one sentence per line")
     t.add_argument("-o", "--output", required=True)
-    t.add_argument(
-        "--format", choices=["word2vec-binary", "word2vec-text"], default="word2vec-binary"
-    )
-    mode = t.add_mutually_exclusive_group()
-    mode.add_argument("--sg", action="store_true", default=False, help="skip-gram")
-    mode.add_argument("--cbow", dest="sg", action="store_false", help="CBOW")
-    t.add_argument("--dim", type=int, default=100)
-    t.add_argument("--window", type=int, default=5)
-    t.add_argument("--negative", type=int, default=5)
-    t.add_argument("--sample", type=float, default=1e-3)
-    t.add_argument("--min-count", type=int, default=5)
-    t.add_argument("--epochs", type=int, default=5)
-    t.add_argument("--threads", type=int, default=-1)
-    t.add_argument("--seed", type=int, default=1)
-    t.add_argument("--quiet", action="store_true")
-    t.set_defaults(func=_train)
+    t.add_argument("--format", choices=FORMATS, default="native")
+    _add_train_flags(t)
+    t.set_defaults(func=_cmd_train)
 
-    s = sub.add_parser(
-        "similar",
-        help="nearest neighbours in a word2vec file",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
+    s = sub.add_parser("similar", help="nearest neighbours of words", formatter_class=fmt)
     s.add_argument("model")
     s.add_argument("words", nargs="+")
     s.add_argument("--topn", type=int, default=10)
-    s.add_argument("--text", action="store_true", help="the file is word2vec text format")
-    s.set_defaults(func=_similar)
+    s.add_argument("--format", choices=FORMATS, default=None, help="default: detect")
+    s.set_defaults(func=_cmd_similar)
+
+    a = sub.add_parser("analogy", help="a : b :: c : ?", formatter_class=fmt)
+    a.add_argument("model")
+    a.add_argument("a")
+    a.add_argument("b")
+    a.add_argument("c")
+    a.add_argument("--topn", type=int, default=5)
+    a.add_argument("--format", choices=FORMATS, default=None, help="default: detect")
+    a.set_defaults(func=_cmd_analogy)
+
+    e = sub.add_parser(
+        "evaluate", help="analogy accuracy and word-pair correlations", formatter_class=fmt
+    )
+    e.add_argument("model")
+    e.add_argument("--analogies", action="append", help="questions-words file (repeatable)")
+    e.add_argument("--pairs", action="append", help="word-pair file, e.g. WordSim353")
+    e.add_argument("--restrict-vocab", type=int, default=300000)
+    e.add_argument("--format", choices=FORMATS, default=None, help="default: detect")
+    e.set_defaults(func=_cmd_evaluate)
+
+    c = sub.add_parser("convert", help="convert between formats", formatter_class=fmt)
+    c.add_argument("input")
+    c.add_argument("output")
+    c.add_argument("--to", choices=FORMATS, default="word2vec-binary")
+    c.add_argument("--input-format", choices=FORMATS, default=None, help="default: detect")
+    c.set_defaults(func=_cmd_convert)
+
+    v = sub.add_parser("vocab", help="word counts of text files as TSV", formatter_class=fmt)
+    v.add_argument("corpus", nargs="+")
+    v.add_argument("--min-count", type=int, default=1)
+    v.add_argument("--threads", type=int, default=2)
+    v.add_argument("-o", "--output", default=None, help="default: standard output")
+    v.set_defaults(func=_cmd_vocab)
     return p
 
 
@@ -134,19 +300,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["--version"])  # doctest: +SKIP
+    >>> main(["similar", "/nonexistent/vectors.bin", "king"])
+    1
     """
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args))
-    except (EmbedrsError, OSError, KeyError, ValueError) as e:
-        msg = e.args[0] if isinstance(e, KeyError) and e.args else e
+    except KeyError as e:  # unknown words: KeyError's str() would add quotes
+        msg = e.args[0] if e.args else e
         print(f"embedrs {args.command}: error: {msg}", file=sys.stderr)
         return 1
+    except (EmbedrsError, OSError, ValueError, TypeError, MemoryError) as e:
+        print(f"embedrs {args.command}: error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"embedrs {args.command}: interrupted", file=sys.stderr)
         return 130
 
 

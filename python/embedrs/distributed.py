@@ -36,6 +36,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import CancelledError
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -44,10 +45,11 @@ import numpy.typing as npt
 
 try:
     import dask
-    import dask.array as da
-    import dask.bag as db
+    import dask.array
+    import dask.bag
+    import distributed
     from dask.base import normalize_token
-    from distributed import Client, Future, KilledWorker, default_client, get_worker, wait
+    from distributed import Client, KilledWorker
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(
         "embedrs.distributed needs dask.distributed: pip install 'embedrs[distributed]'"
@@ -56,7 +58,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 from . import _embedrs
 from ._callbacks import EpochStats, _Dispatcher
 from .estimator import Word2Vec
-from .exceptions import InvalidParameterError, StopTraining
+from .exceptions import InvalidParameterError
+from .gpu import resolve_device
 from .keyed_vectors import KeyedVectors
 
 __all__ = [
@@ -70,6 +73,15 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+# dask and distributed are only partly typed: they are called through these untyped aliases,
+# so that mypy --strict checks embedrs' own code without flagging every dask call.
+_dask: Any = dask
+_da: Any = dask.array
+_db: Any = dask.bag
+_dist: Any = distributed
+_normalize_token: Any = normalize_token
+Bag = dask.bag.Bag
 
 _BATCH = 4096  # sentences handed to the Rust counter per call
 _AUTO_SYNCS_PER_EPOCH = 16  # measured in docs/distributed.md: 16 syncs/epoch ~ single-process
@@ -98,7 +110,7 @@ def read_text(
     lowercase: bool = False,
     files_per_partition: int | None = None,
     storage_options: dict[str, Any] | None = None,
-) -> db.Bag:
+) -> Bag:
     """A bag of corpus lines (one sentence per line, tokens split on whitespace).
 
     A thin wrapper over :func:`dask.bag.read_text` (local paths, globs, or any fsspec URL such
@@ -134,7 +146,7 @@ def read_text(
     >>> ed.read_text(os.path.join(d, "*.txt.gz")).compute(scheduler="sync")
     ['the cat sat', 'the dog ran']
     """
-    bag = db.read_text(
+    bag: Any = _db.read_text(
         urlpath if isinstance(urlpath, (str, list)) else _fspaths(urlpath),
         blocksize=blocksize,
         compression=compression,
@@ -142,7 +154,8 @@ def read_text(
         files_per_partition=files_per_partition,
         storage_options=storage_options,
     )
-    return bag.map(_strip_lower if lowercase else _strip_line)
+    lines: Bag = bag.map(_strip_lower if lowercase else _strip_line)
+    return lines
 
 
 def _fspaths(p: Any) -> Any:
@@ -151,8 +164,8 @@ def _fspaths(p: Any) -> Any:
     return [os.fspath(x) for x in p]
 
 
-def _as_bag(corpus: Any) -> db.Bag:
-    if isinstance(corpus, db.Bag):
+def _as_bag(corpus: Any) -> Any:
+    if isinstance(corpus, Bag):
         return corpus
     if hasattr(corpus, "to_bag") and hasattr(corpus, "map_partitions"):  # a dask Series
         return corpus.to_bag()
@@ -162,11 +175,11 @@ def _as_bag(corpus: Any) -> db.Bag:
     )
 
 
-def _resolve_client(client: Client | None, required: bool) -> Client | None:
+def _resolve_client(client: Client | None, required: bool) -> Any:
     if client is not None:
         return client
     try:
-        return default_client()
+        return _dist.default_client()
     except ValueError:
         if required:
             raise ValueError(
@@ -175,9 +188,9 @@ def _resolve_client(client: Client | None, required: bool) -> Client | None:
         return None
 
 
-def _compute(obj: Any, client: Client | None) -> Any:
+def _compute(obj: Any, client: Any) -> Any:
     if client is None:
-        return dask.compute(obj)[0]
+        return _dask.compute(obj)[0]
     return client.compute(obj).result()
 
 
@@ -271,7 +284,8 @@ def count_words(
         count_partition, max_vocab_size=max_vocab_size, max_sentence_length=max_sentence_length
     )
     merged = bag.reduction(counter, _merge_counts, split_every=split_every)
-    return _compute(merged, _resolve_client(client, required=False))
+    counts: _embedrs.WordCounts = _compute(merged, _resolve_client(client, required=False))
+    return counts
 
 
 def count_vocab(
@@ -378,7 +392,7 @@ def _create_replica(
         weights = _embedrs.Weights.from_arrays(*init)
     weights.snapshot()
     _REPLICAS[(job, r)] = _Replica(vocab, cfg, slices, weights, version)
-    return {"address": get_worker().address, "tokens": total, "sentences": len(lengths)}
+    return {"address": _dist.get_worker().address, "tokens": total, "sentences": len(lengths)}
 
 
 def _train_round(
@@ -391,7 +405,9 @@ def _train_round(
     min_alpha: float,
     seed: int,
     n_threads: int,
-) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float32], npt.NDArray[np.float32], dict]:
+) -> tuple[
+    npt.NDArray[np.uint32], npt.NDArray[np.float32], npt.NDArray[np.float32], dict[str, Any]
+]:
     """One round of replica ``r``: bring it to global version ``version`` (applying the summed
     ``delta`` of the previous round), train one slice, return the rows it changed.
 
@@ -482,8 +498,8 @@ class _Driver:
 
     def __init__(
         self,
-        client: Client,
-        bag: db.Bag,
+        client: Any,
+        bag: Any,
         vocab: Any,
         cfg: dict[str, Any],
         n_replicas: int,
@@ -510,12 +526,12 @@ class _Driver:
         workers = self._workers()
         order = sorted(workers)
         self.placement = {r: order[r % len(order)] for r in range(self.R)}
-        self._vocab_future: Future | None = None
-        self._delta_future: Future | None = None
+        self._vocab_on: dict[str, Any] = {}  # host -> the vocabulary, scattered there
+        self._delta_on: dict[str, Any] = {}  # host -> the last combined delta
 
     # -- cluster state
     def _workers(self) -> dict[str, dict[str, Any]]:
-        info = self.client.scheduler_info(n_workers=-1)["workers"]
+        info = _worker_info(self.client)
         alive = {a: w for a, w in info.items() if a not in self.dead}
         self._nthreads = {a: int(w.get("nthreads") or 1) for a, w in alive.items()}
         return alive
@@ -543,28 +559,44 @@ class _Driver:
         sharing = sum(1 for a in self.placement.values() if a == addr)
         return max(1, nthreads // max(1, sharing))
 
-    def _vocab_ref(self) -> Future:
-        if self._vocab_future is None or self._vocab_future.status != "finished":
-            self._vocab_future = self.client.scatter(self.vocab, broadcast=True, hash=False)
-        return self._vocab_future
+    def _put(self, obj: Any, host: str) -> Any:
+        # One scatter per host, never broadcast=True: a broadcast whose target dies is
+        # retried by the scheduler for ever, while a plain scatter fails and is handled.
+        return self.client.scatter([obj], workers=[host], hash=False)[0]
+
+    def _vocab_ref(self, host: str) -> Any:
+        fut = self._vocab_on.get(host)
+        if fut is None or fut.status != "finished":
+            fut = self._vocab_on[host] = self._put(self.vocab, host)
+        return fut
 
     # -- running tasks pinned to workers, with recovery
     def _collect(
-        self, rs: Iterable[int], submit: Callable[[int], Future], rebuild: bool
+        self, rs: Iterable[int], submit: Callable[[int], Any], rebuild: bool
     ) -> dict[int, Any]:
         """Run ``submit(r)`` for every replica and gather the results. A task whose worker
         died, or whose replica is gone, is moved: the replica is rebuilt on a live worker
         from the driver's weights (``rebuild=True``) and the task is submitted again."""
-        futures = {r: submit(r) for r in rs}
+        futures: dict[int, Any] = {}
         results: dict[int, Any] = {}
-        while futures:
+        queue = list(rs)
+        while queue or futures:
+            for r in queue:
+                try:
+                    futures[r] = submit(r)
+                except Exception as exc:  # e.g. a scatter to a worker that just died
+                    if self.placement[r] in self._workers():
+                        raise
+                    self._move(r, f"{type(exc).__name__}: {exc}", rebuild)
+                    queue.append(r)
+            queue = []
             try:
                 with self.client.as_current():
-                    wait(
+                    _dist.wait(
                         list(futures.values()), timeout=_POLL_SECONDS, return_when="FIRST_COMPLETED"
                     )
-            except TimeoutError:
-                pass
+            except (TimeoutError, CancelledError):
+                pass  # cancelled futures (lost dependencies) are handled below
             alive: set[str] | None = None
             for r, fut in list(futures.items()):
                 reason: str | None = None
@@ -573,10 +605,10 @@ class _Driver:
                     del futures[r]
                     continue
                 if fut.status == "error":
-                    exc = fut.exception()
-                    if not isinstance(exc, _RECOVERABLE):
-                        raise exc
-                    reason = f"{type(exc).__name__}: {exc}"
+                    error = fut.exception()
+                    if not isinstance(error, _RECOVERABLE):
+                        raise error
+                    reason = f"{type(error).__name__}: {error}"
                 elif fut.status in ("cancelled", "lost"):
                     reason = f"task {fut.status}"
                 else:
@@ -584,48 +616,48 @@ class _Driver:
                         alive = set(self._workers())
                     if self.placement[r] not in alive:
                         reason = f"worker {self.placement[r]} left the cluster"
-                        self.dead.add(self.placement[r])
-                if reason is None:
-                    continue
-                fut.cancel()
-                del futures[r]
-                self.restarts += 1
-                if self.restarts > self.max_restarts:
-                    raise RuntimeError(
-                        f"replica {r} lost ({reason}) after {self.max_restarts} restarts"
-                    )
-                self.placement[r] = self._pick_worker(r)
-                logger.warning(
-                    "replica %d lost at round %d (%s); rebuilding it on %s from the "
-                    "driver's weights",
-                    r,
-                    self.version,
-                    reason,
-                    self.placement[r],
-                )
-                if rebuild:
-                    self.create([r], from_driver=True)
-                futures[r] = submit(r)
+                if reason is not None:
+                    fut.cancel()
+                    del futures[r]
+                    self._move(r, reason, rebuild)
+                    queue.append(r)
         return results
+
+    def _move(self, r: int, reason: str, rebuild: bool) -> None:
+        """Place replica ``r`` on another live worker (rebuilding it there if ``rebuild``)."""
+        old = self.placement[r]
+        if old not in self._workers():
+            self.dead.add(old)
+        self.restarts += 1
+        if self.restarts > self.max_restarts:
+            raise RuntimeError(f"replica {r} lost ({reason}) after {self.max_restarts} restarts")
+        self.placement[r] = self._pick_worker(r)
+        logger.warning(
+            "replica %d lost at round %d (%s); rebuilding it on %s from the driver's weights",
+            r,
+            self.version,
+            reason,
+            self.placement[r],
+        )
+        if rebuild:
+            self.create([r], from_driver=True)
 
     def create(self, rs: Iterable[int], from_driver: bool) -> None:
         """(Re)build replicas: their shard is computed next to them, their weights come
         from the seed or from the driver's copy at the current round."""
 
-        def submit(r: int) -> Future:
+        def submit(r: int) -> Any:
             addr = self.placement[r]
             shard = self.parts[r :: self.R]
             parts = self.client.compute(shard, workers=[addr], allow_other_workers=True)
             init = None
             if from_driver:
-                init = tuple(
-                    self.client.scatter([self.syn0, self.syn1], workers=[addr], hash=False)
-                )
+                init = (self._put(self.syn0, addr), self._put(self.syn1, addr))
             return self.client.submit(
                 _create_replica,
                 self.job,
                 r,
-                self._vocab_ref(),
+                self._vocab_ref(addr),
                 self.cfg,
                 self.n_rounds,
                 self.version,
@@ -641,31 +673,21 @@ class _Driver:
             self.placement[r] = info["address"]
             logger.debug("replica %d on %s: %d tokens", r, info["address"], info["tokens"])
 
-    def _scatter_delta(self, delta: Delta) -> Future:
-        for attempt in range(5):
-            hosts = sorted(set(self.placement.values()) & set(self._workers()))
-            try:
-                return self.client.scatter([delta], workers=hosts, broadcast=True, hash=False)[0]
-            except Exception as exc:  # a host died during the scatter
-                logger.warning("scattering the round delta failed (%s); retrying", exc)
-                time.sleep(0.2 * (attempt + 1))
-        return self.client.scatter([delta], broadcast=True, hash=False)[0]
-
     def round(
         self, slice_index: int, alpha: float, min_alpha: float
     ) -> tuple[Delta, list[dict[str, Any]]]:
         """Run one synchronous round on all replicas; returns the combined delta (already
         applied to the driver's weights) and the replicas' statistics."""
         g = self.version
-        delta_ref = self._delta_future
 
-        def submit(r: int) -> Future:
+        def submit(r: int) -> Any:
+            # A replica rebuilt at this round needs no delta (it has none on a new host).
             return self.client.submit(
                 _train_round,
                 self.job,
                 r,
                 g,
-                delta_ref,
+                self._delta_on.get(self.placement[r]),
                 slice_index,
                 alpha,
                 min_alpha,
@@ -686,16 +708,32 @@ class _Driver:
         return (rows, d0, d1), [res[3] for res in ordered]
 
     def publish(self, delta: Delta) -> None:
-        """Send the combined delta of the last round to every replica's worker."""
-        self._delta_future = self._scatter_delta(delta)
+        """Send the combined delta of the last round to every replica's worker, once per
+        worker. A worker that fails here is dying: its replicas are rebuilt next round."""
+        self._delta_on = {}
+        for host in sorted(set(self.placement.values())):
+            try:
+                self._delta_on[host] = self._put(delta, host)
+            except Exception as exc:
+                logger.warning("could not send the round delta to %s: %s", host, exc)
 
     def close(self) -> None:
-        self._delta_future = None
-        self._vocab_future = None
+        self._delta_on = {}
+        self._vocab_on = {}
         try:
             self.client.run(_drop_job, self.job, on_error="ignore")
         except Exception as exc:  # pragma: no cover - cluster already gone
             logger.debug("could not drop the replicas of job %s: %s", self.job, exc)
+
+
+def _worker_info(client: Any) -> dict[str, dict[str, Any]]:
+    """Address -> info of every worker (all of them: some versions default to 5)."""
+    try:
+        info = client.scheduler_info(n_workers=-1)
+    except TypeError:  # distributed before n_workers existed listed every worker
+        info = client.scheduler_info()
+    workers: dict[str, dict[str, Any]] = info["workers"]
+    return workers
 
 
 def _seed_of(random_state: Any) -> int:
@@ -746,8 +784,8 @@ def fit(
     sync_every_tokens : int or "auto", default="auto"
         Corpus tokens processed between two synchronisations, by all replicas together
         (each replica trains about ``sync_every_tokens / n_replicas`` per round). "auto":
-        1/16 of an epoch, at most 1 M tokens per replica. Smaller rounds give staler-free,
-        better vectors at more overhead.
+        1/16 of an epoch, at most 1 M tokens per replica. Smaller rounds mean less stale
+        replicas (better vectors) and more communication.
     combine : {"sum", "mean"}, default="sum"
         How replica deltas are combined. "mean" divides the sum by the number of replicas,
         which is the same as dividing the learning rate by it: worse vectors, kept only
@@ -782,9 +820,27 @@ def fit(
     """
     est = Word2Vec(**params)
     est._check_params()
+    device = resolve_device(est.device)
     seed = _seed_of(est.random_state)
     if combine not in ("sum", "mean"):
         raise InvalidParameterError(f"invalid parameter combine: 'sum' or 'mean', got {combine!r}")
+    if sync_every_tokens != "auto" and (
+        isinstance(sync_every_tokens, bool)
+        or not isinstance(sync_every_tokens, (int, np.integer))
+        or sync_every_tokens < 1
+    ):
+        raise InvalidParameterError(
+            f"invalid parameter sync_every_tokens: a positive int or 'auto', got "
+            f"{sync_every_tokens!r}"
+        )
+    if n_replicas is not None and (
+        isinstance(n_replicas, bool)
+        or not isinstance(n_replicas, (int, np.integer))
+        or n_replicas < 1
+    ):
+        raise InvalidParameterError(
+            f"invalid parameter n_replicas: a positive int or None, got {n_replicas!r}"
+        )
     client = _resolve_client(client, required=True)
     assert client is not None
     bag = _as_bag(corpus)
@@ -802,13 +858,11 @@ def fit(
     vocab_time = time.perf_counter() - t0
     est._check_memory(len(vocab))
 
-    n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+    n_workers = len(_worker_info(client))
     if n_workers == 0:
         client.wait_for_workers(1)
-        n_workers = len(client.scheduler_info(n_workers=-1)["workers"])
+        n_workers = len(_worker_info(client))
     R = int(n_replicas) if n_replicas is not None else n_workers
-    if R < 1:
-        raise InvalidParameterError(f"invalid parameter n_replicas: must be >= 1, got {R}")
     if bag.npartitions < R:
         logger.warning(
             "%d replicas but only %d partitions: using %d replicas (repartition the corpus "
@@ -823,13 +877,8 @@ def fit(
         sync = max(
             1, min(math.ceil(total / _AUTO_SYNCS_PER_EPOCH), _AUTO_MAX_TOKENS_PER_REPLICA * R)
         )
-    elif isinstance(sync_every_tokens, (int, np.integer)) and sync_every_tokens >= 1:
-        sync = int(sync_every_tokens)
     else:
-        raise InvalidParameterError(
-            f"invalid parameter sync_every_tokens: a positive int or 'auto', got "
-            f"{sync_every_tokens!r}"
-        )
+        sync = int(sync_every_tokens)
     n_rounds = max(1, math.ceil(total / sync))
     cfg = {
         "vector_size": est.vector_size,
@@ -918,14 +967,21 @@ def fit(
                 acc["effective_words"],
                 time.perf_counter() - te,
             )
-            epoch_stats.append(EpochStats(*stats_e))
+            epoch_stats.append(
+                EpochStats(
+                    epoch=epoch,
+                    loss=acc["loss"],
+                    predictions=int(acc["predictions"]),
+                    raw_words=int(acc["raw_words"]),
+                    effective_words=int(acc["effective_words"]),
+                    seconds=stats_e[-1],
+                )
+            )
             if not dispatcher("epoch_end", stats_e):
                 stopped = True
             if stopped:
                 logger.info("training stopped early by a callback")
                 break
-    except StopTraining:  # pragma: no cover - the dispatcher turns it into False
-        stopped = True
     finally:
         dispatcher.close()
         driver.close()
@@ -935,8 +991,8 @@ def fit(
     driver.syn0 = driver.syn1 = None  # type: ignore[assignment]
     est.wv_ = KeyedVectors._from_native(_embedrs.KeyedVectors.from_weights(vocab, weights))
     est.syn1neg_ = weights.take_syn1neg()
-    if not isinstance(getattr(Word2Vec, "vocabulary_", None), property):
-        est.vocabulary_ = est.wv_.key_to_index  # the released estimator stores it
+    est.device_ = device
+    est._wv_device = None
     est.epoch_stats_ = epoch_stats
     est.training_loss_ = [e.loss for e in epoch_stats]
     est.corpus_total_words_ = total
@@ -965,11 +1021,32 @@ def fit(
 
 
 # -- transform -------------------------------------------------------------------------------
-def transform_partition(kv: KeyedVectors, docs: Iterable[Any]) -> npt.NDArray[np.float32]:
-    """Mean-pooled document vectors of one partition (a pure function).
+Pooling = Literal["mean", "sum", "max"]
 
-    Same as :meth:`Word2Vec.transform`: documents are str (split on whitespace) or token
-    lists; a document without a known word (or a missing value) gets a zero row.
+
+def transform_partition(
+    kv: KeyedVectors,
+    docs: Iterable[Any],
+    pooling: Pooling = "mean",
+    weighting: Literal["sif", "idf"] | None = None,
+    sif_a: float = 1e-3,
+) -> npt.NDArray[np.float32]:
+    """Pooled document vectors of one partition (a pure function: any engine can map it).
+
+    :meth:`KeyedVectors.transform` on one partition: documents are str (split on
+    whitespace) or token lists; a document without a known word, or a missing value
+    (None, NaN), gets a zero row. With the defaults it equals :meth:`Word2Vec.transform`.
+
+    Parameters
+    ----------
+    kv : KeyedVectors
+    docs : iterable of str or of lists of str
+    pooling, weighting, sif_a
+        See :meth:`KeyedVectors.transform`.
+
+    Returns
+    -------
+    ndarray of shape (n_docs, vector_size), float32
 
     Examples
     --------
@@ -981,39 +1058,44 @@ def transform_partition(kv: KeyedVectors, docs: Iterable[Any]) -> npt.NDArray[np
     [[0.5, 0.5], [0.0, 1.0], [0.0, 0.0]]
     """
     clean = [d if isinstance(d, str) or _is_tokens(d) else "" for d in docs]
-    out, _ = kv._mean_pool(clean)
-    return out
+    return kv.transform(clean, pooling=pooling, weighting=weighting, sif_a=sif_a)
 
 
 def _is_tokens(d: Any) -> bool:
     return isinstance(d, (list, tuple)) or (isinstance(d, np.ndarray) and d.dtype == object)
 
 
-_PATH_CACHE: dict[tuple[str, bool, int, int], KeyedVectors] = {}
+_PATH_CACHE: dict[tuple[str, int, int], KeyedVectors] = {}
 _PATH_LOCK = threading.Lock()
 
 
-def _load_cached(path: str, binary: bool) -> KeyedVectors:
+def _load_cached(path: str) -> KeyedVectors:
+    """The vectors of a native file, memory-mapped once per process (and so shared by the
+    worker processes of one machine through the page cache)."""
     st = os.stat(path)
-    key = (path, binary, st.st_mtime_ns, st.st_size)
+    key = (path, st.st_mtime_ns, st.st_size)
     with _PATH_LOCK:
         kv = _PATH_CACHE.get(key)
         if kv is None:
             _PATH_CACHE.clear()
-            kv = _PATH_CACHE[key] = KeyedVectors.load_word2vec_format(path, binary=binary)
+            kv = _PATH_CACHE[key] = KeyedVectors.load(path, mmap=True)
     return kv
 
 
-def _pool_partition(docs: Iterable[Any], kv: Any, binary: bool) -> npt.NDArray[np.float32]:
+def _pool_partition(
+    docs: Iterable[Any], kv: KeyedVectors | str, options: dict[str, Any]
+) -> npt.NDArray[np.float32]:
     if isinstance(kv, str):
-        kv = _load_cached(kv, binary)
-    return transform_partition(kv, docs)
+        kv = _load_cached(kv)
+    return transform_partition(kv, docs, **options)
 
 
-def _pool_series(series: Any, kv: Any, binary: bool, columns: list[str]) -> Any:
+def _pool_series(
+    series: Any, kv: KeyedVectors | str, options: dict[str, Any], columns: list[str]
+) -> Any:
     import pandas as pd
 
-    out = _pool_partition(series.tolist(), kv, binary)
+    out = _pool_partition(series.tolist(), kv, options)
     return pd.DataFrame(out, index=series.index, columns=columns)
 
 
@@ -1022,25 +1104,28 @@ def transform(
     docs: Any,
     *,
     client: Client | None = None,
-    binary: bool = True,
+    pooling: Pooling = "mean",
+    weighting: Literal["sif", "idf"] | None = None,
+    sif_a: float = 1e-3,
 ) -> Any:
     """Document vectors of a distributed collection, lazily, in the input order.
 
-    The vectors are sent once per worker (scattered with ``broadcast=True``), or, for a
-    path, loaded once per worker process from shared storage; they never enter the task
-    graph.
+    The vectors go to each worker once (scattered with ``broadcast=True``), or, given a
+    path, each worker process memory-maps the file once; they never enter the task graph.
+    With the default pooling the result equals ``model.transform`` on the same documents.
 
     Parameters
     ----------
     model : Word2Vec, KeyedVectors, or path
-        A fitted model, its ``wv_``, or a word2vec-format file readable by every worker.
+        A fitted model, its ``wv_``, or a native file (``model.save`` / ``kv.save``) that
+        every worker can read.
     docs : dask.bag.Bag or dask Series
         Documents: str (split on whitespace) or lists of str.
     client : dask.distributed.Client, optional
-        Defaults to the current client; without any, the vectors are put in the graph once
-        (for dask's local schedulers).
-    binary : bool, default=True
-        Format of a ``model`` path.
+        Defaults to the current client; without any, the vectors are put in the graph
+        once (for dask's local schedulers).
+    pooling, weighting, sif_a
+        See :meth:`KeyedVectors.transform`.
 
     Returns
     -------
@@ -1059,10 +1144,11 @@ def transform(
     >>> ed.transform(kv, docs).compute(scheduler="sync").tolist()
     [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]
     """
+    options = {"pooling": pooling, "weighting": weighting, "sif_a": sif_a}
     ref: Any
     if isinstance(model, (str, os.PathLike)):
         ref = os.fspath(model)
-        dim = _load_cached(ref, binary).vector_size
+        dim = _load_cached(ref).vector_size
     else:
         kv = model.wv_ if isinstance(model, Word2Vec) else model
         if not isinstance(kv, KeyedVectors):
@@ -1075,14 +1161,14 @@ def transform(
         if client is not None:
             ref = client.scatter(kv, broadcast=True, hash=False)
         else:
-            ref = dask.delayed(kv, name=f"embedrs-kv-{uuid.uuid4().hex}")
-    if isinstance(docs, db.Bag):
-        pool = dask.delayed(_pool_partition, pure=True)
+            ref = _dask.delayed(kv, name=f"embedrs-kv-{uuid.uuid4().hex}")
+    if isinstance(docs, Bag):
+        pool = _dask.delayed(_pool_partition, pure=True)
         chunks = [
-            da.from_delayed(pool(part, ref, binary), shape=(math.nan, dim), dtype=np.float32)
-            for part in docs.to_delayed(optimize_graph=True)
+            _da.from_delayed(pool(part, ref, options), shape=(math.nan, dim), dtype=np.float32)
+            for part in _as_bag(docs).to_delayed(optimize_graph=True)
         ]
-        return da.concatenate(chunks, axis=0)
+        return _da.concatenate(chunks, axis=0)
     if hasattr(docs, "map_partitions") and hasattr(docs, "to_bag") and docs.ndim == 1:
         import pandas as pd
 
@@ -1091,7 +1177,7 @@ def transform(
             {c: pd.Series([], dtype=np.float32) for c in columns},
             index=docs._meta.index,
         )
-        return docs.map_partitions(_pool_series, ref, binary, columns, meta=meta)
+        return docs.map_partitions(_pool_series, ref, options, columns, meta=meta)
     raise TypeError(
         f"docs must be a dask.bag.Bag or a dask Series of documents, got {type(docs).__name__}"
     )
@@ -1106,13 +1192,11 @@ def _fingerprint(*chunks: bytes | memoryview) -> str:
     return h.hexdigest()
 
 
-@normalize_token.register(_embedrs.Vocab)
 def _tokenize_vocab(v: Any) -> tuple[str, ...]:
     words = "\0".join(v.words()).encode()
     return ("embedrs.Vocab", _fingerprint(words, v.counts().tobytes()), str(v.corpus_words))
 
 
-@normalize_token.register(_embedrs.WordCounts)
 def _tokenize_counts(c: Any) -> tuple[str, ...]:
     items = sorted(c.items())
     words = "\0".join(w for w, _ in items).encode()
@@ -1120,7 +1204,11 @@ def _tokenize_counts(c: Any) -> tuple[str, ...]:
     return ("embedrs.WordCounts", _fingerprint(words, counts), str(c.total_words))
 
 
-@normalize_token.register(KeyedVectors)
 def _tokenize_kv(kv: KeyedVectors) -> tuple[str, ...]:
     words = "\0".join(kv.index_to_key).encode()
-    return ("embedrs.KeyedVectors", _fingerprint(words, memoryview(kv.vectors).cast("B")))
+    return ("embedrs.KeyedVectors", _fingerprint(words, np.ascontiguousarray(kv.vectors).data))
+
+
+_normalize_token.register(_embedrs.Vocab, _tokenize_vocab)
+_normalize_token.register(_embedrs.WordCounts, _tokenize_counts)
+_normalize_token.register(KeyedVectors, _tokenize_kv)

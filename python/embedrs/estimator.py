@@ -238,8 +238,27 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         y : ignored
         callbacks : sequence of objects, optional
             Objects with any of ``on_epoch_begin(model, epoch)``, ``on_progress(model,
-            progress)``, ``on_epoch_end(model, stats)``; see :class:`embedrs.Progress`
-            and :class:`embedrs.EpochStats`. Raise :class:`embedrs.StopTraining` to stop.
+            progress)``, ``on_epoch_end(model, stats)`` and ``on_epoch_vectors(model, epoch,
+            kv)`` (a :class:`KeyedVectors` snapshot, e.g. to save every epoch); see
+            :class:`embedrs.Progress` and :class:`embedrs.EpochStats`. Raise
+            :class:`embedrs.StopTraining` from any of them to stop early and keep the vectors.
+
+            >>> import embedrs
+            >>> class EarlyStopping:
+            ...     def __init__(self):
+            ...         self.best = float("inf")
+            ...     def on_epoch_end(self, model, stats):
+            ...         if stats.mean_loss > 0.999 * self.best:
+            ...             raise embedrs.StopTraining
+            ...         self.best = stats.mean_loss
+            >>> class SaveEveryEpoch:
+            ...     def on_epoch_vectors(self, model, epoch, kv):
+            ...         pass  # e.g. kv.save(f"vectors-epoch{epoch}.embedrs")
+            >>> m = embedrs.Word2Vec(vector_size=8, min_count=1, epochs=50, n_jobs=1, sample=0,
+            ...     random_state=0).fit([["a", "b", "c"]] * 20,
+            ...     callbacks=[EarlyStopping(), SaveEveryEpoch()])
+            >>> m.stopped_early_
+            True
 
         Returns
         -------
@@ -275,8 +294,35 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         )
         self._check_memory(len(vocab))
         weights = _embedrs.init_weights(vocab, self.vector_size, seed)
+        report, train_time = self._train(
+            vocab,
+            corpus,
+            weights,
+            seed,
+            n_threads,
+            callbacks,
+            float(self.alpha),
+            float(self.min_alpha),
+            self.epochs,
+        )
+        self._set_fitted(vocab, weights, report, seed, vocab_time, train_time, device)
+        return self
+
+    def _train(
+        self,
+        vocab: Any,
+        corpus: Any,
+        weights: Any,
+        seed: int,
+        n_threads: int,
+        callbacks: Sequence[Any] | None,
+        alpha: float,
+        min_alpha: float,
+        epochs: int,
+    ) -> tuple[dict[str, Any], float]:
+        """Runs the Rust trainer on ``weights`` in place; returns its report and the time."""
         dispatcher = _Dispatcher(
-            self, callbacks or (), bool(self.verbose), int(vocab.corpus_words) * self.epochs
+            self, callbacks or (), bool(self.verbose), int(vocab.corpus_words) * epochs, vocab
         )
         t1 = time.perf_counter()
         try:
@@ -290,9 +336,9 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 negative=self.negative,
                 ns_exponent=float(self.ns_exponent),
                 cbow_mean=bool(self.cbow_mean),
-                alpha=float(self.alpha),
-                min_alpha=float(self.min_alpha),
-                epochs=self.epochs,
+                alpha=alpha,
+                min_alpha=min_alpha,
+                epochs=epochs,
                 sample=float(self.sample),
                 shrink_windows=bool(self.shrink_windows),
                 n_threads=n_threads,
@@ -300,36 +346,179 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 max_sentence_length=self.max_sentence_length,
                 kernel=os.environ.get("EMBEDRS_SIMD"),
                 shared_negatives=bool(self.shared_negatives),
+                epoch_snapshots=dispatcher.wants_snapshots,
                 callback=dispatcher,
             )
         finally:
             dispatcher.close()
-        train_time = time.perf_counter() - t1
+        return report, time.perf_counter() - t1
 
+    def _set_fitted(
+        self,
+        vocab: Any,
+        weights: Any,
+        report: dict[str, Any],
+        seed: int,
+        vocab_time: float,
+        train_time: float,
+        device: str,
+        *,
+        append: bool = False,
+    ) -> None:
+        """Sets every fitted attribute from a finished training (``append``: partial_fit)."""
         from ._callbacks import EpochStats
 
+        stats = [EpochStats(**e) for e in report["epochs"]]
+        if append:
+            stats = self.epoch_stats_ + stats
+            vocab_time += self.vocab_time_
+            train_time += self.train_time_
+            corpus_words = self.corpus_total_words_ + int(vocab.corpus_words)
+            corpus_sentences = self.corpus_sentences_ + int(vocab.corpus_sentences)
+        else:
+            corpus_words = int(vocab.corpus_words)
+            corpus_sentences = int(vocab.corpus_sentences)
         self.wv_ = KeyedVectors._from_native(_embedrs.KeyedVectors.from_weights(vocab, weights))
         self.device_ = device
         self._wv_device: DeviceKeyedVectors | None = None
         self.syn1neg_ = weights.take_syn1neg()
-        self.epoch_stats_ = [EpochStats(**e) for e in report["epochs"]]
-        self.training_loss_ = [e.loss for e in self.epoch_stats_]
-        self.corpus_total_words_ = int(vocab.corpus_words)
-        self.corpus_sentences_ = int(vocab.corpus_sentences)
-        self.n_words_seen_ = sum(e.raw_words for e in self.epoch_stats_)
-        self.effective_words_ = sum(e.effective_words for e in self.epoch_stats_)
+        self.epoch_stats_ = stats
+        self.training_loss_ = [e.loss for e in stats]
+        self.corpus_total_words_ = corpus_words
+        self.corpus_sentences_ = corpus_sentences
+        self.n_words_seen_ = sum(e.raw_words for e in stats)
+        self.effective_words_ = sum(e.effective_words for e in stats)
         self.random_state_ = seed
         self.vocab_time_ = vocab_time
         self.train_time_ = train_time
         self.stopped_early_ = bool(report["stopped_early"])
         self.simd_kernel_ = str(report["kernel"])
         self.n_features_out_ = self.vector_size
+        run_words = sum(int(e["raw_words"]) for e in report["epochs"])
         logger.info(
             "trained %d raw words in %.1fs (%.0f words/s, %s kernel)",
-            self.n_words_seen_,
-            train_time,
-            self.n_words_seen_ / max(train_time, 1e-9),
+            run_words,
+            report["seconds"],
+            run_words / max(float(report["seconds"]), 1e-9),
             self.simd_kernel_,
+        )
+
+    def partial_fit(
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        epochs: int | None = None,
+        alpha: float | None = None,
+        min_alpha: float | None = None,
+        callbacks: Sequence[Any] | None = None,
+    ) -> Word2Vec:
+        """Continue training on new text, growing the vocabulary (scikit-learn's incremental
+        learning convention). The first call on an unfitted model is ``fit``.
+
+        Counts of the new text are added to the stored counts; words that now reach
+        ``min_count`` are appended after the existing ones (existing ids do not move), with
+        new input rows initialised as ``fit`` would (seeded by the word) and zero output rows;
+        the sampling tables are rebuilt from the merged counts; then only the new text is
+        trained, with the learning rate decaying from ``alpha`` to ``min_alpha`` over
+        ``epochs`` passes (the estimator's values unless given here).
+
+        Examples
+        --------
+        >>> import embedrs
+        >>> m = embedrs.Word2Vec(vector_size=8, min_count=2, epochs=2, n_jobs=1, random_state=0)
+        >>> m = m.fit([["a", "b", "c"]] * 10)
+        >>> m = m.partial_fit([["c", "d", "e"]] * 10, alpha=0.01)
+        >>> m.wv_.index_to_key[:3], "e" in m.wv_
+        (['a', 'b', 'c'], True)
+        """
+        if not hasattr(self, "wv_"):
+            return self.fit(X, callbacks=callbacks)
+        n_threads = self._check_params()
+        epochs = self.epochs if epochs is None else int(epochs)
+        alpha = float(self.alpha) if alpha is None else float(alpha)
+        min_alpha = float(self.min_alpha) if min_alpha is None else float(min_alpha)
+        if epochs < 1:
+            raise InvalidParameterError(f"invalid parameter epochs: must be >= 1, got {epochs}")
+        if not (
+            math.isfinite(alpha)
+            and alpha > 0
+            and math.isfinite(min_alpha)
+            and 0 <= min_alpha <= alpha
+        ):
+            raise InvalidParameterError(
+                f"invalid parameter alpha/min_alpha: need 0 <= min_alpha <= alpha, "
+                f"got alpha={alpha}, min_alpha={min_alpha}"
+            )
+        t0 = time.perf_counter()
+        paths = _as_paths(X)
+        builder = None
+        if paths is not None:
+            corpus: Any = _embedrs.FileCorpus([os.fspath(p) for p in paths])
+            new_counts = corpus.count(n_threads, self.max_vocab_size, self.max_sentence_length)
+        else:
+            if isinstance(X, (str, bytes, bytearray)):
+                raise TypeError("corpus must be a path or an iterable of sentences")
+            builder = _embedrs.CorpusBuilder(self.max_vocab_size, self.max_sentence_length)
+            batch: list[Any] = []
+            for sentence in X:
+                batch.append(sentence)
+                if len(batch) >= _BATCH:
+                    builder.add_batch(batch)
+                    batch = []
+            if batch:
+                builder.add_batch(batch)
+            new_counts = builder.word_counts()
+        old_words = self.wv_.index_to_key
+        old_index = self.wv_.key_to_index
+        counts = self.wv_.counts.astype(np.int64)
+        added: list[tuple[str, int]] = []
+        for word, c in new_counts.items():
+            i = old_index.get(word)
+            if i is not None:
+                counts[i] += c
+            elif c >= self.min_count:
+                added.append((word, c))
+        added.sort(key=lambda wc: (-wc[1], wc[0]))
+        words = list(old_words) + [w for w, _ in added]
+        all_counts = [int(c) for c in counts] + [c for _, c in added]
+        vocab = _embedrs.Vocab(words, all_counts, int(new_counts.total_words))
+        if builder is not None:
+            corpus = builder.finish_with(vocab)
+        seed = int(self.random_state_)
+        syn0 = self.wv_.vectors
+        syn1 = self.syn1neg_
+        if added:
+            fresh = _embedrs.init_weights(
+                _embedrs.Vocab([w for w, _ in added], [c for _, c in added]),
+                self.vector_size,
+                seed,
+            )
+            syn0 = np.vstack([syn0, fresh.syn0_copy()])
+            syn1 = np.vstack([syn1, np.zeros((len(added), self.vector_size), np.float32)])
+        self._check_memory(len(words))
+        weights = _embedrs.Weights.from_arrays(
+            np.ascontiguousarray(syn0, np.float32), np.ascontiguousarray(syn1, np.float32)
+        )
+        vocab_time = time.perf_counter() - t0
+        logger.info(
+            "partial_fit: %d new words (vocabulary %d), %d raw tokens of new text",
+            len(added),
+            len(words),
+            new_counts.total_words,
+        )
+        report, train_time = self._train(
+            vocab, corpus, weights, seed, n_threads, callbacks, alpha, min_alpha, epochs
+        )
+        self._set_fitted(
+            vocab,
+            weights,
+            report,
+            seed,
+            vocab_time,
+            train_time,
+            getattr(self, "device_", "cpu"),
+            append=True,
         )
         return self
 
@@ -427,6 +616,10 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         FormatError
             If the file is not a complete embedrs model (e.g. vectors only: use
             :meth:`KeyedVectors.load`), or is truncated, corrupted, or of another version.
+
+        Examples
+        --------
+        See :meth:`save`.
         """
         native, syn1, meta_text = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)
         return cls._from_native_file(path, native, syn1, meta_text)
@@ -494,6 +687,14 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         -------
         ndarray of shape (n_documents, vector_size), float32
             Documents with no known word get a zero row (and an ``EmbedrsWarning``).
+
+        Examples
+        --------
+        >>> import embedrs
+        >>> m = embedrs.Word2Vec(vector_size=4, min_count=1, epochs=1, n_jobs=1,
+        ...                      random_state=0).fit([["a", "b"], ["b", "c"]] * 5)
+        >>> m.transform([["a", "b"], "c b"]).shape
+        (2, 4)
             With ``device_`` a GPU, pooled there and returned as numpy, or as a cupy array
             when scikit-learn's ``array_api_dispatch`` is on.
         """

@@ -154,7 +154,8 @@ class KeyedVectors:
 
     def __getitem__(self, key: str | Sequence[str]) -> npt.NDArray[np.float32]:
         if isinstance(key, str):
-            return self._vectors[self.get_index(key)]
+            row: npt.NDArray[np.float32] = self._vectors[self.get_index(key)]
+            return row
         missing = [w for w in key if w not in self]
         if missing:
             shown = ", ".join(repr(w) for w in missing[:10])
@@ -423,7 +424,7 @@ class KeyedVectors:
                 )
             exclude: list[list[int]] = []
         else:
-            words = list(queries)  # type: ignore[arg-type]
+            words: list[str] = [str(w) for w in queries]  # type: ignore[union-attr]
             missing = [w for w in words if w not in self]
             if missing:
                 shown = ", ".join(repr(w) for w in missing[:10])
@@ -540,7 +541,7 @@ class KeyedVectors:
             used += 1
         if used == 0:
             raise ValueError("none of the keys is in the vocabulary")
-        mean = total / used
+        mean = (total / used).astype(np.float32)
         return self._unit(mean) if post_normalize else mean
 
     def n_similarity(self, ws1: Sequence[str], ws2: Sequence[str]) -> float:
@@ -560,7 +561,14 @@ class KeyedVectors:
         return float(np.clip(a @ b, -1.0, 1.0))
 
     def distance(self, w1: str, w2: str) -> float:
-        """Cosine distance ``1 - similarity(w1, w2)``."""
+        """Cosine distance ``1 - similarity(w1, w2)``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> KeyedVectors(["a", "b"], np.eye(2, dtype=np.float32)).distance("a", "b")
+        1.0
+        """
         return 1.0 - self.similarity(w1, w2)
 
     def distances(
@@ -617,7 +625,15 @@ class KeyedVectors:
         return [self.index_to_key[i] for i in np.flatnonzero(d < d[i2]) if i != i1]
 
     def rank(self, w1: str, w2: str) -> int:
-        """Rank of ``w2`` among the neighbours of ``w1`` (1 = nearest)."""
+        """Rank of ``w2`` among the neighbours of ``w1`` (1 = nearest).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> kv = KeyedVectors(["a", "b", "c"], np.array([[1, 0], [1, 0.1], [0, 1]], np.float32))
+        >>> kv.rank("a", "c")
+        2
+        """
         return len(self.closer_than(w1, w2)) + 1
 
     def _unit_rows(self, m: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -636,6 +652,18 @@ class KeyedVectors:
         The same numbers as gensim's ``evaluate_word_analogies`` with the same arguments:
         questions with a word outside the first ``restrict_vocab`` rows are skipped.
 
+        Examples
+        --------
+        >>> import numpy as np, tempfile, os
+        >>> kv = KeyedVectors(["king", "queen", "man", "woman"],
+        ...                   np.array([[1, 1], [1, -1], [0.2, 1], [0.2, -1]], np.float32))
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = os.path.join(d, "q.txt")
+        ...     _ = open(p, "w").write(": family\nman woman king queen\n")
+        ...     score, sections = kv.evaluate_word_analogies(p)
+        >>> score, sections[-1]["correct"]
+        (1.0, [('MAN', 'WOMAN', 'KING', 'QUEEN')])
+
         Returns
         -------
         score : float
@@ -647,7 +675,11 @@ class KeyedVectors:
         from .evaluation import evaluate_analogies
 
         r = evaluate_analogies(
-            self.index_to_key, self._vectors, analogies, restrict_vocab, case_insensitive
+            self.index_to_key,
+            self._vectors,
+            os.fspath(analogies),
+            restrict_vocab,
+            case_insensitive,
         )
         sections = [
             {
@@ -677,13 +709,30 @@ class KeyedVectors:
         """Correlation of cosine similarity with human scores (WordSim353, SimLex-999 format).
 
         Returns ``((pearson, p), (spearman, p), oov_percent)`` like gensim.
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile, os
+        >>> kv = KeyedVectors(["cat", "dog", "car"],
+        ...                   np.array([[1, 0.1], [0.9, 0.3], [0, 1]], np.float32))
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = os.path.join(d, "pairs.tsv")
+        ...     _ = open(p, "w").write("cat\tdog\t9\ncat\tcar\t2\ndog\tcar\t3\nx\ty\t1\n")
+        ...     _, (rho, _), oov = kv.evaluate_word_pairs(p)
+        >>> round(rho, 3), oov
+        (1.0, 25.0)
         """
         from scipy import stats
 
         from .evaluation import _pair_scores
 
         gold, cos, oov = _pair_scores(
-            self.index_to_key, self._vectors, pairs, restrict_vocab, case_insensitive, delimiter
+            self.index_to_key,
+            self._vectors,
+            os.fspath(pairs),
+            restrict_vocab,
+            case_insensitive,
+            delimiter,
         )
         p = stats.pearsonr(gold, cos)
         s = stats.spearmanr(gold, cos)
@@ -736,6 +785,15 @@ class KeyedVectors:
         ------
         FormatError
             A malformed or truncated file (the line or byte offset is named).
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     p = os.path.join(d, "v.txt")
+        ...     _ = open(p, "w").write("2 2\na 1 0\nb 0 1\n")
+        ...     KeyedVectors.load_word2vec_format(p, binary=False).index_to_key
+        ['a', 'b']
         """
         return cls._from_native(
             _embedrs.KeyedVectors.load_word2vec_format(
@@ -765,6 +823,15 @@ class KeyedVectors:
         ------
         FormatError
             A truncated, corrupted or wrong-version file.
+
+        Examples
+        --------
+        >>> import numpy as np, tempfile, os
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     KeyedVectors(["a"], np.ones((1, 3), np.float32)).save(os.path.join(d, "kv"))
+        ...     kv = KeyedVectors.load(os.path.join(d, "kv"), mmap=True)
+        ...     kv.is_mapped, kv["a"].tolist()
+        (True, [1.0, 1.0, 1.0])
         """
         native, _, _ = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)
         return cls._from_native(native)

@@ -38,9 +38,11 @@ pub struct PyVocab {
 
 #[pymethods]
 impl PyVocab {
+    /// A vocabulary in the given order. `corpus_words` (raw tokens of the corpus it will train
+    /// on, for the learning-rate schedule of file training) defaults to the sum of the counts.
     #[new]
-    #[pyo3(signature = (words, counts))]
-    fn new(words: Vec<String>, counts: Vec<u64>) -> PyResult<Self> {
+    #[pyo3(signature = (words, counts, corpus_words=None))]
+    fn new(words: Vec<String>, counts: Vec<u64>, corpus_words: Option<u64>) -> PyResult<Self> {
         if words.len() != counts.len() {
             return Err(to_pyerr(EmbedError::Dimension(format!(
                 "{} words but {} counts",
@@ -48,8 +50,11 @@ impl PyVocab {
                 counts.len()
             ))));
         }
-        let v =
+        let mut v =
             vocab::Vocab::from_sorted(words.into_iter().zip(counts).collect()).map_err(to_pyerr)?;
+        if let Some(n) = corpus_words {
+            v.corpus_words = n;
+        }
         Ok(PyVocab { inner: Arc::new(v) })
     }
     fn __len__(&self) -> usize {
@@ -556,6 +561,8 @@ fn init_weights(
 
 struct PySink {
     callback: Option<Py<PyAny>>,
+    snapshots: bool,
+    dim: usize,
     interval: Duration,
     last: Instant,
     error: Option<PyErr>,
@@ -618,6 +625,16 @@ impl ProgressSink for PySink {
                 .into_pyobject(py)
         })
     }
+    fn on_epoch_vectors(&mut self, epoch: usize, syn0: &[f32]) -> crate::Result<Control> {
+        if !self.snapshots {
+            return Ok(Control::Continue);
+        }
+        let (rows, dim) = (syn0.len() / self.dim.max(1), self.dim);
+        self.call("epoch_vectors", move |py| {
+            let arr = syn0.to_vec().into_pyarray(py).reshape((rows, dim))?;
+            (epoch, arr).into_pyobject(py)
+        })
+    }
     fn on_epoch_end(&mut self, r: &EpochReport) -> crate::Result<Control> {
         let r = *r;
         self.call("epoch_end", move |py| {
@@ -650,7 +667,7 @@ enum CorpusArg<'a> {
 #[pyo3(signature = (vocab, corpus, weights, *, vector_size, window=5, sg=false, negative=5,
     ns_exponent=0.75, cbow_mean=true, alpha=0.025, min_alpha=0.0001, epochs=5, sample=1e-3,
     shrink_windows=true, n_threads=1, seed=1, max_sentence_length=10000, kernel=None,
-    shared_negatives=false,
+    shared_negatives=false, epoch_snapshots=false,
     callback=None, progress_interval=0.5))]
 #[allow(clippy::too_many_arguments)]
 fn train_model<'py>(
@@ -674,6 +691,7 @@ fn train_model<'py>(
     max_sentence_length: usize,
     kernel: Option<&str>,
     shared_negatives: bool,
+    epoch_snapshots: bool,
     callback: Option<Py<PyAny>>,
     progress_interval: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
@@ -713,6 +731,8 @@ fn train_model<'py>(
     let (s0, s1) = (&mut w.syn0, &mut w.syn1);
     let mut sink = PySink {
         callback,
+        snapshots: epoch_snapshots,
+        dim: vector_size,
         interval: Duration::from_secs_f64(progress_interval.max(0.0)),
         last: Instant::now(),
         error: None,

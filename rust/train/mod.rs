@@ -218,6 +218,10 @@ pub trait ProgressSink {
     fn on_epoch_end(&mut self, _r: &EpochReport) -> Result<Control> {
         Ok(Control::Continue)
     }
+    /// After each epoch, with the input vectors as they are (no worker is running).
+    fn on_epoch_vectors(&mut self, _epoch: usize, _syn0: &[f32]) -> Result<Control> {
+        Ok(Control::Continue)
+    }
 }
 
 /// A sink that ignores everything.
@@ -328,8 +332,6 @@ pub fn train(
         words_per_epoch,
         cancel: AtomicBool::new(false),
     };
-    let syn0 = SharedMatrix::new(syn0, vocab.len(), cfg.vector_size);
-    let syn1 = SharedMatrix::new(syn1, vocab.len(), cfg.vector_size);
     let choice = kernels::detect(cfg.kernel);
     let mut r = run(&shared, syn0, syn1, sink, choice)?;
     r.kernel = choice.name();
@@ -365,11 +367,12 @@ impl KernelTask for WorkerTask<'_, '_> {
 
 fn run(
     sh: &Shared<'_>,
-    syn0: SharedMatrix<'_>,
-    syn1: SharedMatrix<'_>,
+    syn0_buf: &mut [f32],
+    syn1_buf: &mut [f32],
     sink: &mut dyn ProgressSink,
     choice: KernelChoice,
 ) -> Result<TrainReport> {
+    let (rows, dim) = (sh.vocab.len(), sh.cfg.vector_size);
     let start = Instant::now();
     let mut report = TrainReport::default();
     let n_threads = sh.cfg.n_threads;
@@ -386,6 +389,10 @@ fn run(
             l.0.store(0f64.to_bits(), Ordering::Relaxed);
         }
         let feed = Feed::new(sh.corpus);
+        // The shared views live for this epoch only: once the workers are joined, the
+        // buffers are plain slices again and can be shown to the sink.
+        let syn0 = SharedMatrix::new(&mut *syn0_buf, rows, dim);
+        let syn1 = SharedMatrix::new(&mut *syn1_buf, rows, dim);
         let (tx, rx) = mpsc::channel::<()>();
         let mut sink_result: Result<Control> = Ok(Control::Continue);
         let results: Vec<Result<WorkerTally>> = std::thread::scope(|s| {
@@ -478,7 +485,9 @@ fn run(
             er.raw_words as f64 / er.seconds.max(1e-9)
         );
         report.epochs.push(er);
-        if sink.on_epoch_end(&er)? == Control::Stop {
+        let end = sink.on_epoch_end(&er)?;
+        let vectors = sink.on_epoch_vectors(epoch, syn0_buf)?;
+        if end == Control::Stop || vectors == Control::Stop {
             report.stopped_early = epoch + 1 < sh.cfg.epochs;
             break;
         }
