@@ -136,6 +136,23 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     (2, 8)
     """
 
+    # Fitted attributes (set by fit / partial_fit / load; declared for type checkers).
+    wv_: KeyedVectors
+    syn1neg_: npt.NDArray[np.float32]
+    epoch_stats_: list[Any]
+    training_loss_: list[float]
+    corpus_total_words_: int
+    corpus_sentences_: int
+    n_words_seen_: int
+    effective_words_: int
+    random_state_: int
+    vocab_time_: float
+    train_time_: float
+    stopped_early_: bool
+    simd_kernel_: str
+    device_: str
+    n_features_out_: int
+
     def __init__(
         self,
         vector_size: int = 100,
