@@ -26,6 +26,7 @@
 pub mod corpus;
 pub mod error;
 pub mod model;
+pub mod phrases;
 pub mod sampling;
 pub mod train;
 pub mod vocab;

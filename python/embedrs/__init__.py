@@ -32,6 +32,7 @@ from .exceptions import (
 )
 from .gpu import DeviceKeyedVectors, GPUUnavailableError, gpu_available
 from .keyed_vectors import KeyedVectors
+from .phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
 logging.getLogger("embedrs").addHandler(logging.NullHandler())
 
@@ -62,6 +63,7 @@ def load(path: str | os.PathLike[str], mmap: bool = True) -> Word2Vec | KeyedVec
 
 
 __all__ = [
+    "ENGLISH_CONNECTOR_WORDS",
     "DeviceKeyedVectors",
     "DimensionError",
     "EmbedrsError",
@@ -74,6 +76,7 @@ __all__ = [
     "InvalidParameterError",
     "KeyedVectors",
     "OutOfVocabularyError",
+    "Phrases",
     "Progress",
     "StopTraining",
     "TrainingCancelledError",

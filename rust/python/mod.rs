@@ -5,6 +5,7 @@
 #![allow(unsafe_code)] // borrow_from_array (zero-copy `.vectors`), see the SAFETY note there.
 
 mod errors;
+mod phrases;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -1137,6 +1138,7 @@ fn _embedrs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCorpusBuilder>()?;
     m.add_class::<PyKeyedVectors>()?;
     m.add_class::<PyWeights>()?;
+    phrases::register(m)?;
     m.add_function(wrap_pyfunction!(init_weights, m)?)?;
     m.add_function(wrap_pyfunction!(train_model, m)?)?;
     m.add_function(wrap_pyfunction!(simd_kernel, m)?)?;
