@@ -704,6 +704,8 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         -------
         ndarray of shape (n_documents, vector_size), float32
             Documents with no known word get a zero row (and an ``EmbedrsWarning``).
+            With ``device_`` a GPU, pooled there and returned as numpy, or as a cupy array
+            when scikit-learn's ``array_api_dispatch`` is on.
 
         Examples
         --------
@@ -712,8 +714,6 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         ...                      random_state=0).fit([["a", "b"], ["b", "c"]] * 5)
         >>> m.transform([["a", "b"], "c b"]).shape
         (2, 4)
-            With ``device_`` a GPU, pooled there and returned as numpy, or as a cupy array
-            when scikit-learn's ``array_api_dispatch`` is on.
         """
         check_is_fitted(self, "wv_")
         if isinstance(X, (str, bytes)):

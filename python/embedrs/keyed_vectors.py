@@ -659,7 +659,7 @@ class KeyedVectors:
         ...                   np.array([[1, 1], [1, -1], [0.2, 1], [0.2, -1]], np.float32))
         >>> with tempfile.TemporaryDirectory() as d:
         ...     p = os.path.join(d, "q.txt")
-        ...     _ = open(p, "w").write(": family\nman woman king queen\n")
+        ...     _ = open(p, "w").write(": family\\nman woman king queen\\n")
         ...     score, sections = kv.evaluate_word_analogies(p)
         >>> score, sections[-1]["correct"]
         (1.0, [('MAN', 'WOMAN', 'KING', 'QUEEN')])
@@ -717,7 +717,8 @@ class KeyedVectors:
         ...                   np.array([[1, 0.1], [0.9, 0.3], [0, 1]], np.float32))
         >>> with tempfile.TemporaryDirectory() as d:
         ...     p = os.path.join(d, "pairs.tsv")
-        ...     _ = open(p, "w").write("cat\tdog\t9\ncat\tcar\t2\ndog\tcar\t3\nx\ty\t1\n")
+        ...     rows = ["cat\\tdog\\t9", "cat\\tcar\\t2", "dog\\tcar\\t3", "x\\ty\\t1"]
+        ...     _ = open(p, "w").write("\\n".join(rows) + "\\n")
         ...     _, (rho, _), oov = kv.evaluate_word_pairs(p)
         >>> round(rho, 3), oov
         (1.0, 25.0)
@@ -791,7 +792,7 @@ class KeyedVectors:
         >>> import tempfile, os
         >>> with tempfile.TemporaryDirectory() as d:
         ...     p = os.path.join(d, "v.txt")
-        ...     _ = open(p, "w").write("2 2\na 1 0\nb 0 1\n")
+        ...     _ = open(p, "w").write("2 2\\na 1 0\\nb 0 1\\n")
         ...     KeyedVectors.load_word2vec_format(p, binary=False).index_to_key
         ['a', 'b']
         """
