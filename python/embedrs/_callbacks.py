@@ -185,12 +185,16 @@ class _TqdmBar:
 
         self.bar: Any = tqdm(total=words_total, unit="w", unit_scale=True, desc="training")
         self.done = 0
+        self.last_loss = "-"
 
     def on_epoch_end(self, model: Any, stats: EpochStats) -> None:
         if self.bar is not None:
             self.done += stats.raw_words
             self.bar.n = self.done
-            self.bar.set_postfix(epoch=stats.epoch + 1, loss=f"{stats.mean_loss:.4f}")
+            self.last_loss = f"{stats.mean_loss:.4f}"
+            self.bar.set_postfix(
+                epoch=f"{stats.epoch + 1}/{getattr(model, 'epochs', '?')}", loss=self.last_loss
+            )
 
     def on_progress(self, model: Any, p: Progress) -> None:
         if self.bar is None:
@@ -199,7 +203,7 @@ class _TqdmBar:
         self.bar.set_postfix(
             epoch=f"{p.epoch + 1}/{p.epochs}",
             lr=f"{p.alpha:.5f}",
-            loss=f"{p.epoch_loss:.4g}",
+            loss=self.last_loss,  # mean per prediction of the last finished epoch
             refresh=False,
         )
         self.bar.refresh()
