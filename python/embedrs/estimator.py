@@ -503,6 +503,9 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if builder is not None:
             corpus = builder.finish_with(vocab)
         seed = int(self.random_state_)
+        # A fresh random stream for this run (the first fit used `seed` itself); new rows are
+        # still initialised from `seed`, as if the words had been there from the start.
+        run_seed = (seed * 1_000_003 + len(self.epoch_stats_) + 1) % (2**63)
         syn0 = self.wv_.vectors
         syn1 = self.syn1neg_
         if added:
@@ -525,7 +528,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             new_counts.total_words,
         )
         report, train_time = self._train(
-            vocab, corpus, weights, seed, n_threads, callbacks, alpha, min_alpha, epochs
+            vocab, corpus, weights, run_seed, n_threads, callbacks, alpha, min_alpha, epochs
         )
         self._set_fitted(
             vocab,

@@ -13,7 +13,7 @@ Examples
 >>> vecs = np.array([[1, 0.1], [0.9, 0.3], [0, 1]], dtype=np.float32)
 >>> with tempfile.TemporaryDirectory() as d:
 ...     p = os.path.join(d, "pairs.tsv")
-...     _ = open(p, "w").write("cat\\tdog\\t9\\ncat\\tcar\\t2\\ndog\\tcar\\t3\\n")
+...     _ = Path(p).write_text("cat\\tdog\\t9\\ncat\\tcar\\t2\\ndog\\tcar\\t3\\n")
 ...     round(evaluate_pairs(words, vecs, p)["spearman"], 3)
 1.0
 """

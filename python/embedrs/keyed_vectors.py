@@ -655,11 +655,12 @@ class KeyedVectors:
         Examples
         --------
         >>> import numpy as np, tempfile, os
+        >>> from pathlib import Path
         >>> kv = KeyedVectors(["king", "queen", "man", "woman"],
         ...                   np.array([[1, 1], [1, -1], [0.2, 1], [0.2, -1]], np.float32))
         >>> with tempfile.TemporaryDirectory() as d:
         ...     p = os.path.join(d, "q.txt")
-        ...     _ = open(p, "w").write(": family\\nman woman king queen\\n")
+        ...     _ = Path(p).write_text(": family\\nman woman king queen\\n")
         ...     score, sections = kv.evaluate_word_analogies(p)
         >>> score, sections[-1]["correct"]
         (1.0, [('MAN', 'WOMAN', 'KING', 'QUEEN')])
@@ -713,12 +714,13 @@ class KeyedVectors:
         Examples
         --------
         >>> import numpy as np, tempfile, os
+        >>> from pathlib import Path
         >>> kv = KeyedVectors(["cat", "dog", "car"],
         ...                   np.array([[1, 0.1], [0.9, 0.3], [0, 1]], np.float32))
         >>> with tempfile.TemporaryDirectory() as d:
         ...     p = os.path.join(d, "pairs.tsv")
         ...     rows = ["cat\\tdog\\t9", "cat\\tcar\\t2", "dog\\tcar\\t3", "x\\ty\\t1"]
-        ...     _ = open(p, "w").write("\\n".join(rows) + "\\n")
+        ...     _ = Path(p).write_text("\\n".join(rows) + "\\n")
         ...     _, (rho, _), oov = kv.evaluate_word_pairs(p)
         >>> round(rho, 3), oov
         (1.0, 25.0)
@@ -790,9 +792,10 @@ class KeyedVectors:
         Examples
         --------
         >>> import tempfile, os
+        >>> from pathlib import Path
         >>> with tempfile.TemporaryDirectory() as d:
         ...     p = os.path.join(d, "v.txt")
-        ...     _ = open(p, "w").write("2 2\\na 1 0\\nb 0 1\\n")
+        ...     _ = Path(p).write_text("2 2\\na 1 0\\nb 0 1\\n")
         ...     KeyedVectors.load_word2vec_format(p, binary=False).index_to_key
         ['a', 'b']
         """
