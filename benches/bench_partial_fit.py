@@ -62,6 +62,7 @@ def main() -> int:
     sw, si = score(whole), score(inc)
     print("| run | vocabulary | analogy % | WS353 | SimLex |")
     print("| --- | ---: | ---: | ---: | ---: |")
+    print(f"| fit(half A) only | {n_first:,} | {sa[0]:.2f} | {sa[1]:.3f} | {sa[2]:.3f} |")
     print(f"| fit(whole) | {len(whole.wv_):,} | {sw[0]:.2f} | {sw[1]:.3f} | {sw[2]:.3f} |")
     print(
         f"| fit(half A) + partial_fit(half B) | {n_first:,} -> {len(inc.wv_):,} | "
