@@ -151,7 +151,7 @@ impl UnigramTable {
 /// corpus statistics. `sample <= 0` disables subsampling; `sample >= 1` is an absolute count
 /// threshold (`t * N = sample`), as in gensim.
 pub fn subsample_thresholds(counts: &[u64], sample: f64) -> Vec<u32> {
-    let total: u64 = counts.iter().sum();
+    let total: u64 = counts.iter().fold(0u64, |a, &c| a.saturating_add(c));
     if sample <= 0.0 || total == 0 {
         return vec![u32::MAX; counts.len()];
     }

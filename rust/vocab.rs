@@ -404,7 +404,7 @@ impl Vocab {
             words.push(&w);
             counts.push(c);
         }
-        let corpus_words = counts.iter().sum();
+        let corpus_words = counts.iter().fold(0u64, |a, &c| a.saturating_add(c));
         Ok(Vocab {
             words,
             counts,
@@ -420,7 +420,7 @@ impl Vocab {
     /// file): the word index is built on the first lookup instead of now, so opening a file
     /// costs only reading its words.
     pub fn from_sorted_unique(words: Words, counts: Vec<u64>) -> Vocab {
-        let corpus_words = counts.iter().sum();
+        let corpus_words = counts.iter().fold(0u64, |a, &c| a.saturating_add(c));
         Vocab {
             words,
             counts,
@@ -493,7 +493,7 @@ impl Vocab {
 
     /// Sum of the counts of the words kept (the `N` of the subsampling formula).
     pub fn retained_words(&self) -> u64 {
-        self.counts.iter().sum()
+        self.counts.iter().fold(0u64, |a, &c| a.saturating_add(c))
     }
 }
 

@@ -224,6 +224,14 @@ impl KeyedVectors {
         if dim == 0 {
             return Err(bad("dimension is 0".into()));
         }
+        // Real embeddings have at most a few thousand dimensions; a larger header value is a
+        // damaged file, and allocating a row buffer for it could abort the process.
+        const MAX_DIM: usize = 1 << 20;
+        if dim > MAX_DIM {
+            return Err(bad(format!(
+                "dimension {dim} in the header is larger than {MAX_DIM} (damaged header?)"
+            )));
+        }
         let n = opts.limit.map_or(count, |l| l.min(count));
         let mut items = Vec::with_capacity(n.min(1 << 24));
         let mut vectors: Vec<f32> = Vec::with_capacity(n.saturating_mul(dim).min(1 << 28));
@@ -521,7 +529,10 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
     let floats = n
         .checked_mul(dim)
         .ok_or_else(|| bad("matrix size overflows".into()))?;
-    let need = data_offset + floats * 4 * if has_syn1 { 2 } else { 1 };
+    let need = floats
+        .checked_mul(if has_syn1 { 8 } else { 4 })
+        .and_then(|b| b.checked_add(data_offset))
+        .ok_or_else(|| bad("matrix size overflows".into()))?;
     if total_len != need {
         return Err(bad(format!(
             "file is {total_len} bytes but its header describes {need} ({} x {dim} floats{}): \
