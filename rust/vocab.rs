@@ -301,12 +301,48 @@ impl std::fmt::Debug for Words {
     }
 }
 
+/// One entry of the word index: the id and where the word's bytes sit in the arena, so a
+/// lookup compares bytes without first reading the word's boundaries.
+#[derive(Clone, Copy)]
+struct Slot {
+    id: u32,
+    len: u32,
+    start: usize,
+}
+
+/// Hashes every word into an index; returns it and the position of the first repeated word.
+fn build_index(words: &Words, hasher: &FxBuildHasher) -> (HashTable<Slot>, Option<usize>) {
+    let mut index: HashTable<Slot> = HashTable::with_capacity(words.len());
+    let text = words.text.as_bytes();
+    let mut duplicate = None;
+    let mut start = 0;
+    for (i, &end) in words.ends.iter().enumerate() {
+        let w = &text[start..end];
+        let h = hasher.hash_one(w);
+        let same = |s: &Slot| s.len as usize == w.len() && &text[s.start..s.start + w.len()] == w;
+        if index.find(h, same).is_some() {
+            duplicate.get_or_insert(i);
+        } else {
+            let slot = Slot {
+                id: i as u32,
+                len: w.len() as u32,
+                start,
+            };
+            index.insert_unique(h, slot, |s| {
+                hasher.hash_one(&text[s.start..s.start + s.len as usize])
+            });
+        }
+        start = end;
+    }
+    (index, duplicate)
+}
+
 /// The frozen vocabulary: word <-> id, counts, and the corpus totals it was built from.
 #[derive(Clone, Default)]
 pub struct Vocab {
     words: Words,
     counts: Vec<u64>,
-    index: std::sync::OnceLock<HashTable<u32>>,
+    index: std::sync::OnceLock<HashTable<Slot>>,
     hasher: FxBuildHasher,
     /// Raw tokens in one pass over the corpus (including words below `min_count`).
     pub corpus_words: u64,
@@ -387,22 +423,18 @@ impl Vocab {
     /// `Format` if a word repeats.
     pub fn from_sorted(items: Vec<(String, u64)>) -> Result<Vocab> {
         let hasher = FxBuildHasher;
-        let mut index: HashTable<u32> = HashTable::with_capacity(items.len());
         let mut words = Words::with_capacity(items.len());
         let mut counts = Vec::with_capacity(items.len());
-        for (i, (w, c)) in items.into_iter().enumerate() {
-            let h = hasher.hash_one(w.as_bytes());
-            if index.find(h, |&id| words[id as usize] == *w).is_some() {
-                return Err(EmbedError::format(
-                    "<vocabulary>",
-                    format!("duplicate word {w:?} (entry {})", i + 1),
-                ));
-            }
-            index.insert_unique(h, i as u32, |&id| {
-                hasher.hash_one(words[id as usize].as_bytes())
-            });
+        for (w, c) in items {
             words.push(&w);
             counts.push(c);
+        }
+        let (index, duplicate) = build_index(&words, &hasher);
+        if let Some(i) = duplicate {
+            return Err(EmbedError::format(
+                "<vocabulary>",
+                format!("duplicate word {:?} (entry {})", &words[i], i + 1),
+            ));
         }
         let corpus_words = counts.iter().fold(0u64, |a, &c| a.saturating_add(c));
         Ok(Vocab {
@@ -432,20 +464,11 @@ impl Vocab {
         }
     }
 
-    fn index(&self) -> &HashTable<u32> {
-        self.index.get_or_init(|| {
-            let mut index: HashTable<u32> = HashTable::with_capacity(self.words.len());
-            for (i, w) in self.words.iter().enumerate() {
-                let h = self.hasher.hash_one(w.as_bytes());
-                // Keep the first of any duplicates (cannot happen for checked inputs).
-                if index.find(h, |&id| self.words[id as usize] == *w).is_none() {
-                    index.insert_unique(h, i as u32, |&id| {
-                        self.hasher.hash_one(self.words[id as usize].as_bytes())
-                    });
-                }
-            }
-            index
-        })
+    fn index(&self) -> &HashTable<Slot> {
+        // Duplicates cannot occur here: `from_sorted` rejects them and `from_sorted_unique`
+        // takes words from a checksummed file; the first of any would win.
+        self.index
+            .get_or_init(|| build_index(&self.words, &self.hasher).0)
     }
 
     /// Number of words.
@@ -476,19 +499,32 @@ impl Vocab {
     /// The id of a word.
     #[inline]
     pub fn get(&self, word: &str) -> Option<u32> {
-        let h = self.hasher.hash_one(word.as_bytes());
-        self.index()
-            .find(h, |&id| self.words[id as usize] == *word)
-            .copied()
+        self.find_bytes(word.as_bytes())
     }
 
     /// The id of a token given as raw bytes (invalid UTF-8 replaced as when counting).
     #[inline]
     pub fn get_bytes(&self, token: &[u8]) -> Option<u32> {
-        match std::str::from_utf8(token) {
-            Ok(s) => self.get(s),
-            Err(_) => self.get(&String::from_utf8_lossy(token)),
+        // Every stored word is valid UTF-8, so a token that matches one is valid too: only a
+        // token that matches nothing needs the (slow) check and replacement.
+        match self.find_bytes(token) {
+            Some(id) => Some(id),
+            None if std::str::from_utf8(token).is_err() => {
+                self.find_bytes(String::from_utf8_lossy(token).as_bytes())
+            }
+            None => None,
         }
+    }
+
+    #[inline]
+    fn find_bytes(&self, token: &[u8]) -> Option<u32> {
+        let h = self.hasher.hash_one(token);
+        let text = self.words.text.as_bytes();
+        self.index()
+            .find(h, |s| {
+                s.len as usize == token.len() && &text[s.start..s.start + token.len()] == token
+            })
+            .map(|s| s.id)
     }
 
     /// Sum of the counts of the words kept (the `N` of the subsampling formula).

@@ -57,7 +57,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from . import _embedrs
 from ._callbacks import EpochStats, _Dispatcher
-from .estimator import Word2Vec
+from .estimator import Word2Vec, simd_from_env
 from .exceptions import InvalidParameterError
 from .gpu import resolve_device
 from .keyed_vectors import KeyedVectors
@@ -140,10 +140,10 @@ def read_text(
     --------
     >>> import gzip, os, tempfile
     >>> from embedrs import distributed as ed
-    >>> d = tempfile.mkdtemp()
-    >>> with gzip.open(os.path.join(d, "a.txt.gz"), "wt") as f:
-    ...     _ = f.write("the cat sat\\nthe dog ran\\n")
-    >>> ed.read_text(os.path.join(d, "*.txt.gz")).compute(scheduler="sync")
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     with gzip.open(os.path.join(d, "a.txt.gz"), "wt") as f:
+    ...         _ = f.write("the cat sat\\nthe dog ran\\n")
+    ...     ed.read_text(os.path.join(d, "*.txt.gz")).compute(scheduler="sync")
     ['the cat sat', 'the dog ran']
     """
     bag: Any = _db.read_text(
@@ -447,7 +447,7 @@ def _train_round(
             n_threads=n_threads,
             seed=seed,
             max_sentence_length=cfg["max_sentence_length"],
-            kernel=os.environ.get("EMBEDRS_SIMD"),
+            kernel=simd_from_env(),
             shared_negatives=cfg["shared_negatives"],
         )
         rep.dirty = True

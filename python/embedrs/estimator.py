@@ -39,6 +39,33 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+SIMD_KERNELS = ("scalar", "avx2", "avx512", "auto")
+
+
+def simd_from_env() -> str | None:
+    """The SIMD kernel forced by the ``EMBEDRS_SIMD`` environment variable, if any.
+
+    Unset or ``auto`` lets the CPU decide; a kernel this CPU lacks falls back to the best
+    one it has (with a log line). Used by tests and benchmarks to run each path.
+
+    >>> import os
+    >>> os.environ["EMBEDRS_SIMD"] = "scalar"
+    >>> simd_from_env()
+    'scalar'
+    >>> del os.environ["EMBEDRS_SIMD"]
+    >>> simd_from_env() is None
+    True
+    """
+    value = os.environ.get("EMBEDRS_SIMD")
+    if value is None or not value.strip():
+        return None
+    if value.strip().lower() not in SIMD_KERNELS:
+        raise InvalidParameterError(
+            f"EMBEDRS_SIMD={value!r} is not a SIMD kernel; use one of {', '.join(SIMD_KERNELS)}"
+        )
+    return value
+
+
 class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     """Word2vec embeddings (skip-gram or CBOW with negative sampling), trained in Rust.
 
@@ -361,7 +388,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 n_threads=n_threads,
                 seed=seed,
                 max_sentence_length=self.max_sentence_length,
-                kernel=os.environ.get("EMBEDRS_SIMD"),
+                kernel=simd_from_env(),
                 shared_negatives=bool(self.shared_negatives),
                 epoch_snapshots=dispatcher.wants_snapshots,
                 callback=dispatcher,

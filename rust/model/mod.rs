@@ -145,7 +145,7 @@ impl KeyedVectors {
         n_threads: usize,
     ) -> Result<(Vec<u32>, Vec<f32>, usize)> {
         let d = self.dim;
-        if queries.len() % d != 0 {
+        if !queries.len().is_multiple_of(d) {
             return Err(EmbedError::Dimension(format!(
                 "queries must have {d} columns"
             )));

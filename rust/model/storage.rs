@@ -76,7 +76,7 @@ impl Storage {
                 ),
             ));
         }
-        if offset % 4 != 0 || (map.as_ptr() as usize + offset) % 4 != 0 {
+        if !offset.is_multiple_of(4) || !(map.as_ptr() as usize + offset).is_multiple_of(4) {
             return Err(EmbedError::format(path, "matrix is not 4-byte aligned"));
         }
         Ok(Storage::Mapped { map, offset, len })

@@ -701,7 +701,7 @@ fn train_model<'py>(
         Some(name) => train::kernels::parse_choice(name).ok_or_else(|| {
             to_pyerr(EmbedError::param(
                 "kernel",
-                format!("unknown SIMD kernel {name:?}; use scalar, avx2 or auto"),
+                format!("unknown SIMD kernel {name:?}; use scalar, avx2, avx512 or auto"),
             ))
         })?,
     };

@@ -83,6 +83,30 @@ use super::kernels::Kernel;
 /// only caller is the trainer, which instantiates them with the kernel `kernels::detect`
 /// chose for this CPU, so the kernel's CPU requirement holds.
 impl SharedMatrix<'_> {
+    /// Asks the CPU to start loading row `r` into the cache (a hint: no effect on results).
+    ///
+    /// Training reads rows at random; issuing the loads of a step's rows together, before
+    /// the arithmetic that needs them, overlaps their cache misses instead of paying them
+    /// one after another.
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, r: u32) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+            let p = self.row(r) as *const i8;
+            let bytes = self.cols * std::mem::size_of::<f32>();
+            let mut off = 0;
+            while off < bytes {
+                // SAFETY: SSE (which provides prefetch) is part of the x86_64 baseline; the address is inside row r
+                // (off < the row's byte length), and a prefetch never faults or writes.
+                unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(off)) };
+                off += 64;
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = r;
+    }
+
     /// `self[r] . other[r2]`.
     #[inline(always)]
     pub(crate) fn dot_rows<K: Kernel>(&self, r: u32, other: &SharedMatrix<'_>, r2: u32) -> f32 {

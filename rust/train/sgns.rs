@@ -178,19 +178,20 @@ fn sg_pair<K: Kernel>(
     alpha: f32,
     rng: &mut WordRng,
 ) {
+    // Negatives drawn first (same draws, same order) so that their rows load together.
+    s.targets.clear();
+    s.targets.push(target);
+    for _ in 0..c.negative {
+        let t = c.table.sample(rng);
+        if t != target {
+            c.syn1.prefetch(t);
+            s.targets.push(t);
+        }
+    }
     s.neu1e.fill(0.0);
-    for d in 0..=c.negative {
-        let (out, positive) = if d == 0 {
-            (target, true)
-        } else {
-            let t = c.table.sample(rng);
-            if t == target {
-                continue;
-            }
-            (t, false)
-        };
+    for (k, &out) in s.targets.iter().enumerate() {
         let f = c.syn0.dot_rows::<K>(input, &c.syn1, out);
-        let (g, loss) = c.sigmoid.grad_loss(f, positive);
+        let (g, loss) = c.sigmoid.grad_loss(f, k == 0);
         s.loss += loss as f64;
         s.predictions += 1;
         let g = g * alpha;
@@ -313,6 +314,13 @@ pub fn train_sentence_cbow<K: Kernel>(
                 s.ctx.push(ctx);
             }
         }
+        // The word entering the window next and the next centre's output row.
+        if let Some(&next) = sentence.get(i + window + 1) {
+            c.syn0.prefetch(next);
+        }
+        if let Some(&next) = sentence.get(i + 1) {
+            c.syn1.prefetch(next);
+        }
         if s.ctx.is_empty() {
             continue;
         }
@@ -332,10 +340,22 @@ fn cbow_center<K: Kernel>(
         neu1,
         neu1e,
         ctx,
+        targets,
         loss,
         predictions,
         ..
     } = s;
+    // Draw the negatives first (the same draws, in the same order, as drawing each one just
+    // before its update) so that their rows load while the context is summed.
+    targets.clear();
+    targets.push(target);
+    for _ in 0..c.negative {
+        let t = c.table.sample(rng);
+        if t != target {
+            c.syn1.prefetch(t);
+            targets.push(t);
+        }
+    }
     neu1.fill(0.0);
     for &w in ctx.iter() {
         c.syn0.axpy_to_local::<K>(w, 1.0, neu1);
@@ -345,18 +365,9 @@ fn cbow_center<K: Kernel>(
         neu1.iter_mut().for_each(|x| *x *= inv);
     }
     neu1e.fill(0.0);
-    for d in 0..=c.negative {
-        let (out, positive) = if d == 0 {
-            (target, true)
-        } else {
-            let t = c.table.sample(rng);
-            if t == target {
-                continue;
-            }
-            (t, false)
-        };
+    for (k, &out) in targets.iter().enumerate() {
         let f = c.syn1.dot_local::<K>(out, neu1);
-        let (g, l) = c.sigmoid.grad_loss(f, positive);
+        let (g, l) = c.sigmoid.grad_loss(f, k == 0);
         *loss += l as f64;
         *predictions += 1;
         let g = g * alpha;
