@@ -140,6 +140,25 @@ impl SharedMatrix<'_> {
         unsafe { K::axpy(alpha, x.as_ptr(), self.row(r), self.cols) }
     }
 
+    /// `self[r] += sum_k c[k] * x_k`, where `x_k` is row `k` (of `cols` floats) of the
+    /// thread-local buffer `x`.
+    #[inline(always)]
+    pub(crate) fn lincomb_from_local<K: Kernel>(&self, r: u32, c: &[f32], x: &[f32]) {
+        assert!(x.len() >= c.len() * self.cols);
+        // SAFETY: c has c.len() coefficients; x holds c.len() rows of `cols` floats; the
+        // shared row has `cols` floats and is distinct from the local buffers.
+        unsafe {
+            K::lincomb(
+                c.as_ptr(),
+                c.len(),
+                x.as_ptr(),
+                self.cols,
+                self.row(r),
+                self.cols,
+            )
+        }
+    }
+
     /// Copies row `r` into the thread-local `out`.
     #[inline(always)]
     pub(crate) fn copy_to_local(&self, r: u32, out: &mut [f32]) {

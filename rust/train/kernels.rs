@@ -27,6 +27,39 @@ pub trait Kernel: Copy + Send + Sync + 'static {
     /// `x` valid for `n` reads, `y` valid for `n` reads and writes; they may alias only if
     /// equal. The CPU must support the kernel's instructions ([`supported`]).
     unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize);
+
+    /// `out[k] = a . b_k` for `k < t`, where row `b_k` starts at `b + k * stride`.
+    ///
+    /// # Safety
+    /// `a` valid for `n` reads; each `b_k` valid for `n` reads; `out` valid for `t` writes
+    /// and not overlapping the inputs. The CPU must support the kernel's instructions.
+    #[inline(always)]
+    unsafe fn dots(a: *const f32, b: *const f32, stride: usize, t: usize, n: usize, out: *mut f32) {
+        for k in 0..t {
+            // SAFETY: the caller's contract, row by row.
+            unsafe { *out.add(k) = Self::dot(a, b.add(k * stride), n) };
+        }
+    }
+
+    /// `y[i] += sum_k c[k] * x_k[i]` for `i < n`, where row `x_k` starts at `x + k * stride`.
+    ///
+    /// # Safety
+    /// `c` valid for `t` reads; each `x_k` valid for `n` reads; `y` valid for `n` reads and
+    /// writes and not overlapping any `x_k` or `c`. The CPU must support the instructions.
+    #[inline(always)]
+    unsafe fn lincomb(
+        c: *const f32,
+        t: usize,
+        x: *const f32,
+        stride: usize,
+        y: *mut f32,
+        n: usize,
+    ) {
+        for k in 0..t {
+            // SAFETY: the caller's contract, row by row.
+            unsafe { Self::axpy(*c.add(k), x.add(k * stride), y, n) };
+        }
+    }
 }
 
 /// `a . b` on two local slices of equal length.
@@ -36,6 +69,17 @@ pub fn local_dot<K: Kernel>(a: &[f32], b: &[f32]) -> f32 {
     // SAFETY: both slices hold at least n floats; the trainer only instantiates K with the
     // kernel `detect` chose for this CPU.
     unsafe { K::dot(a.as_ptr(), b.as_ptr(), n) }
+}
+
+/// `out[k] = a . b_k` for every row `b_k` (of `a.len()` floats) of the local buffer `b`.
+#[inline(always)]
+pub fn local_dots<K: Kernel>(a: &[f32], b: &[f32], out: &mut [f32]) {
+    let n = a.len();
+    let t = out.len();
+    assert!(b.len() >= t * n);
+    // SAFETY: a has n floats, b holds t rows of n floats, out has t slots and is exclusively
+    // borrowed; K is the kernel `detect` chose for this CPU.
+    unsafe { K::dots(a.as_ptr(), b.as_ptr(), n, t, n, out.as_mut_ptr()) }
 }
 
 /// `y += alpha * x` on two local slices.
@@ -147,6 +191,103 @@ mod avx2 {
             }
         }
     }
+
+    /// Sum of the 8 lanes.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn hsum(v: __m256) -> f32 {
+        let q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+        _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)))
+    }
+
+    /// Up to 4 dot products of `a` against rows of `b` per pass, so `a` is loaded once
+    /// for all of them.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn dots(
+        a: *const f32,
+        b: *const f32,
+        stride: usize,
+        t: usize,
+        n: usize,
+        out: *mut f32,
+    ) {
+        let full = n - n % 8;
+        let mut k = 0;
+        // SAFETY: the caller guarantees n readable floats at a and at every row b + k*stride
+        // (k < t), and t writable floats at out; loads read lanes [i, i+8) with i + 8 <= n,
+        // the rest is scalar.
+        unsafe {
+            while k + 4 <= t {
+                let (b0, b1, b2, b3) = (
+                    b.add(k * stride),
+                    b.add((k + 1) * stride),
+                    b.add((k + 2) * stride),
+                    b.add((k + 3) * stride),
+                );
+                let mut acc = [_mm256_setzero_ps(); 4];
+                let mut i = 0;
+                while i < full {
+                    let va = _mm256_loadu_ps(a.add(i));
+                    acc[0] = _mm256_fmadd_ps(va, _mm256_loadu_ps(b0.add(i)), acc[0]);
+                    acc[1] = _mm256_fmadd_ps(va, _mm256_loadu_ps(b1.add(i)), acc[1]);
+                    acc[2] = _mm256_fmadd_ps(va, _mm256_loadu_ps(b2.add(i)), acc[2]);
+                    acc[3] = _mm256_fmadd_ps(va, _mm256_loadu_ps(b3.add(i)), acc[3]);
+                    i += 8;
+                }
+                for (q, row) in [b0, b1, b2, b3].into_iter().enumerate() {
+                    let mut s = hsum(acc[q]);
+                    for j in full..n {
+                        s += *a.add(j) * *row.add(j);
+                    }
+                    *out.add(k + q) = s;
+                }
+                k += 4;
+            }
+            while k < t {
+                *out.add(k) = dot(a, b.add(k * stride), n);
+                k += 1;
+            }
+        }
+    }
+
+    /// `y += sum_k c[k] x_k`, 8 lanes of `y` kept in a register across all `t` rows.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn lincomb(
+        c: *const f32,
+        t: usize,
+        x: *const f32,
+        stride: usize,
+        y: *mut f32,
+        n: usize,
+    ) {
+        let full = n - n % 8;
+        let mut i = 0;
+        // SAFETY: the caller guarantees t coefficients at c, n readable floats at every row
+        // x + k*stride, and n read/write floats at y (not overlapping); vector accesses are
+        // [i, i+8) with i + 8 <= n, the tail is scalar.
+        unsafe {
+            while i < full {
+                let mut acc = _mm256_loadu_ps(y.add(i));
+                for k in 0..t {
+                    let ck = _mm256_set1_ps(*c.add(k));
+                    acc = _mm256_fmadd_ps(ck, _mm256_loadu_ps(x.add(k * stride + i)), acc);
+                }
+                _mm256_storeu_ps(y.add(i), acc);
+                i += 8;
+            }
+            while i < n {
+                let mut s = *y.add(i);
+                for k in 0..t {
+                    s += *c.add(k) * *x.add(k * stride + i);
+                }
+                *y.add(i) = s;
+                i += 1;
+            }
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -164,6 +305,25 @@ impl Kernel for Avx2 {
     unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
         // SAFETY: as in `dot`.
         unsafe { avx2::axpy(alpha, x, y, n) }
+    }
+
+    #[inline(always)]
+    unsafe fn dots(a: *const f32, b: *const f32, stride: usize, t: usize, n: usize, out: *mut f32) {
+        // SAFETY: as in `dot`.
+        unsafe { avx2::dots(a, b, stride, t, n, out) }
+    }
+
+    #[inline(always)]
+    unsafe fn lincomb(
+        c: *const f32,
+        t: usize,
+        x: *const f32,
+        stride: usize,
+        y: *mut f32,
+        n: usize,
+    ) {
+        // SAFETY: as in `dot`.
+        unsafe { avx2::lincomb(c, t, x, stride, y, n) }
     }
 }
 
@@ -243,6 +403,93 @@ mod avx512 {
             }
         }
     }
+    /// Up to 4 dot products of `a` against rows of `b` per pass, so `a` is loaded once
+    /// for all of them.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn dots(
+        a: *const f32,
+        b: *const f32,
+        stride: usize,
+        t: usize,
+        n: usize,
+        out: *mut f32,
+    ) {
+        let full = n - n % 16;
+        let mut k = 0;
+        // SAFETY: the caller guarantees n readable floats at a and at every row b + k*stride
+        // (k < t), and t writable floats at out; loads read lanes [i, i+16) with i + 16 <= n,
+        // the rest is scalar.
+        unsafe {
+            while k + 4 <= t {
+                let (b0, b1, b2, b3) = (
+                    b.add(k * stride),
+                    b.add((k + 1) * stride),
+                    b.add((k + 2) * stride),
+                    b.add((k + 3) * stride),
+                );
+                let mut acc = [_mm512_setzero_ps(); 4];
+                let mut i = 0;
+                while i < full {
+                    let va = _mm512_loadu_ps(a.add(i));
+                    acc[0] = _mm512_fmadd_ps(va, _mm512_loadu_ps(b0.add(i)), acc[0]);
+                    acc[1] = _mm512_fmadd_ps(va, _mm512_loadu_ps(b1.add(i)), acc[1]);
+                    acc[2] = _mm512_fmadd_ps(va, _mm512_loadu_ps(b2.add(i)), acc[2]);
+                    acc[3] = _mm512_fmadd_ps(va, _mm512_loadu_ps(b3.add(i)), acc[3]);
+                    i += 16;
+                }
+                for (q, row) in [b0, b1, b2, b3].into_iter().enumerate() {
+                    let mut s = _mm512_reduce_add_ps(acc[q]);
+                    for j in full..n {
+                        s += *a.add(j) * *row.add(j);
+                    }
+                    *out.add(k + q) = s;
+                }
+                k += 4;
+            }
+            while k < t {
+                *out.add(k) = dot(a, b.add(k * stride), n);
+                k += 1;
+            }
+        }
+    }
+
+    /// `y += sum_k c[k] x_k`, 16 lanes of `y` kept in a register across all `t` rows.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn lincomb(
+        c: *const f32,
+        t: usize,
+        x: *const f32,
+        stride: usize,
+        y: *mut f32,
+        n: usize,
+    ) {
+        let full = n - n % 16;
+        let mut i = 0;
+        // SAFETY: the caller guarantees t coefficients at c, n readable floats at every row
+        // x + k*stride, and n read/write floats at y (not overlapping); vector accesses are
+        // [i, i+16) with i + 16 <= n, the tail is scalar.
+        unsafe {
+            while i < full {
+                let mut acc = _mm512_loadu_ps(y.add(i));
+                for k in 0..t {
+                    let ck = _mm512_set1_ps(*c.add(k));
+                    acc = _mm512_fmadd_ps(ck, _mm512_loadu_ps(x.add(k * stride + i)), acc);
+                }
+                _mm512_storeu_ps(y.add(i), acc);
+                i += 16;
+            }
+            while i < n {
+                let mut s = *y.add(i);
+                for k in 0..t {
+                    s += *c.add(k) * *x.add(k * stride + i);
+                }
+                *y.add(i) = s;
+                i += 1;
+            }
+        }
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -260,6 +507,25 @@ impl Kernel for Avx512 {
     unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
         // SAFETY: as in `dot`.
         unsafe { avx512::axpy(alpha, x, y, n) }
+    }
+
+    #[inline(always)]
+    unsafe fn dots(a: *const f32, b: *const f32, stride: usize, t: usize, n: usize, out: *mut f32) {
+        // SAFETY: as in `dot`.
+        unsafe { avx512::dots(a, b, stride, t, n, out) }
+    }
+
+    #[inline(always)]
+    unsafe fn lincomb(
+        c: *const f32,
+        t: usize,
+        x: *const f32,
+        stride: usize,
+        y: *mut f32,
+        n: usize,
+    ) {
+        // SAFETY: as in `dot`.
+        unsafe { avx512::lincomb(c, t, x, stride, y, n) }
     }
 }
 
@@ -425,12 +691,57 @@ mod tests {
         }
     }
 
+    /// The fused many-row kernels against the scalar one-row loops.
+    fn check_fused<K: Kernel>() {
+        for n in [0usize, 1, 7, 15, 16, 17, 31, 32, 33, 100, 300] {
+            let stride = n + 3; // rows not contiguous: the stride is honoured
+            for t in 0..=7usize {
+                let a: Vec<f32> = (0..n)
+                    .map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.13)
+                    .collect();
+                let x: Vec<f32> = (0..t * stride + n)
+                    .map(|i| ((i * 53 % 7) as f32 - 3.0) * 0.29)
+                    .collect();
+                let c: Vec<f32> = (0..t).map(|k| 0.1 * k as f32 - 0.25).collect();
+                let (mut got, mut want) = (vec![0f32; t], vec![0f32; t]);
+                let (mut y1, mut y2) = (a.clone(), a.clone());
+                // SAFETY: a has n floats; x holds t rows of n floats at `stride`; outputs
+                // have t (resp. n) slots and are distinct from the inputs.
+                unsafe {
+                    K::dots(a.as_ptr(), x.as_ptr(), stride, t, n, got.as_mut_ptr());
+                    for (k, w) in want.iter_mut().enumerate() {
+                        *w = Scalar::dot(a.as_ptr(), x.as_ptr().add(k * stride), n);
+                    }
+                    K::lincomb(c.as_ptr(), t, x.as_ptr(), stride, y1.as_mut_ptr(), n);
+                    for (k, &ck) in c.iter().enumerate() {
+                        Scalar::axpy(ck, x.as_ptr().add(k * stride), y2.as_mut_ptr(), n);
+                    }
+                }
+                for (p, q) in got.iter().zip(&want) {
+                    assert!(
+                        (p - q).abs() <= 1e-5 * (1.0 + q.abs()),
+                        "{} dots n={n} t={t}",
+                        K::NAME
+                    );
+                }
+                for (p, q) in y1.iter().zip(&y2) {
+                    assert!(
+                        (p - q).abs() <= 1e-5 * (1.0 + q.abs()),
+                        "{} lincomb n={n} t={t}",
+                        K::NAME
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn scalar_is_exact_on_small_integers() {
         let a = [1.0f32, 2.0, 3.0, 4.0, 5.0];
         // SAFETY: 5 floats each.
         assert_eq!(unsafe { Scalar::dot(a.as_ptr(), a.as_ptr(), 5) }, 55.0);
         check::<Scalar>();
+        check_fused::<Scalar>();
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -440,6 +751,7 @@ mod tests {
             return; // this CPU has no AVX2+FMA: nothing to compare
         }
         check::<Avx2>();
+        check_fused::<Avx2>();
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -449,6 +761,7 @@ mod tests {
             return; // this CPU has no AVX-512F: nothing to compare
         }
         check::<Avx512>();
+        check_fused::<Avx512>();
     }
 
     #[test]

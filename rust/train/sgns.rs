@@ -17,7 +17,7 @@
 //! `-log s(x)` for the positive and `-log s(-x)` for negatives, is tallied in `f64`.
 
 use super::hogwild::SharedMatrix;
-use super::kernels::{local_axpy, local_dot, Kernel};
+use super::kernels::{local_dots, Kernel};
 use crate::sampling::{UnigramTable, WordRng};
 
 const MAX_EXP: f32 = 6.0;
@@ -104,14 +104,14 @@ pub struct Scratch {
     pub predictions: u64,
     /// Targets (centre word then negatives) of the current window, shared-negatives mode.
     pub targets: Vec<u32>,
-    /// Local copies of the context rows (`ctx.len() x dim`) and their gradients.
+    /// Local copies of the context rows (`ctx.len() x dim`).
     pub a: Vec<f32>,
-    /// Gradients of the context rows.
-    pub da: Vec<f32>,
     /// Local copies of the target rows (`targets.len() x dim`).
     pub b: Vec<f32>,
-    /// Gradients of the target rows.
-    pub db: Vec<f32>,
+    /// Scaled gradients of the window's (context, target) scores, `ctx.len() x targets.len()`.
+    pub g: Vec<f32>,
+    /// The same, transposed.
+    pub gt: Vec<f32>,
 }
 
 impl Scratch {
@@ -127,9 +127,9 @@ impl Scratch {
             predictions: 0,
             targets: Vec::with_capacity(t),
             a: vec![0.0; m * dim],
-            da: vec![0.0; m * dim],
             b: vec![0.0; t * dim],
-            db: vec![0.0; t * dim],
+            g: vec![0.0; m * t],
+            gt: vec![0.0; m * t],
         }
     }
 }
@@ -252,9 +252,9 @@ pub fn train_sentence_sg_shared<K: Kernel>(
             ctx,
             targets,
             a,
-            da,
             b,
-            db,
+            g,
+            gt,
             loss,
             predictions,
             ..
@@ -265,29 +265,29 @@ pub fn train_sentence_sg_shared<K: Kernel>(
         for (k, &tw) in targets.iter().enumerate() {
             c.syn1.copy_to_local(tw, &mut b[k * d..(k + 1) * d]);
         }
-        da[..m * d].fill(0.0);
-        db[..t * d].fill(0.0);
+        // Scores of every (context, target) pair against the window-start rows, turned into
+        // gradients: g[j][k], and its transpose.
+        let (g, gt) = (&mut g[..m * t], &mut gt[..m * t]);
         for j in 0..m {
-            let aj = &a[j * d..(j + 1) * d];
-            let daj = &mut da[j * d..(j + 1) * d];
-            for k in 0..t {
-                let bk = &b[k * d..(k + 1) * d];
-                let f = local_dot::<K>(aj, bk);
-                let (g, l) = c.sigmoid.grad_loss(f, k == 0);
+            let gj = &mut g[j * t..(j + 1) * t];
+            local_dots::<K>(&a[j * d..(j + 1) * d], &b[..t * d], gj);
+            for (k, x) in gj.iter_mut().enumerate() {
+                let (gr, l) = c.sigmoid.grad_loss(*x, k == 0);
                 *loss += l as f64;
-                let g = g * alpha;
-                local_axpy::<K>(g, bk, daj);
-                local_axpy::<K>(g, aj, &mut db[k * d..(k + 1) * d]);
+                *x = gr * alpha;
+                gt[k * m + j] = *x;
             }
         }
         *predictions += (m * t) as u64;
+        // Each row's summed update, written once: context j moves by sum_k g[j][k] b_k,
+        // target k by sum_j g[j][k] a_j.
         for (j, &cw) in ctx.iter().enumerate() {
             c.syn0
-                .axpy_from_local::<K>(cw, 1.0, &da[j * d..(j + 1) * d]);
+                .lincomb_from_local::<K>(cw, &g[j * t..(j + 1) * t], &b[..t * d]);
         }
         for (k, &tw) in targets.iter().enumerate() {
             c.syn1
-                .axpy_from_local::<K>(tw, 1.0, &db[k * d..(k + 1) * d]);
+                .lincomb_from_local::<K>(tw, &gt[k * m..(k + 1) * m], &a[..m * d]);
         }
     }
 }
