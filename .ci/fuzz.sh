@@ -15,11 +15,16 @@ SECONDS_PER_TARGET="${1:-30}"
 TARGETS=(word2vec native corpus)
 CARGO_FUZZ_VERSION=0.13.2
 export RUSTC_BOOTSTRAP=1 CARGO_TERM_COLOR=never
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+# Where `cargo install` puts binaries ($CARGO_INSTALL_ROOT/bin, else $CARGO_HOME/bin, by default
+# ~/.cargo/bin): first on PATH, so that a cargo-fuzz installed below is the one `cargo fuzz` runs
+# on a fresh machine, whatever PATH the CI job starts with.
+INSTALL_BIN="${CARGO_INSTALL_ROOT:-${CARGO_HOME:-$HOME/.cargo}}/bin"
+export PATH="$INSTALL_BIN:$PATH"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
-    echo "== installing cargo-fuzz $CARGO_FUZZ_VERSION"
-    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+    # A fresh machine (CI): builds it from source, about a minute on 2 cores.
+    echo "== installing cargo-fuzz $CARGO_FUZZ_VERSION into $INSTALL_BIN"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked --root "${INSTALL_BIN%/bin}"
 fi
 echo "== $(cargo fuzz --version), $(rustc --version)"
 

@@ -1,15 +1,22 @@
-"""Side-by-side word2vec benchmark: embedrs vs gensim 4.x on the shared corpora.
+"""Side-by-side word2vec benchmark: embedrs vs gensim 4.x and fastText on the shared corpora.
 
 Every trainer runs in its own subprocess (so its peak RSS is its own), in alternation
-(embedrs, embedrs-mem, gensim-file, gensim-iter, then the next config), with identical
-hyper-parameters. The parent scores the saved vectors with ``evaluate.py`` and prints a
-Markdown table plus PASS/FAIL lines for the acceptance rules (see ``benches/README.md``).
+(embedrs, embedrs-mem, gensim-file, gensim-iter, fasttext, then the next combination), with
+identical hyper-parameters. Every (corpus, config, dim, threads) combination of the options is
+run. The parent scores the saved vectors with ``evaluate.py`` and prints a Markdown table plus
+PASS/FAIL lines for the core issue's acceptance rules and for issue 4's (3x gensim at 2
+threads, 2-thread scaling; see ``benches/README.md``).
 
 Usage::
 
-    python benches/bench_core.py [--corpus small|full|both] [--epochs 5] [--threads 2]
-        [--configs sg,cbow] [--dim 100] [--repeats 1]
-        [--only embedrs,embedrs-mem,gensim-file,gensim-iter] [--out results.json]
+    python benches/bench_core.py [--corpus small|full|both] [--epochs 5] [--threads 2|1,2]
+        [--configs sg,cbow] [--dim 100|100,300] [--repeats 1]
+        [--only embedrs,embedrs-mem,gensim-file,gensim-iter,fasttext] [--out results.json]
+
+Issue 4's full benchmark in one command::
+
+    python benches/bench_core.py --corpus full --configs sg,cbow --dim 100,300 --threads 1,2 \\
+        --repeats 1
 """
 
 from __future__ import annotations
@@ -42,15 +49,31 @@ FULL_CORPUS_XZ = CORPUS_DIR / "embedrs-corpus-full.txt.xz"
 #: Raw token counts from the corpora's manifest.txt, used as a sanity check.
 EXPECTED_TOKENS = {"small": 2_000_008, "full": 14_795_383}
 
-SYSTEMS = ("embedrs", "embedrs-mem", "gensim-file", "gensim-iter")
+SYSTEMS = ("embedrs", "embedrs-mem", "gensim-file", "gensim-iter", "fasttext")
 GENSIM_SYSTEMS = ("gensim-file", "gensim-iter")
 CONFIGS = {"sg": 1, "cbow": 0}
+FASTTEXT_MODELS = {1: "skipgram", 0: "cbow"}
+#: fastText's end-of-line token: a vocabulary row of its own, dropped before evaluation.
+FASTTEXT_EOS = "</s>"
+#: Distributions that provide the ``fasttext`` module (the first one installed is reported).
+FASTTEXT_DISTS = ("fasttext-wheel", "fasttext", "fasttext-numpy2-wheel", "fasttext-numpy2")
 
 #: Acceptance thresholds (see README.md).
 ANALOGY_TOLERANCE_POINTS = 1.0
 SPEARMAN_TOLERANCE = 0.02
 MIN_THROUGHPUT_RATIO = 1.5
 MIN_MEM_MODE_RATIO = 0.8
+
+#: Issue 4 (checked at ISSUE4_THREADS threads): minimum embedrs / faster gensim mode raw words/s
+#: per (config, dim), and whether the quality rule (against the better gensim mode) applies too.
+ISSUE4_RULES: dict[tuple[str, int], tuple[float, bool]] = {
+    ("sg", 100): (3.0, True),
+    ("cbow", 100): (3.0, True),
+    ("sg", 300): (2.5, False),
+}
+ISSUE4_THREADS = 2
+#: Issue 4: embedrs raw words/s with 2 threads / with 1 thread.
+MIN_THREAD_SCALING = 1.8
 
 #: Exit status of a child that could not import its trainer.
 EXIT_IMPORT_ERROR = 3
@@ -182,6 +205,89 @@ def _train_gensim(spec: dict[str, Any], corpus_file: bool) -> dict[str, Any]:
     }
 
 
+def _fasttext_version() -> str | None:
+    """Version of whichever installed distribution provides the ``fasttext`` module."""
+    for dist in FASTTEXT_DISTS:
+        version = _dist_version(dist)
+        if version is not None:
+            return f"{dist} {version}"
+    return None
+
+
+def _train_fasttext(spec: dict[str, Any]) -> dict[str, Any]:
+    """Train plain word2vec with fastText: ``minn=0, maxn=0`` (no subwords), ``loss="ns"``.
+
+    fastText has no separate vocabulary step: ``train_unsupervised`` reads the file once to
+    build the dictionary, then trains. The whole call is timed as ``train_s`` (and ``total_s``),
+    so fastText's train s, and hence its raw words/s, include the vocabulary pass;
+    ``vocab_s`` is None. Differences from the other systems that no setting removes: the
+    learning rate decays linearly to 0 (there is no ``min_alpha``), it is updated every
+    ``lrUpdateRate`` = 100 tokens, and every line end is a token ``</s>`` that is trained like
+    a word (it is dropped from the saved vectors).
+    """
+    import fasttext
+    import numpy as np
+
+    import_rss = _status_mib("VmRSS")
+    params: dict[str, Any] = {
+        "input": spec["corpus"],
+        "model": FASTTEXT_MODELS[spec["sg"]],
+        "dim": spec["dim"],
+        "ws": spec["window"],
+        "neg": spec["negative"],
+        "loss": "ns",
+        "minCount": spec["min_count"],
+        "t": spec["sample"],
+        "epoch": spec["epochs"],
+        "thread": spec["threads"],
+        "lr": spec["alpha"],  # fastText's default is 0.05; use the others' alpha
+        "minn": 0,
+        "maxn": 0,
+        "wordNgrams": 1,
+        # With maxn=0 and wordNgrams=1 fastText forces bucket=0 anyway: the input matrix then
+        # has exactly one row per vocabulary word.
+        "bucket": 0,
+        "verbose": 0,
+    }
+    seed_used: int | None = spec["seed"]
+    try:
+        t0 = time.perf_counter()
+        model = fasttext.train_unsupervised(**params, seed=spec["seed"])
+    except TypeError as exc:  # fasttext(-wheel) 0.9.2 rejects seed before doing any work
+        if "seed" not in str(exc):
+            raise
+        seed_used = None  # fastText's default seed, 0
+        t0 = time.perf_counter()
+        model = fasttext.train_unsupervised(**params)
+    train_s = time.perf_counter() - t0
+    words, freqs = model.get_words(include_freq=True)
+    matrix = np.asarray(model.get_input_matrix())
+    if matrix.shape[0] != len(words):
+        raise RuntimeError(f"fastText input matrix has {matrix.shape[0]} rows, {len(words)} words")
+    # With no subwords a word's vector is its input-matrix row: check a few of each end.
+    for i in [*range(min(50, len(words))), *range(max(0, len(words) - 50), len(words))]:
+        if not np.allclose(model.get_word_vector(words[i]), matrix[i]):
+            raise RuntimeError(f"fastText vector of {words[i]!r} differs from its matrix row")
+    keep = [i for i, w in enumerate(words) if w != FASTTEXT_EOS]
+    eos_tokens = sum(int(f) for w, f in zip(words, freqs, strict=True) if w == FASTTEXT_EOS)
+    return {
+        "vocab_s": None,
+        "train_s": train_s,
+        "total_s": train_s,
+        "load_s": 0.0,
+        # fastText does not expose its raw token count (its dictionary only keeps the words
+        # that passed minCount, plus one </s> per line): no cross-check.
+        "trainer_corpus_words": None,
+        "fasttext_kept_words": int(sum(int(freqs[i]) for i in keep)),
+        "fasttext_eos_tokens": eos_tokens,
+        "fasttext_seed": seed_used,
+        "words": [words[i] for i in keep],
+        "vectors": matrix[keep],
+        "version": _fasttext_version(),
+        "import_rss_mib": import_rss,
+    }
+
+
 def child_main(spec_path: str) -> int:
     """Entry point of a child process: read the spec, train, save vectors and a result.json."""
     import numpy as np
@@ -194,6 +300,8 @@ def child_main(spec_path: str) -> int:
             res = _train_embedrs(spec, in_memory=system == "embedrs-mem")
         elif system in GENSIM_SYSTEMS:
             res = _train_gensim(spec, corpus_file=system == "gensim-file")
+        elif system == "fasttext":
+            res = _train_fasttext(spec)
         else:
             raise ValueError(f"unknown system {system!r}")
     except ImportError as exc:
@@ -368,8 +476,9 @@ def run_and_score(spec: dict[str, Any], run_dir: Path, tokens: int, keep: bool) 
     res = run_child(spec, run_dir)
     if "error" in res:
         return res
+    # The same numerator for every system: raw corpus tokens x epochs.
     res["raw_words_per_s"] = tokens * spec["epochs"] / res["train_s"]
-    if res["trainer_corpus_words"] != tokens:
+    if res["trainer_corpus_words"] is not None and res["trainer_corpus_words"] != tokens:
         logger.warning(
             "%s counted %d corpus words, the benchmark %d",
             spec["system"],
@@ -392,6 +501,12 @@ def run_and_score(spec: dict[str, Any], run_dir: Path, tokens: int, keep: bool) 
     return res
 
 
+def _median_or_none(values: list[float | None]) -> float | None:
+    """Median of the values that are not None, or None if there are none."""
+    present = [v for v in values if v is not None]
+    return float(statistics.median(present)) if present else None
+
+
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Aggregate repeats: median times and words/s, max peak RSS, mean quality scores."""
     ok = [r for r in runs if "error" not in r]
@@ -408,7 +523,8 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "n_runs": len(ok),
         "raw_words_per_s": med("raw_words_per_s"),
         "train_s": med("train_s"),
-        "vocab_s": med("vocab_s"),
+        # None for fastText, whose train s include its vocabulary pass
+        "vocab_s": _median_or_none([r["vocab_s"] for r in ok]),
         "total_s": med("total_s"),
         "peak_rss_mib": max(r["peak_rss_mib"] for r in ok),
         # Memory the training itself added: peak minus the RSS right after the imports (the
@@ -520,20 +636,231 @@ def verdicts(
     return out
 
 
+def _ran(stats: dict[str, Any] | None) -> bool:
+    """Whether a system's summary holds at least one successful run."""
+    return stats is not None and stats.get("n_runs", 0) > 0
+
+
+def _mark(cond: bool) -> str:
+    return "PASS" if cond else "FAIL"
+
+
+Combo = tuple[str, str, int, int]  # (corpus, config, dim, threads)
+
+
+def issue4_verdicts(
+    combos: dict[Combo, dict[str, dict[str, Any]]],
+    corpus_names: Sequence[str],
+    configs: Sequence[str],
+    dims: Sequence[int],
+    thread_list: Sequence[int],
+    embedrs_note: str,
+) -> list[dict[str, Any]]:
+    """Issue 4's checks, one block per (corpus, config, dim).
+
+    At ``ISSUE4_THREADS`` threads: embedrs / faster gensim mode raw words/s against the
+    ``ISSUE4_RULES`` threshold, and where the rule says so the quality rule against the better
+    gensim mode (per score: the higher of gensim-file's and gensim-iter's). With 1 and 2
+    threads: embedrs 2-thread / 1-thread raw words/s >= ``MIN_THREAD_SCALING``. Informational
+    (status None): combinations without a threshold, the other systems' thread scaling and
+    embedrs / fastText at every thread count.
+    """
+    blocks: list[dict[str, Any]] = []
+    for name in corpus_names:
+        for config in configs:
+            for dim in dims:
+                checks: list[tuple[str, str | None, str]] = []
+                rule = ISSUE4_RULES.get((config, dim))
+                at2 = combos.get((name, config, dim, ISSUE4_THREADS))
+                if at2 is None:
+                    checks.append(
+                        (
+                            "throughput",
+                            None,
+                            f"issue 4's throughput rules are at {ISSUE4_THREADS} threads: "
+                            f"add {ISSUE4_THREADS} to --threads",
+                        )
+                    )
+                else:
+                    checks += _issue4_throughput(at2, config, dim, rule, embedrs_note)
+                checks += _issue4_scaling(combos, (name, config, dim), thread_list)
+                for threads in thread_list:
+                    sel = combos.get((name, config, dim, threads), {})
+                    emb, ft = sel.get("embedrs"), sel.get("fasttext")
+                    if emb is not None and ft is not None and _ran(emb) and _ran(ft):
+                        checks.append(
+                            (
+                                "fasttext",
+                                None,
+                                (
+                                    f"{threads} thread(s): raw words/s embedrs/fasttext = "
+                                    f"{emb['raw_words_per_s'] / ft['raw_words_per_s']:.2f}x; "
+                                    f"analogy {100 * emb['analogy']:.2f}% vs "
+                                    f"{100 * ft['analogy']:.2f}%, WS353 {emb['ws353']:.3f} vs "
+                                    f"{ft['ws353']:.3f}, SimLex {emb['simlex']:.3f} vs "
+                                    f"{ft['simlex']:.3f}"
+                                ),
+                            )
+                        )
+                blocks.append({"corpus": name, "config": config, "dim": dim, "checks": checks})
+    return blocks
+
+
+def _issue4_throughput(
+    sel: dict[str, dict[str, Any]],
+    config: str,
+    dim: int,
+    rule: tuple[float, bool] | None,
+    embedrs_note: str,
+) -> list[tuple[str, str | None, str]]:
+    """Issue 4's throughput (and quality) checks for one (corpus, config, dim) at 2 threads."""
+    emb = sel.get("embedrs")
+    gensim_ok = {s: sel[s] for s in GENSIM_SYSTEMS if _ran(sel.get(s))}
+    if emb is None or not _ran(emb):
+        if emb is not None and not embedrs_note and "error" in emb:
+            return [("embedrs", "FAIL", f"embedrs run failed: {emb['error']}")]
+        return [("embedrs", None, embedrs_note or "embedrs not run")]
+    if not gensim_ok:
+        return [("gensim", None, "no gensim run to compare with")]
+    fast_name = max(gensim_ok, key=lambda s: gensim_ok[s]["raw_words_per_s"])
+    ratio = emb["raw_words_per_s"] / gensim_ok[fast_name]["raw_words_per_s"]
+    text = (
+        f"{ISSUE4_THREADS} threads: raw words/s embedrs / {fast_name} (faster gensim mode) = "
+        f"{ratio:.2f}x"
+    )
+    if rule is None:
+        return [("ratio", None, f"{text} (issue 4 sets no threshold for {config} d={dim})")]
+    need, with_quality = rule
+    out: list[tuple[str, str | None, str]] = [
+        ("throughput", _mark(ratio >= need), f"{text} (need >= {need:g}x)")
+    ]
+    if with_quality:
+        parts: list[str] = []
+        all_ok = True
+        for key, label, tol, scale, unit in (
+            ("analogy", "analogy", ANALOGY_TOLERANCE_POINTS, 100.0, "%"),
+            ("ws353", "WS353", SPEARMAN_TOLERANCE, 1.0, ""),
+            ("simlex", "SimLex", SPEARMAN_TOLERANCE, 1.0, ""),
+        ):
+            _, best = max((gensim_ok[s][key], s) for s in gensim_ok)
+            mine, ref = scale * emb[key], scale * gensim_ok[best][key]
+            ok = mine >= ref - tol
+            all_ok = all_ok and ok
+            digits = 2 if unit else 3
+            parts.append(
+                f"{label} {mine:.{digits}f}{unit} vs {best} {ref:.{digits}f}{unit} ({_mark(ok)})"
+            )
+        out.append(
+            (
+                "quality",
+                _mark(all_ok),
+                (
+                    f"vs the better gensim mode per score: {'; '.join(parts)}; tolerance "
+                    f"{ANALOGY_TOLERANCE_POINTS:g} pt analogy, {SPEARMAN_TOLERANCE:g} Spearman"
+                ),
+            )
+        )
+    return out
+
+
+def _issue4_scaling(
+    combos: dict[Combo, dict[str, dict[str, Any]]],
+    where: tuple[str, str, int],
+    thread_list: Sequence[int],
+) -> list[tuple[str, str | None, str]]:
+    """embedrs 2-thread / 1-thread raw words/s (PASS/FAIL), the other systems' as information."""
+    if 1 not in thread_list or 2 not in thread_list:
+        return []
+    one = combos.get((*where, 1), {})
+    two = combos.get((*where, 2), {})
+    scaling = {
+        s: two[s]["raw_words_per_s"] / one[s]["raw_words_per_s"]
+        for s in SYSTEMS
+        if _ran(one.get(s)) and _ran(two.get(s))
+    }
+    others = ", ".join(f"{s} {r:.2f}x" for s, r in scaling.items() if s != "embedrs")
+    others = f" (others: {others})" if others else ""
+    if "embedrs" not in scaling:
+        return [("scaling", None, f"embedrs did not run with both 1 and 2 threads{others}")]
+    r = scaling["embedrs"]
+    return [
+        (
+            "scaling",
+            _mark(r >= MIN_THREAD_SCALING),
+            (
+                f"embedrs raw words/s 2 threads / 1 thread = {r:.2f}x "
+                f"(need >= {MIN_THREAD_SCALING:g}x){others}"
+            ),
+        )
+    ]
+
+
 def _fmt_int(x: float) -> str:
     return f"{x:,.0f}"
 
 
+TABLE_COLUMNS = (
+    "corpus",
+    "config",
+    "dim",
+    "threads",
+    "system",
+    "raw words/s",
+    "x gensim",
+    "train s",
+    "vocab s",
+    "total s",
+    "peak RSS MiB",
+    "training MiB",
+    "analogy %",
+    "WS353",
+    "SimLex",
+)
+
+
+def _render_checks(
+    blocks: list[dict[str, Any]], where_keys: Sequence[str], ratio_label: str
+) -> tuple[list[str], int, int]:
+    """Lines for verdict blocks; also return (number of PASS/FAIL checks, number of FAILs)."""
+    lines: list[str] = []
+    n_checks = n_fail = 0
+    for block in blocks:
+        tags = []
+        for key in where_keys:
+            value = block[key]
+            tags.append(f"d{value}" if key == "dim" else f"t{value}" if key == "threads" else value)
+        where = f"[{'/'.join(str(t) for t in tags)}]"
+        for check, status, text in block["checks"]:
+            if check == "ratio" and ratio_label:
+                lines.append(f"{ratio_label} {where}: {text}")
+            elif status is None and check in ("ratio", "fasttext", "scaling"):
+                lines.append(f"INFO {where} {check}: {text}")
+            else:
+                lines.append(f"{status or 'SKIP'} {where} {check}: {text}")
+            if status is not None:
+                n_checks += 1
+                n_fail += status == "FAIL"
+    return lines, n_checks, n_fail
+
+
+def _section_total(label: str, n_checks: int, n_fail: int) -> str:
+    if n_checks == 0:
+        return f"{label}: SKIP (no check could be made)"
+    return f"{label}: {'PASS' if n_fail == 0 else 'FAIL'} ({n_fail} of {n_checks} checks failing)"
+
+
 def render(report: dict[str, Any]) -> str:
-    """Markdown table, ratio and PASS/FAIL lines."""
+    """Markdown table, ratio and PASS/FAIL lines (core issue, then issue 4)."""
     meta = report["meta"]
+    versions = meta["versions"]
     lines = [
-        f"# embedrs vs gensim - {meta['timestamp']}",
+        f"# embedrs vs gensim and fastText - {meta['timestamp']}",
         "",
         (
             f"CPU: {meta['cpu_model']} ({meta['cpu_count']} logical CPUs); python "
-            f"{meta['python']}; gensim {meta['versions']['gensim']}; numpy "
-            f"{meta['versions']['numpy']}; embedrs {meta['versions']['embedrs'] or 'n/a'}"
+            f"{meta['python']}; gensim {versions['gensim']}; fastText "
+            f"{versions.get('fasttext') or 'n/a'}; numpy {versions['numpy']}; embedrs "
+            f"{versions['embedrs'] or 'n/a'}"
         ),
         f"settings: {meta['settings_text']}",
         "",
@@ -541,39 +868,83 @@ def render(report: dict[str, Any]) -> str:
     if meta.get("embedrs_note"):
         lines += [f"NOTE: {meta['embedrs_note']}", ""]
     lines += [
-        (
-            "| corpus | config | system | raw words/s | train s | vocab s | total s | peak RSS MiB "
-            "| training MiB | analogy % | WS353 | SimLex |"
-        ),
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| " + " | ".join(TABLE_COLUMNS) + " |",
+        "| " + " | ".join("---" if i < 5 else "---:" for i in range(len(TABLE_COLUMNS))) + " |",
     ]
+    # Faster gensim mode's raw words/s per (corpus, config, dim, threads), for "x gensim".
+    gensim_best: dict[tuple[Any, ...], float] = {}
+    for row in report["summary"]:
+        if row["system"] in GENSIM_SYSTEMS and _ran(row["stats"]):
+            key = (row["corpus"], row["config"], row["dim"], row["threads"])
+            gensim_best[key] = max(gensim_best.get(key, 0.0), row["stats"]["raw_words_per_s"])
     for row in report["summary"]:
         s = row["stats"]
-        head = f"| {row['corpus']} | {row['config']} | {row['system']} |"
-        if s.get("n_runs", 0) == 0:
-            lines.append(f"{head} {s.get('error', 'not run')} | | | | | | | | |")
+        head = (
+            f"| {row['corpus']} | {row['config']} | {row['dim']} | {row['threads']} "
+            f"| {row['system']} |"
+        )
+        if not _ran(s):
+            error = s.get("error", "not run")
+            if error.startswith("ImportError"):
+                error = f"skipped ({error})"
+            lines.append(f"{head} {error} |" + " |" * (len(TABLE_COLUMNS) - 6))
             continue
+        best = gensim_best.get((row["corpus"], row["config"], row["dim"], row["threads"]))
+        vs_gensim = f"{s['raw_words_per_s'] / best:.2f}" if best else "n/a"
+        vocab_s = "n/a" if s["vocab_s"] is None else f"{s['vocab_s']:.2f}"
         lines.append(
-            f"{head} {_fmt_int(s['raw_words_per_s'])} | {s['train_s']:.2f} | {s['vocab_s']:.2f} "
-            f"| {s['total_s']:.2f} | {s['peak_rss_mib']:.0f} | {s['train_rss_mib']:.0f} "
-            f"| {100 * s['analogy']:.2f} "
+            f"{head} {_fmt_int(s['raw_words_per_s'])} | {vs_gensim} | {s['train_s']:.2f} "
+            f"| {vocab_s} | {s['total_s']:.2f} | {s['peak_rss_mib']:.0f} "
+            f"| {s['train_rss_mib']:.0f} | {100 * s['analogy']:.2f} "
             f"| {s['ws353']:.3f} | {s['simlex']:.3f} |"
         )
-    lines.append("")
-    for block in report["verdicts"]:
-        for check, status, text in block["checks"]:
-            where = f"[{block['corpus']}/{block['config']}]"
-            if check == "ratio":
-                lines.append(f"ratio embedrs/gensim {where}: {text}")
-            else:
-                lines.append(f"{status or 'SKIP'} {where} {check}: {text}")
-    statuses = [c[1] for b in report["verdicts"] for c in b["checks"] if c[1] is not None]
-    n_fail = statuses.count("FAIL")
-    if statuses:
+    lines += [
+        "",
+        "x gensim: raw words/s / the faster gensim mode's, same corpus, config, dim and threads. "
+        "fastText's train s include its vocabulary pass (vocab s n/a).",
+        "",
+        "## Core issue (vector_size=100, 2 threads)",
+        "",
+    ]
+    core, core_n, core_fail = _render_checks(
+        report["verdicts"], ("corpus", "config", "dim", "threads"), "ratio embedrs/gensim"
+    )
+    lines += [*core, _section_total("core issue", core_n, core_fail), ""]
+    rules = ", ".join(f"{c} d={d} >= {r[0]:g}x" for (c, d), r in ISSUE4_RULES.items())
+    lines += [
+        (
+            f"## Issue 4 ({ISSUE4_THREADS} threads, embedrs / faster gensim mode: {rules}; "
+            f"quality for d=100; {ISSUE4_THREADS} threads / 1 thread >= {MIN_THREAD_SCALING:g}x)"
+        ),
+        "",
+    ]
+    issue4, i4_n, i4_fail = _render_checks(
+        report.get("issue4_verdicts", []), ("corpus", "config", "dim"), ""
+    )
+    lines += [*issue4, _section_total("issue 4", i4_n, i4_fail), ""]
+    n_checks, n_fail = core_n + i4_n, core_fail + i4_fail
+    if n_checks:
         lines.append(f"OVERALL: {'PASS' if n_fail == 0 else 'FAIL'} ({n_fail} failing checks)")
     else:
         lines.append("OVERALL: SKIP (no embedrs-vs-gensim comparison was possible)")
     return "\n".join(lines)
+
+
+def _int_list(parser: argparse.ArgumentParser, option: str, text: str) -> list[int]:
+    """Parse ``"100"`` or ``"100,300"``: distinct integers, in the order given."""
+    out: list[int] = []
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        try:
+            value = int(item)
+        except ValueError:
+            parser.error(f"{option}: {item.strip()!r} is not an integer")
+        if value not in out:
+            out.append(value)
+    if not out:
+        parser.error(f"{option} needs at least one value")
+    return out
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -583,9 +954,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--corpus", choices=("small", "full", "both"), default="small")
     parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--threads", default="2", help="worker threads, or a comma list such as 1,2"
+    )
     parser.add_argument("--configs", default="sg,cbow", help="comma list of sg,cbow")
-    parser.add_argument("--dim", type=int, default=100)
+    parser.add_argument("--dim", default="100", help="vector size, or a comma list such as 100,300")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--only", default=",".join(SYSTEMS), help="comma list of systems")
     parser.add_argument("--out", type=Path, help="write the full results as JSON here")
@@ -598,6 +971,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-lines", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.config_list = [c.strip() for c in args.configs.split(",") if c.strip()]
+    args.dim_list = _int_list(parser, "--dim", args.dim)
+    args.thread_list = _int_list(parser, "--threads", args.threads)
     args.system_list = [s.strip() for s in args.only.split(",") if s.strip()]
     for c in args.config_list:
         if c not in CONFIGS:
@@ -607,8 +982,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             parser.error(f"unknown system {s!r} (choose from {', '.join(SYSTEMS)})")
     # keep the canonical alternation order whatever order --only lists them in
     args.system_list = [s for s in SYSTEMS if s in args.system_list]
-    if args.repeats < 1 or args.epochs < 1 or args.threads < 1:
-        parser.error("--repeats, --epochs and --threads must be >= 1")
+    if args.repeats < 1 or args.epochs < 1 or min(args.thread_list) < 1 or min(args.dim_list) < 1:
+        parser.error("--repeats, --epochs, --threads and --dim must be >= 1")
     return args
 
 
@@ -624,8 +999,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",
     )
-    if args.threads > (os.cpu_count() or 1):
-        logger.warning("--threads %d > %s CPUs", args.threads, os.cpu_count())
+    if max(args.thread_list) > (os.cpu_count() or 1):
+        logger.warning("--threads %d > %s CPUs", max(args.thread_list), os.cpu_count())
 
     available, embedrs_version, embedrs_note = embedrs_status()
     systems = list(args.system_list)
@@ -633,18 +1008,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         logger.warning("%s", embedrs_note)
         systems = [s for s in systems if not s.startswith("embedrs")]
 
-    settings = {
-        "dim": args.dim,
+    # dim and threads vary per run (every combination of --dim and --threads is run)
+    settings: dict[str, Any] = {
         "window": 5,
         "negative": 5,
         "sample": 1e-3,
         "min_count": 5,
         "epochs": args.epochs,
-        "threads": args.threads,
         "alpha": 0.025,
         "min_alpha": 0.0001,
         "seed": 1,
     }
+    settings_text = ", ".join(
+        [
+            f"dim={','.join(map(str, args.dim_list))}",
+            f"threads={','.join(map(str, args.thread_list))}",
+            *(f"{k}={v}" for k, v in settings.items()),
+        ]
+    )
     corpus_names = ["small", "full"] if args.corpus == "both" else [args.corpus]
     corpora: dict[str, dict[str, Any]] = {}
     for name in corpus_names:
@@ -670,53 +1051,97 @@ def main(argv: Sequence[str] | None = None) -> int:
             "max_lines": args.max_lines,
         }
 
+    combos: list[Combo] = [
+        (name, config, dim, threads)
+        for name in corpus_names
+        for config in args.config_list
+        for dim in args.dim_list
+        for threads in args.thread_list
+    ]
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="embedrs-bench-") as tmp:
         work = args.keep_vectors or Path(tmp)
         keep = args.keep_vectors is not None
-        for name in corpus_names:
-            for config in args.config_list:
-                for rep in range(args.repeats):
-                    for system in systems:
-                        spec = {
-                            **settings,
-                            "system": system,
-                            "sg": CONFIGS[config],
-                            "corpus": corpora[name]["path"],
-                        }
-                        run_dir = work / f"{name}-{config}-{system}-r{rep}"
-                        if run_dir.exists():
-                            shutil.rmtree(run_dir)
-                        logger.info("running %s / %s / %s (repeat %d)", name, config, system, rep)
-                        res = run_and_score(spec, run_dir, corpora[name]["tokens"], keep=keep)
-                        res.update(corpus=name, config=config, system=system, repeat=rep)
-                        runs.append(res)
+        for name, config, dim, threads in combos:
+            for rep in range(args.repeats):
+                for system in systems:
+                    spec = {
+                        **settings,
+                        "dim": dim,
+                        "threads": threads,
+                        "system": system,
+                        "sg": CONFIGS[config],
+                        "corpus": corpora[name]["path"],
+                    }
+                    run_dir = work / f"{name}-{config}-d{dim}-t{threads}-{system}-r{rep}"
+                    if run_dir.exists():
+                        shutil.rmtree(run_dir)
+                    logger.info(
+                        "running %s / %s / dim %d / %d threads / %s (repeat %d)",
+                        name,
+                        config,
+                        dim,
+                        threads,
+                        system,
+                        rep,
+                    )
+                    res = run_and_score(spec, run_dir, corpora[name]["tokens"], keep=keep)
+                    res.update(
+                        corpus=name,
+                        config=config,
+                        dim=dim,
+                        threads=threads,
+                        system=system,
+                        repeat=rep,
+                    )
+                    runs.append(res)
 
     summary_rows: list[dict[str, Any]] = []
     verdict_blocks: list[dict[str, Any]] = []
-    for name in corpus_names:
-        for config in args.config_list:
-            per_system: dict[str, dict[str, Any]] = {}
-            for system in args.system_list:
-                sel = [
-                    r
-                    for r in runs
-                    if (r["corpus"], r["config"], r["system"]) == (name, config, system)
-                ]
-                if not sel:
-                    stats: dict[str, Any] = {
-                        "error": "skipped (embedrs not installed)",
-                        "n_runs": 0,
-                    }
-                else:
-                    stats = summarise(sel)
-                per_system[system] = stats
-                summary_rows.append(
-                    {"corpus": name, "config": config, "system": system, "stats": stats}
-                )
-            verdict_blocks.append(
-                {"corpus": name, "config": config, "checks": verdicts(per_system, embedrs_note)}
+    by_combo: dict[Combo, dict[str, dict[str, Any]]] = {}
+    for combo in combos:
+        name, config, dim, threads = combo
+        per_system: dict[str, dict[str, Any]] = {}
+        for system in args.system_list:
+            sel = [
+                r
+                for r in runs
+                if (r["corpus"], r["config"], r["dim"], r["threads"], r["system"])
+                == (*combo, system)
+            ]
+            if not sel:
+                stats: dict[str, Any] = {
+                    "error": "skipped (embedrs not installed)",
+                    "n_runs": 0,
+                }
+            else:
+                stats = summarise(sel)
+            per_system[system] = stats
+            summary_rows.append(
+                {
+                    "corpus": name,
+                    "config": config,
+                    "dim": dim,
+                    "threads": threads,
+                    "system": system,
+                    "stats": stats,
+                }
             )
+        by_combo[combo] = per_system
+        if dim != 100 or threads != 2:
+            continue  # the core issue's rules are stated for vector_size=100 on 2 threads
+        verdict_blocks.append(
+            {
+                "corpus": name,
+                "config": config,
+                "dim": dim,
+                "threads": threads,
+                "checks": verdicts(per_system, embedrs_note),
+            }
+        )
+    issue4_blocks = issue4_verdicts(
+        by_combo, corpus_names, args.config_list, args.dim_list, args.thread_list, embedrs_note
+    )
 
     report = {
         "meta": {
@@ -730,23 +1155,27 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "numpy": _dist_version("numpy"),
                 "scipy": _dist_version("scipy"),
                 "embedrs": embedrs_version,
+                "fasttext": _fasttext_version(),
             },
             "embedrs_note": embedrs_note,
             "settings": settings,
-            "settings_text": ", ".join(f"{k}={v}" for k, v in settings.items()),
+            "settings_text": settings_text,
+            "dims": args.dim_list,
+            "thread_counts": args.thread_list,
             "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
             "corpora": corpora,
         },
         "runs": runs,
         "summary": summary_rows,
         "verdicts": verdict_blocks,
+        "issue4_verdicts": issue4_blocks,
     }
     text = render(report)
     print(text)
     if args.out:
         args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
         logger.info("wrote %s", args.out)
-    failed = any(c[1] == "FAIL" for b in verdict_blocks for c in b["checks"])
+    failed = any(c[1] == "FAIL" for b in verdict_blocks + issue4_blocks for c in b["checks"])
     crashed = any("error" in r and not r["error"].startswith("ImportError") for r in runs)
     if crashed:
         return 2

@@ -1,11 +1,21 @@
-"""Shared fixtures: small synthetic corpora with a known structure."""
+"""Shared fixtures: small synthetic corpora with a known structure, and the leak check."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import random
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["pytester"]  # tests/test_leak_check.py runs the leak check on sample tests
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -48,3 +58,152 @@ def shared_dir() -> Path:
     if not (SHARED / "corpora" / "embedrs-corpus-small.txt").exists():
         pytest.skip("../shared corpora not available")
     return SHARED
+
+
+# -- leak check: no test leaves threads or temporary files behind (issue 6) -------------------
+#
+# `no_leaks` (autouse) records before each test, and compares after it:
+#   * the live Python threads (threading.enumerate());
+#   * the process's OS threads (/proc/self/task, Linux only): the Rust threads (the
+#     std::thread::scope workers, the phrase counter "embedrs-phrases") are invisible to
+#     `threading`; those of Python threads are reported once, as Python threads;
+#   * every entry of the temporary directory. The session runs with a private one
+#     (tempfile.tempdir and $TMPDIR point to <pytest basetemp>/tempdir), so that every entry
+#     there comes from the tests (no name patterns, no noise from other processes);
+#   * if the test uses tmp_path: hidden or *.tmp* files anywhere in it. Every embedrs writer
+#     goes through a hidden temporary sibling (".NAME.tmp-PID-ThreadId(N)" from the Rust
+#     atomic_write, ".NAME.XXXXXXXX" from Phrases.save) that must be renamed or removed.
+# The snapshot is taken after the higher-scoped fixtures are set up (a module's Dask cluster, its
+# threads included, is part of the baseline) and after the libraries' process-wide threads are
+# started (numpy's OpenBLAS and those of `import embedrs` at import, so before any test; tqdm's
+# monitor by `library_threads`), and checked after the test's function-scoped fixtures are
+# torn down.
+# Threads and Rust scoped threads take a moment to exit after being joined or dropped, so the
+# check polls for up to LEAK_WAIT seconds before it fails the test (an error at teardown)
+# with one line per leaked thread or file.
+#
+# A test that cannot avoid a leak is marked @pytest.mark.allow_leaks("why"); none is today.
+
+LEAK_WAIT = 2.0
+_TASKS = Path("/proc/self/task")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "allow_leaks(reason): skip the leak check of tests/conftest.py for this test "
+        "(threads or temporary files it cannot avoid leaving behind; say why)",
+    )
+
+
+def os_threads() -> dict[int, str] | None:
+    """{thread id: name} of this process's OS threads; None without /proc."""
+    if not _TASKS.is_dir():
+        return None
+    out = {}
+    for tid in os.listdir(_TASKS):
+        with contextlib.suppress(OSError):  # exited meanwhile
+            out[int(tid)] = (_TASKS / tid / "comm").read_text().strip()
+    return out
+
+
+def _temp_files(tmp_path: Path | None) -> frozenset[Path]:
+    files = set(Path(tempfile.gettempdir()).iterdir())
+    if tmp_path is not None and tmp_path.is_dir():
+        files.update(p for p in tmp_path.rglob("*") if p.name.startswith(".") or ".tmp" in p.name)
+    return frozenset(files)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    threads: frozenset[threading.Thread]
+    os_threads: frozenset[int] | None
+    files: frozenset[Path]
+    tmp_path: Path | None
+
+    @classmethod
+    def take(cls, tmp_path: Path | None = None) -> Snapshot:
+        tasks = os_threads()
+        return cls(
+            frozenset(threading.enumerate()),
+            None if tasks is None else frozenset(tasks),
+            _temp_files(tmp_path),
+            tmp_path,
+        )
+
+    def leaks(self) -> list[str]:
+        """One line per thread or file that exists now and did not at the snapshot."""
+        tasks = os_threads()
+        found = []
+        python_tids = set()
+        for t in threading.enumerate():
+            if t in self.threads:
+                continue
+            if isinstance(t, threading._DummyThread):  # a foreign thread that called Python
+                if tasks is None or t.native_id not in tasks:
+                    continue  # gone; 3.11 never removes these entries
+            elif not t.is_alive():
+                continue
+            python_tids.add(t.native_id)
+            found.append(f"Python thread {t!r} ({'daemon' if t.daemon else 'non-daemon'})")
+        if tasks is not None and self.os_threads is not None:
+            for tid in sorted(set(tasks) - self.os_threads - python_tids):
+                found.append(f"OS thread {tid} {tasks[tid]!r} (not a Python thread: Rust or C)")
+        for p in sorted(_temp_files(self.tmp_path) - self.files):
+            found.append(f"temporary file {p}")
+        return found
+
+    def wait_for_leaks(self, timeout: float = LEAK_WAIT) -> list[str]:
+        """`leaks()`, after waiting up to `timeout` seconds for them to go away."""
+        deadline = time.monotonic() + timeout
+        while (found := self.leaks()) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_tempdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A temporary directory for this session only (kept with pytest's basetemp)."""
+    d = tmp_path_factory.mktemp("tempdir", numbered=False)
+    old, old_env = tempfile.tempdir, os.environ.get("TMPDIR")
+    tempfile.tempdir = os.environ["TMPDIR"] = str(d)
+    yield d
+    tempfile.tempdir = old
+    if old_env is None:
+        del os.environ["TMPDIR"]
+    else:
+        os.environ["TMPDIR"] = old_env
+
+
+@pytest.fixture(scope="session", autouse=True)
+def library_threads() -> None:
+    """Starts the process-wide threads that libraries start on first use and keep for the life
+    of the process, so that they are in every test's baseline rather than leaks of the first
+    test that uses them. (The Dask-Offload thread is started by tests/test_distributed.py.)"""
+    with contextlib.suppress(ImportError):
+        from tqdm.auto import tqdm
+
+        # The "tqdm_monitor" thread of the first bar; tqdm 4.70 no longer stops it.
+        tqdm(total=1, file=io.StringIO()).close()
+
+
+@pytest.fixture(autouse=True)
+def no_leaks(
+    request: pytest.FixtureRequest, private_tempdir: Path, library_threads: None
+) -> Iterator[None]:
+    marker = request.node.get_closest_marker("allow_leaks")
+    if marker is not None:
+        if not (marker.args or marker.kwargs.get("reason")):
+            raise pytest.UsageError(f"{request.node.nodeid}: allow_leaks needs a reason")
+        yield
+        return
+    tmp = request.getfixturevalue("tmp_path") if "tmp_path" in request.fixturenames else None
+    before = Snapshot.take(tmp)
+    yield
+    found = before.wait_for_leaks()
+    if found:
+        pytest.fail(
+            f"the test left behind (still there {LEAK_WAIT:g} s after it ended; see the leak "
+            "check in tests/conftest.py):\n  " + "\n  ".join(found),
+            pytrace=False,
+        )

@@ -27,6 +27,7 @@ import dask
 import dask.bag as db
 from dask.base import tokenize
 from distributed import Client, LocalCluster
+from distributed.utils import offload
 
 import embedrs
 from embedrs import _embedrs
@@ -91,6 +92,10 @@ def new_cluster() -> tuple[LocalCluster, Client]:
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
     cluster, c = new_cluster()
+    # distributed (de)serialises big messages on a process-wide thread, "Dask-Offload_0",
+    # started on first use and kept for the life of the process: start it with the cluster,
+    # so that the leak check of conftest.py counts it with the cluster's threads.
+    c.sync(offload, lambda: None)
     yield c
     c.close()
     cluster.close()

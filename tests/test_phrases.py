@@ -7,6 +7,7 @@ import itertools
 import math
 import pickle
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from sklearn.pipeline import Pipeline
 import embedrs
 from embedrs.exceptions import FormatError, InvalidParameterError
 from embedrs.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
+
+from conftest import Snapshot
 
 gphrases = pytest.importorskip("gensim.models.phrases")
 
@@ -243,3 +246,23 @@ def test_empty_corpus_gives_no_phrases() -> None:
     ph = Phrases().fit([])
     assert ph.export_phrases() == {}
     assert ph.transform([["a", "b"]]) == [["a", "b"]]
+
+
+@pytest.mark.parametrize("failure", ["corpus raises", "bad sentence"])
+def test_a_failed_fit_stops_the_counting_thread(failure: str) -> None:
+    """The traceback holds fit()'s frame: it must not keep the background counter running."""
+
+    def corpus() -> Iterator[list[object]]:
+        yield from ([f"w{i % 50}", "new", "york"] for i in range(3 * 4096))  # 3 batches
+        if failure == "bad sentence":
+            yield ["new", 3]
+        else:
+            raise RuntimeError("the corpus broke")
+
+    before = Snapshot.take()
+    with pytest.raises(
+        TypeError if failure == "bad sentence" else RuntimeError, match=r"token 1|broke"
+    ) as excinfo:
+        Phrases(min_count=1).fit(corpus())
+    assert before.wait_for_leaks() == []  # while the exception (and its traceback) lives
+    del excinfo

@@ -198,8 +198,14 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 raise TypeError(
                     f"corpus must be a path or an iterable of sentences, got {type(X).__name__}"
                 ) from None
-            while batch := list(islice(iterator, _BATCH)):
-                model.add_batch(batch)
+            try:
+                while batch := list(islice(iterator, _BATCH)):
+                    model.add_batch(batch)
+            except BaseException:
+                # add_batch started a counting thread that runs until `model` is dropped, and
+                # the traceback keeps this frame (so `model`) alive: drop it now.
+                del model
+                raise
         self.phrases_ = model.freeze(
             int(self.min_count), float(self.threshold), self.scoring, n_threads
         )
