@@ -12,11 +12,15 @@
 //! it, so workers can take ranges in any order with no reader thread in between. Gzip files
 //! cannot be split, so workers take turns reading ~1 MiB of whole lines from one shared
 //! decoder (decompressing is much faster than training, so the lock is rarely contended).
+//!
+//! Each file's size and modification time are recorded when it is opened (just before it is
+//! counted). The trainer checks them before every epoch and a range that ends early is an
+//! error, so a file that changes under a run is reported, never silently trained on.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use flate2::read::MultiGzDecoder;
@@ -44,8 +48,25 @@ pub fn tokenize(line: &[u8]) -> impl Iterator<Item = &[u8]> {
 #[derive(Debug, Clone)]
 struct FileInfo {
     path: PathBuf,
+    /// Size when opened (for gzip, of the compressed file): plain files are split by it.
     len: u64,
+    /// Modification time when opened, where the platform gives one.
+    modified: Option<std::time::SystemTime>,
     gzip: bool,
+}
+
+impl FileInfo {
+    /// An `Io` error saying that the file is no longer what was counted.
+    fn changed(&self, what: String) -> EmbedError {
+        EmbedError::io(
+            &self.path,
+            std::io::Error::other(format!(
+                "{what}; the vocabulary and the learning-rate schedule come from the content \
+                 that was counted, so training on the new content would be silently wrong: \
+                 leave corpus files unchanged while a model trains, then fit again"
+            )),
+        )
+    }
 }
 
 /// One or more text files (plain or gzip, detected by their magic bytes).
@@ -83,6 +104,7 @@ impl FileCorpus {
             files.push(FileInfo {
                 path,
                 len: meta.len(),
+                modified: meta.modified().ok(),
                 gzip,
             });
         }
@@ -97,6 +119,35 @@ impl FileCorpus {
     /// Total size on disk.
     pub fn total_bytes(&self) -> u64 {
         self.files.iter().map(|f| f.len).sum()
+    }
+
+    /// Checks that every file still has the size (for gzip, the compressed size) and
+    /// modification time it had when the corpus was opened and counted. The trainer calls it
+    /// at the start of each epoch.
+    ///
+    /// # Errors
+    /// `Io` naming the first file that changed (or can no longer be read), with both sizes.
+    pub fn check_unchanged(&self) -> Result<()> {
+        for f in &self.files {
+            let meta = std::fs::metadata(&f.path).map_err(|e| EmbedError::io(&f.path, e))?;
+            let what = if f.gzip { "compressed bytes" } else { "bytes" };
+            if meta.len() != f.len {
+                return Err(f.changed(format!(
+                    "changed since it was counted ({} {what}, now {})",
+                    f.len,
+                    meta.len()
+                )));
+            }
+            if let (Some(then), Ok(now)) = (f.modified, meta.modified()) {
+                if then != now {
+                    return Err(f.changed(format!(
+                        "changed since it was counted (same size, {} {what}, but modified again)",
+                        f.len
+                    )));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn tasks(&self) -> Vec<Task> {
@@ -468,8 +519,7 @@ impl<'a> Feed<'a> {
                         {
                             continue;
                         }
-                        let info = &fc.files[*file];
-                        read_range(&info.path, *start, *end, batch)?;
+                        read_range(&fc.files[*file], *start, *end, batch)?;
                         return Ok(Some(i as u64));
                     }
                     Task::Stream { file, state } => {
@@ -523,8 +573,18 @@ impl<'a> Feed<'a> {
 }
 
 /// Reads the lines that start in `[start, end)` of a plain file into `batch`.
-fn read_range(path: &Path, start: u64, end: u64, batch: &mut Batch) -> Result<()> {
+///
+/// # Errors
+/// `Io` if the file cannot be read, or ends before `end` (it shrank since it was opened).
+fn read_range(info: &FileInfo, start: u64, end: u64, batch: &mut Batch) -> Result<()> {
+    let path = info.path.as_path();
     let io = |e| EmbedError::io(path, e);
+    let shrank = |pos: u64| {
+        info.changed(format!(
+            "changed while it was read (it had {} bytes when counted, now ends at byte {pos})",
+            info.len
+        ))
+    };
     batch.ids = None;
     batch.bytes.clear();
     let mut f = File::open(path).map_err(io)?;
@@ -541,7 +601,7 @@ fn read_range(path: &Path, start: u64, end: u64, batch: &mut Batch) -> Result<()
         loop {
             let buf = r.fill_buf().map_err(io)?;
             if buf.is_empty() {
-                return Ok(());
+                return Err(shrank(pos));
             }
             let room = (end - pos) as usize;
             let window = &buf[..buf.len().min(room)];
@@ -565,7 +625,7 @@ fn read_range(path: &Path, start: u64, end: u64, batch: &mut Batch) -> Result<()
     while pos < end {
         let n = r.read_until(b'\n', &mut batch.bytes).map_err(io)?;
         if n == 0 {
-            break;
+            return Err(shrank(pos));
         }
         pos += n as u64;
     }
@@ -627,7 +687,8 @@ impl Batch {
 /// Counts the words of text files with `n_threads` threads (one pass).
 ///
 /// # Errors
-/// `Io` for unreadable files.
+/// `Io` for unreadable files (or files that shrink while read), `InvalidParameter` naming
+/// `n_jobs` if a thread cannot be started.
 pub fn count_files(
     corpus: &FileCorpus,
     n_threads: usize,
@@ -636,31 +697,59 @@ pub fn count_files(
 ) -> Result<WordCounts> {
     let feed = Feed::new(CorpusRef::Files(corpus));
     let max = max_sentence_length.max(1);
+    // Set when a reader fails (or a thread cannot start): the others stop at their next batch.
+    let stop = AtomicBool::new(false);
+    // More threads than units of work would only wait.
+    let n_threads = n_threads.clamp(1, feed.tasks.len().max(1));
+    let mut spawn_error = None;
     let results: Vec<Result<WordCounts>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..n_threads.max(1))
-            .map(|_| {
-                s.spawn(|| {
-                    let mut counts = WordCounts::new(max_vocab_size);
-                    let mut batch = Batch::default();
-                    while feed.next_batch(&mut batch)?.is_some() {
-                        batch.for_each_line(|line| {
-                            let before = counts.total_words;
-                            for tok in tokenize(line) {
-                                counts.add_token(tok);
-                            }
-                            let n = counts.total_words - before;
-                            if n > 0 {
-                                counts.sentences += n.div_ceil(max as u64);
-                                if n > max as u64 {
-                                    counts.long_sentences += 1;
-                                }
-                            }
-                        });
+        let mut handles = Vec::with_capacity(n_threads);
+        for t in 0..n_threads {
+            let (feed, stop) = (&feed, &stop);
+            let spawned = std::thread::Builder::new().spawn_scoped(s, move || {
+                let mut counts = WordCounts::new(max_vocab_size);
+                let mut batch = Batch::default();
+                while !stop.load(Ordering::Relaxed) {
+                    match feed.next_batch(&mut batch) {
+                        Ok(Some(_)) => {}
+                        Ok(None) => break,
+                        Err(e) => {
+                            stop.store(true, Ordering::Relaxed);
+                            return Err(e);
+                        }
                     }
-                    Ok(counts)
-                })
-            })
-            .collect();
+                    batch.for_each_line(|line| {
+                        let before = counts.total_words;
+                        for tok in tokenize(line) {
+                            counts.add_token(tok);
+                        }
+                        let n = counts.total_words - before;
+                        if n > 0 {
+                            counts.sentences += n.div_ceil(max as u64);
+                            if n > max as u64 {
+                                counts.long_sentences += 1;
+                            }
+                        }
+                    });
+                }
+                Ok(counts)
+            });
+            match spawned {
+                Ok(h) => handles.push(h),
+                Err(e) => {
+                    stop.store(true, Ordering::Relaxed);
+                    spawn_error = Some(EmbedError::param(
+                        "n_jobs",
+                        format!(
+                            "could not start counting thread {} of {n_threads} ({e}); lower \
+                             n_jobs",
+                            t + 1
+                        ),
+                    ));
+                    break;
+                }
+            }
+        }
         handles
             .into_iter()
             .map(|h| {
@@ -670,6 +759,9 @@ pub fn count_files(
             })
             .collect()
     });
+    if let Some(e) = spawn_error {
+        return Err(e);
+    }
     let mut total = WordCounts::new(max_vocab_size);
     for r in results {
         total.merge(r?);
@@ -784,6 +876,68 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let e = FileCorpus::open(&[d.path()]).unwrap_err();
         assert!(e.to_string().contains("directory"), "{e}");
+    }
+
+    #[test]
+    fn changed_files_are_detected() {
+        let text = b"the cat sat\non the mat\n".repeat(100);
+        // Plain: same size but a new modification time.
+        let f = write_tmp(&text);
+        let fc = FileCorpus::open(&[f.path()]).unwrap();
+        fc.check_unchanged().unwrap();
+        let later = std::fs::metadata(f.path()).unwrap().modified().unwrap()
+            + std::time::Duration::from_secs(5);
+        f.as_file().set_modified(later).unwrap();
+        let e = fc.check_unchanged().unwrap_err().to_string();
+        assert!(e.contains("changed since it was counted (same size"), "{e}");
+        // Gzip: the compressed size is compared.
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&text).unwrap();
+        let gz = write_tmp(&enc.finish().unwrap());
+        let fc = FileCorpus::open(&[gz.path()]).unwrap();
+        let n = gz.as_file().metadata().unwrap().len();
+        gz.as_file().set_len(n + 3).unwrap();
+        let e = fc.check_unchanged().unwrap_err().to_string();
+        assert!(
+            e.contains(&format!(
+                "changed since it was counted ({n} compressed bytes, now {})",
+                n + 3
+            )),
+            "{e}"
+        );
+        // Removed.
+        drop(gz);
+        let e = fc.check_unchanged().unwrap_err();
+        assert!(
+            matches!(&e, EmbedError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_shrinks_while_read_is_an_error() {
+        let text = b"a b c d e f g h\n".repeat(200_000); // 3.2 MB: several ranges
+        let f = write_tmp(&text);
+        let fc = FileCorpus::open(&[f.path()]).unwrap();
+        let feed = Feed::new(CorpusRef::Files(&fc));
+        let mut b = Batch::default();
+        feed.next_batch(&mut b).unwrap().unwrap();
+        f.as_file().set_len(1_500_000).unwrap();
+        let e = loop {
+            match feed.next_batch(&mut b) {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("the shrunk file was read to the end without an error"),
+                Err(e) => break e.to_string(),
+            }
+        };
+        assert!(
+            e.contains(&format!(
+                "changed while it was read (it had {} bytes when counted, now ends at byte",
+                text.len()
+            )),
+            "{e}"
+        );
+        assert!(e.contains(&f.path().display().to_string()), "{e}");
     }
 
     #[test]

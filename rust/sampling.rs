@@ -7,6 +7,8 @@
 //! from Python's `hash`, so nothing depends on `PYTHONHASHSEED`.
 
 use rand_core::{Rng, SeedableRng};
+
+use crate::error::{EmbedError, Result};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 /// The generator used everywhere.
@@ -77,18 +79,45 @@ pub struct UnigramTable {
 impl UnigramTable {
     /// Builds the table for `counts[i]^exponent`. An exponent of 0 gives the uniform
     /// distribution; negative exponents favour rare words (as gensim allows).
-    pub fn new(counts: &[u64], exponent: f64) -> UnigramTable {
+    ///
+    /// # Errors
+    /// `InvalidParameter` naming `ns_exponent` if a weight `count^exponent` or their sum is
+    /// not a finite positive number (e.g. `ns_exponent=1e6` overflows for any count above 1);
+    /// `Dimension` for an empty vocabulary or one of 2^32 words or more.
+    pub fn new(counts: &[u64], exponent: f64) -> Result<UnigramTable> {
         let n = counts.len();
-        assert!(
-            n > 0 && n < u32::MAX as usize,
-            "vocabulary size out of range"
-        );
+        if n == 0 || n >= u32::MAX as usize {
+            return Err(EmbedError::Dimension(format!(
+                "the negative-sampling table needs 1 to {} words, got {n}",
+                u32::MAX - 1
+            )));
+        }
         let weights: Vec<f64> = counts
             .iter()
             .map(|&c| (c.max(1) as f64).powf(exponent))
             .collect();
         let total: f64 = weights.iter().sum();
         let mut prob: Vec<f64> = weights.iter().map(|w| w * n as f64 / total).collect();
+        if !(total.is_finite() && total > 0.0) || prob.iter().any(|p| !p.is_finite()) {
+            let why = match weights.iter().position(|w| !w.is_finite()) {
+                Some(i) => {
+                    let c = counts[i].max(1);
+                    format!(
+                        "the word count {c} gets the weight {c}^{exponent} = {}",
+                        weights[i]
+                    )
+                }
+                None => format!("the weights count^{exponent} sum to {total}"),
+            };
+            return Err(EmbedError::param(
+                "ns_exponent",
+                format!(
+                    "{exponent} cannot weight the negative samples: {why}, which is \
+                     not a finite positive number; use an exponent closer to 0 (word2vec uses \
+                     0.75)"
+                ),
+            ));
+        }
         let mut alias: Vec<u32> = (0..n as u32).collect();
         let (mut small, mut large): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| prob[i] < 1.0);
         while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
@@ -113,7 +142,7 @@ impl UnigramTable {
                 (t, a)
             })
             .collect();
-        UnigramTable { entries }
+        Ok(UnigramTable { entries })
     }
 
     /// Draws one word id.
@@ -203,7 +232,7 @@ mod tests {
     #[test]
     fn alias_table_matches_the_unigram_power_distribution() {
         let counts = [1000u64, 300, 100, 30, 10, 3, 1];
-        let table = UnigramTable::new(&counts, 0.75);
+        let table = UnigramTable::new(&counts, 0.75).unwrap();
         let mut rng = WordRng::derive(7, 0, 0);
         let n = 2_000_000;
         let mut hist = [0u64; 7];
@@ -226,7 +255,7 @@ mod tests {
 
     #[test]
     fn exponent_zero_is_uniform() {
-        let table = UnigramTable::new(&[1000, 1, 1, 1], 0.0);
+        let table = UnigramTable::new(&[1000, 1, 1, 1], 0.0).unwrap();
         let mut rng = WordRng::derive(3, 0, 0);
         let mut hist = [0u64; 4];
         for _ in 0..400_000 {
@@ -235,6 +264,27 @@ mod tests {
         for h in hist {
             assert!((h as f64 - 100_000.0).abs() < 2_000.0, "{hist:?}");
         }
+    }
+
+    #[test]
+    fn exponents_that_overflow_the_weights_are_named() {
+        for e in [1e6, -1e6, 2000.0] {
+            let err = UnigramTable::new(&[5, 3, 2], e).unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with("invalid parameter ns_exponent:"),
+                "{e}: {msg}"
+            );
+            assert!(msg.contains("not a finite positive number"), "{msg}");
+        }
+        // Large but representable: fine.
+        assert!(UnigramTable::new(&[5, 3, 2], 100.0).is_ok());
+        // Every count 1: 1^e is 1 whatever e.
+        assert!(UnigramTable::new(&[1, 1], 1e6).is_ok());
+        assert!(matches!(
+            UnigramTable::new(&[], 0.75),
+            Err(EmbedError::Dimension(_))
+        ));
     }
 
     #[test]

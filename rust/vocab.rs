@@ -308,6 +308,28 @@ struct Slot {
     id: u32,
     len: u32,
     start: usize,
+    /// The word's first 8 bytes, zero-padded: most words are shorter, and for them the
+    /// comparison never leaves the slot.
+    prefix: u64,
+}
+
+/// The first (up to) 8 bytes of `w` as a little-endian integer, zero-padded.
+#[inline(always)]
+fn prefix8(w: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = w.len().min(8);
+    b[..n].copy_from_slice(&w[..n]);
+    u64::from_le_bytes(b)
+}
+
+impl Slot {
+    /// True if this slot holds the word `w` (whose prefix is `p`).
+    #[inline(always)]
+    fn holds(&self, w: &[u8], p: u64, text: &[u8]) -> bool {
+        self.len as usize == w.len()
+            && self.prefix == p
+            && (w.len() <= 8 || text[self.start + 8..self.start + w.len()] == w[8..])
+    }
 }
 
 /// Hashes every word into an index; returns it and the position of the first repeated word.
@@ -319,14 +341,15 @@ fn build_index(words: &Words, hasher: &FxBuildHasher) -> (HashTable<Slot>, Optio
     for (i, &end) in words.ends.iter().enumerate() {
         let w = &text[start..end];
         let h = hasher.hash_one(w);
-        let same = |s: &Slot| s.len as usize == w.len() && &text[s.start..s.start + w.len()] == w;
-        if index.find(h, same).is_some() {
+        let p = prefix8(w);
+        if index.find(h, |s| s.holds(w, p, text)).is_some() {
             duplicate.get_or_insert(i);
         } else {
             let slot = Slot {
                 id: i as u32,
                 len: w.len() as u32,
                 start,
+                prefix: p,
             };
             index.insert_unique(h, slot, |s| {
                 hasher.hash_one(&text[s.start..s.start + s.len as usize])
@@ -519,11 +542,10 @@ impl Vocab {
     #[inline]
     fn find_bytes(&self, token: &[u8]) -> Option<u32> {
         let h = self.hasher.hash_one(token);
+        let p = prefix8(token);
         let text = self.words.text.as_bytes();
         self.index()
-            .find(h, |s| {
-                s.len as usize == token.len() && &text[s.start..s.start + token.len()] == token
-            })
+            .find(h, |s| s.holds(token, p, text))
             .map(|s| s.id)
     }
 

@@ -145,8 +145,12 @@ def test_min_count_that_removes_everything():
 
 
 def test_empty_corpus():
-    with pytest.raises(EmptyVocabularyError):
+    with pytest.raises(EmptyVocabularyError, match="0 tokens"):
         small().fit([])
+
+
+NAN = float("nan")
+HUGE = 2**64  # beyond every native integer: never a bare OverflowError
 
 
 @pytest.mark.parametrize(
@@ -155,35 +159,80 @@ def test_empty_corpus():
         ("vector_size", 0),
         ("vector_size", -3),
         ("vector_size", 2.5),
+        ("vector_size", NAN),
+        ("vector_size", HUGE),
         ("window", 0),
+        ("window", -1),
+        ("window", NAN),
+        ("window", 10**9),  # longer than max_sentence_length
+        ("window", HUGE),
         ("min_count", 0),
+        ("min_count", -1),
+        ("min_count", NAN),
+        ("min_count", HUGE),
+        ("max_vocab_size", 0),
+        ("max_vocab_size", -1),
+        ("max_vocab_size", NAN),
+        ("max_vocab_size", HUGE),
+        ("max_final_vocab", 0),
+        ("max_final_vocab", -5),
+        ("max_final_vocab", NAN),
+        ("max_final_vocab", HUGE),
+        ("sample", -1e-3),
+        ("sample", NAN),
+        ("sample", float("inf")),
+        ("sample", 10**400),
+        ("sg", -1),
+        ("sg", 2),
+        ("sg", NAN),
+        ("sg", HUGE),
         ("negative", 0),
+        ("negative", -1),
+        ("negative", NAN),
+        ("negative", 10**9),
+        ("negative", HUGE),
+        ("ns_exponent", NAN),
+        ("ns_exponent", float("inf")),
+        ("ns_exponent", 1e6),  # finite, but count ** 1e6 overflows (checked by the trainer)
+        ("alpha", 0.0),
+        ("alpha", -0.1),
+        ("alpha", NAN),
+        ("alpha", float("inf")),
+        ("alpha", 1e30),
+        ("min_alpha", -1e-4),
+        ("min_alpha", NAN),
+        ("min_alpha", 1.0),  # above alpha
+        ("min_alpha", 1e30),
         ("epochs", 0),
         ("epochs", -1),
-        ("alpha", 0.0),
-        ("alpha", float("nan")),
-        ("alpha", -0.1),
-        ("alpha", float("inf")),
-        ("min_alpha", -1e-4),
-        ("min_alpha", 1.0),
-        ("sample", -1e-3),
-        ("sample", float("nan")),
-        ("ns_exponent", float("nan")),
+        ("epochs", NAN),
+        ("epochs", HUGE),
+        ("max_sentence_length", 0),
+        ("max_sentence_length", -1),
+        ("max_sentence_length", NAN),
+        ("max_sentence_length", HUGE),
         ("n_jobs", 0),
         ("n_jobs", -2),
-        ("sg", 2),
-        ("max_sentence_length", 0),
-        ("max_vocab_size", 0),
-        ("max_final_vocab", -5),
+        ("n_jobs", NAN),
+        ("n_jobs", 10**6),
+        ("n_jobs", HUGE),
+        ("random_state", -1),
+        ("random_state", NAN),
+        ("random_state", 2**32),
+        ("random_state", HUGE),
     ],
 )
 def test_bad_parameters_name_themselves(param, value):
-    with pytest.raises(InvalidParameterError, match=param):
-        small(**{param: value}).fit([["a", "b"]])
+    with pytest.raises(InvalidParameterError, match=rf"^invalid parameter {param}: "):
+        small(**{param: value}).fit([["a", "b", "a", "b"]])
 
 
 def test_huge_vector_size_fails_before_training():
-    with pytest.raises(MemoryError, match="GiB"):
+    with pytest.raises(
+        MemoryError,
+        match=r"^training needs [\d.]+ GiB for the two 2 x 1000000000000 float32 matrices, but "
+        r"this machine has [\d.]+ GiB; lower vector_size or raise min_count$",
+    ):
         small(vector_size=10**12).fit([["a", "b"]] * 3)
 
 
@@ -316,6 +365,11 @@ def test_keyboard_interrupt_stops_training_quickly():
     assert elapsed < 3.0, elapsed
     assert threading.active_count() == before  # no thread left running
     assert not hasattr(model, "wv_")
+    # The estimator is still usable: the next fit trains normally.
+    assert model.set_params(epochs=2).fit(corpus[:500]) is model
+    assert len(model.training_loss_) == 2
+    assert len(model.wv_) == 48
+    assert np.isfinite(model.wv_.vectors).all()
 
 
 def test_verbose_shows_a_progress_bar(planted, capsys):

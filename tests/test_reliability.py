@@ -32,7 +32,7 @@ def small(**kw):
 def test_empty_or_blank_file(tmp_path, content):
     p = tmp_path / "empty.txt"
     p.write_bytes(content)
-    with pytest.raises(EmptyVocabularyError, match="0 tokens"):
+    with pytest.raises(EmptyVocabularyError, match=r"0 tokens.*\(corpus file: '.*empty\.txt'\)"):
         small().fit(p)
 
 
@@ -74,18 +74,23 @@ def test_directory_and_missing_file(tmp_path):
 
 
 def test_file_that_shrinks_after_counting(tmp_path):
-    """A corpus truncated between the counting pass and training: no crash, fewer words."""
+    """A corpus truncated between the counting pass and training: an error naming the file and
+    both sizes, not a silently shorter epoch (tests/test_reliability_more.py: via fit)."""
     from embedrs import _embedrs
 
     p = tmp_path / "c.txt"
     p.write_text("\n".join(" ".join(s) for s in planted_corpus(n_sentences=20000)) + "\n")
+    size = p.stat().st_size
     files = _embedrs.FileCorpus([str(p)])
     vocab = files.count(2).build_vocab(1)
     with p.open("r+b") as f:
-        f.truncate(p.stat().st_size // 3)
+        f.truncate(size // 3)
     w = _embedrs.init_weights(vocab, 8, 1)
-    report = _embedrs.train_model(vocab, files, w, vector_size=8, epochs=1, n_threads=2)
-    assert 0 < report["epochs"][0]["raw_words"] < vocab.corpus_words
+    with pytest.raises(
+        EmbedrsIOError,
+        match=rf"c\.txt: changed since it was counted \({size} bytes, now {size // 3}\)",
+    ):
+        _embedrs.train_model(vocab, files, w, vector_size=8, epochs=1, n_threads=2)
 
 
 def test_many_threads_query_while_models_train():

@@ -21,6 +21,7 @@ from .estimator import Word2Vec
 from .exceptions import (
     DimensionError,
     EmbedrsError,
+    EmbedrsFileNotFoundError,
     EmbedrsIOError,
     EmbedrsWarning,
     EmptyVocabularyError,
@@ -56,7 +57,11 @@ def load(path: str | os.PathLike[str], mmap: bool = True) -> Word2Vec | KeyedVec
     from . import _embedrs
 
     native, syn1, meta = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)
-    kind = json.loads(meta).get("kind") if meta else None
+    try:
+        parsed = json.loads(meta) if meta else {}
+    except ValueError as e:
+        raise FormatError(f"{os.fspath(path)}: metadata is not valid JSON ({e})") from None
+    kind = parsed.get("kind") if isinstance(parsed, dict) else None
     if kind == "Word2Vec" and syn1 is not None:
         return Word2Vec._from_native_file(path, native, syn1, meta)
     return KeyedVectors._from_native(native)
@@ -67,6 +72,7 @@ __all__ = [
     "DeviceKeyedVectors",
     "DimensionError",
     "EmbedrsError",
+    "EmbedrsFileNotFoundError",
     "EmbedrsIOError",
     "EmbedrsWarning",
     "EmptyVocabularyError",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import numbers
@@ -21,7 +22,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _embedrs
 from ._callbacks import _Dispatcher
-from .exceptions import EmbedrsWarning, InvalidParameterError
+from .exceptions import (
+    EmbedrsFileNotFoundError,
+    EmbedrsWarning,
+    EmptyVocabularyError,
+    InvalidParameterError,
+)
 from .gpu import DeviceKeyedVectors, _to_numpy, resolve_device
 from .keyed_vectors import KeyedVectors
 
@@ -40,6 +46,14 @@ def _cpu_count() -> int:
 
 
 SIMD_KERNELS = ("scalar", "avx2", "avx512", "auto")
+
+# Upper bounds of the parameters (the Rust trainer checks the same ones).
+MAX_NEGATIVE = 10_000
+MAX_N_JOBS = 1024
+MAX_ALPHA = 10.0
+MAX_SENTENCE_LENGTH = 2**32 - 1
+_U64_MAX = 2**64 - 1
+_SEED_MAX = 2**32 - 1
 
 
 def simd_from_env() -> str | None:
@@ -77,7 +91,8 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     vector_size : int, default=100
         Dimension of the vectors.
     window : int, default=5
-        Maximum distance between the centre word and a context word.
+        Maximum distance between the centre word and a context word; at most
+        ``max_sentence_length`` (no sentence piece is longer).
     min_count : int, default=5
         Words seen fewer times are ignored.
     max_vocab_size : int, optional
@@ -90,14 +105,19 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     sg : {0, 1}, default=0
         1 for skip-gram, 0 for CBOW.
     negative : int, default=5
-        Negative samples per positive example.
+        Negative samples per positive example, at most 10,000 (each costs one row update;
+        word2vec uses 5 to 20).
     ns_exponent : float, default=0.75
-        Negatives are drawn with probability proportional to ``count ** ns_exponent``.
+        Negatives are drawn with probability proportional to ``count ** ns_exponent``
+        (an exponent for which that overflows, e.g. ``1e6``, is rejected when training
+        starts).
     cbow_mean : bool, default=True
         CBOW: average (True) or sum (False) the context vectors.
     alpha, min_alpha : float, default=0.025, 0.0001
         Learning rate, decaying linearly from ``alpha`` to ``min_alpha`` over all epochs,
-        by the global progress of all threads.
+        by the global progress of all threads. ``alpha`` is at most 10 (useful values are
+        below 0.1); if training diverges anyway (a NaN or infinite weight after an epoch),
+        ``fit`` raises :class:`embedrs.InvalidParameterError` naming ``alpha``.
     epochs : int, default=5
         Passes over the corpus.
     shrink_windows : bool, default=True
@@ -111,11 +131,11 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         sampling scheme.
     max_sentence_length : int, default=10000
         Longer sentences are cut into pieces of this length (counted and logged, never
-        silently truncated).
+        silently truncated); at most ``2**32 - 1``.
     n_jobs : int, default=-1
-        Worker threads; -1 means all available cores. Only ``n_jobs=1`` gives bit-identical
-        vectors for a fixed ``random_state`` (Hogwild threads race by design).
-    random_state : int, RandomState or None, default=None
+        Worker threads, at most 1024; -1 means all available cores. Only ``n_jobs=1`` gives
+        bit-identical vectors for a fixed ``random_state`` (Hogwild threads race by design).
+    random_state : int in [0, 2**32 - 1], RandomState or None, default=None
         Seed; the seed actually used is stored in ``random_state_``.
     verbose : bool, default=False
         Show a tqdm progress bar and log epoch summaries.
@@ -226,48 +246,85 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     # -- validation --------------------------------------------------------------------
     def _check_params(self) -> int:
-        def integer(name: str, low: int, allow_none: bool = False) -> None:
+        """Validates every parameter (before any work); returns the number of threads."""
+
+        def fail(name: str, reason: str) -> InvalidParameterError:
+            return InvalidParameterError(f"invalid parameter {name}: {reason}")
+
+        def integer(
+            name: str, low: int, high: int = _U64_MAX, why: str = "", allow_none: bool = False
+        ) -> None:
             v = getattr(self, name)
             if v is None and allow_none:
                 return
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-                raise InvalidParameterError(
-                    f"invalid parameter {name}: must be an integer >= {low}, got {v!r}"
-                )
+                raise fail(name, f"must be an integer >= {low}, got {v!r}")
+            if int(v) > high:
+                raise fail(name, f"must be <= {high}{why}, got {v!r}")
 
-        def real(name: str, low: float, strict: bool = False) -> None:
+        def real(name: str, low: float, strict: bool = False, high: float = math.inf) -> None:
             v = getattr(self, name)
-            ok = isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+            try:
+                ok = (
+                    isinstance(v, numbers.Real)
+                    and not isinstance(v, bool)
+                    and math.isfinite(float(v))
+                )
+            except OverflowError:  # an int beyond the float range
+                ok = False
             if not ok or v < low or (strict and v == low):
                 op = ">" if strict else ">="
-                raise InvalidParameterError(
-                    f"invalid parameter {name}: must be a finite number {op} {low}, got {v!r}"
-                )
+                raise fail(name, f"must be a finite number {op} {low}, got {v!r}")
+            if v > high:
+                raise fail(name, f"must be <= {high}, got {v!r}")
 
         integer("vector_size", 1)
+        integer(
+            "max_sentence_length",
+            1,
+            MAX_SENTENCE_LENGTH,
+            " (sentence lengths are counted in 32 bits)",
+        )
         integer("window", 1)
+        if self.window > self.max_sentence_length:
+            raise fail(
+                "window",
+                f"{self.window} is larger than max_sentence_length={self.max_sentence_length}: "
+                "sentences are cut into pieces of at most max_sentence_length words, so no "
+                "window could ever be that wide; lower window or raise max_sentence_length",
+            )
         integer("min_count", 1)
         integer("max_vocab_size", 1, allow_none=True)
         integer("max_final_vocab", 1, allow_none=True)
-        integer("negative", 1)
+        integer(
+            "negative",
+            1,
+            MAX_NEGATIVE,
+            " (each positive example costs negative + 1 updates; word2vec uses 5 to 20)",
+        )
         integer("epochs", 1)
-        integer("max_sentence_length", 1)
         real("sample", 0.0)
-        real("alpha", 0.0, strict=True)
+        real("alpha", 0.0, strict=True, high=MAX_ALPHA)
         real("min_alpha", 0.0)
         real("ns_exponent", -math.inf)
         if self.min_alpha > self.alpha:
-            raise InvalidParameterError(
-                f"invalid parameter min_alpha: {self.min_alpha} is above alpha={self.alpha}"
-            )
+            raise fail("min_alpha", f"{self.min_alpha} is above alpha={self.alpha}")
         if self.sg not in (0, 1, True, False):
-            raise InvalidParameterError(f"invalid parameter sg: must be 0 or 1, got {self.sg!r}")
+            raise fail("sg", f"must be 0 or 1, got {self.sg!r}")
+        rs = self.random_state
+        if not (rs is None or isinstance(rs, np.random.RandomState)) and (
+            isinstance(rs, bool) or not isinstance(rs, numbers.Integral) or not 0 <= rs <= _SEED_MAX
+        ):
+            raise fail(
+                "random_state",
+                f"must be None, a numpy RandomState or an integer in [0, 2**32 - 1], got {rs!r}",
+            )
         n = self.n_jobs
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n == 0 or n < -1:
-            raise InvalidParameterError(
-                f"invalid parameter n_jobs: must be a positive integer or -1, got {n!r}"
-            )
-        return _cpu_count() if n == -1 else int(n)
+            raise fail("n_jobs", f"must be a positive integer or -1, got {n!r}")
+        if n > MAX_N_JOBS:
+            raise fail("n_jobs", f"must be <= {MAX_N_JOBS} threads, got {n!r}")
+        return min(_cpu_count(), MAX_N_JOBS) if n == -1 else int(n)
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, *, callbacks: Sequence[Any] | None = None) -> Word2Vec:
@@ -278,7 +335,12 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         X : str, path, list of paths, or iterable of sentences
             A corpus file (plain text or gzip; one sentence per line), several files, or any
             iterable of sentences, each a list of str tokens or a str (split on whitespace).
-            An iterable is read once, so a generator works. A str is taken as a path.
+            An iterable is read once, so a generator works. A str is taken as a path. A list
+            of str and paths is a list of files if any item is a path object or an existing
+            file; a missing file then raises :class:`embedrs.EmbedrsFileNotFoundError` naming
+            it (a ``FileNotFoundError``). Files must not change while the model trains: one
+            whose size or modification time differs from when it was counted raises
+            :class:`embedrs.EmbedrsIOError` at the start of the next epoch.
         y : ignored
         callbacks : sequence of objects, optional
             Objects with any of ``on_epoch_begin(model, epoch)``, ``on_progress(model,
@@ -482,17 +544,19 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         epochs = self.epochs if epochs is None else int(epochs)
         alpha = float(self.alpha) if alpha is None else float(alpha)
         min_alpha = float(self.min_alpha) if min_alpha is None else float(min_alpha)
-        if epochs < 1:
-            raise InvalidParameterError(f"invalid parameter epochs: must be >= 1, got {epochs}")
+        if not 1 <= epochs <= _U64_MAX:
+            raise InvalidParameterError(
+                f"invalid parameter epochs: must be an integer in [1, 2**64 - 1], got {epochs}"
+            )
         if not (
             math.isfinite(alpha)
-            and alpha > 0
+            and 0 < alpha <= MAX_ALPHA
             and math.isfinite(min_alpha)
             and 0 <= min_alpha <= alpha
         ):
             raise InvalidParameterError(
-                f"invalid parameter alpha/min_alpha: need 0 <= min_alpha <= alpha, "
-                f"got alpha={alpha}, min_alpha={min_alpha}"
+                f"invalid parameter alpha/min_alpha: need 0 <= min_alpha <= alpha <= "
+                f"{MAX_ALPHA}, got alpha={alpha}, min_alpha={min_alpha}"
             )
         t0 = time.perf_counter()
         paths = _as_paths(X)
@@ -574,7 +638,14 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if paths is not None:
             files = _embedrs.FileCorpus([os.fspath(p) for p in paths])
             counts = files.count(n_threads, self.max_vocab_size, self.max_sentence_length)
-            vocab = counts.build_vocab(self.min_count, self.max_final_vocab)
+            try:
+                vocab = counts.build_vocab(self.min_count, self.max_final_vocab)
+            except EmptyVocabularyError as e:
+                shown = ", ".join(repr(os.fspath(p)) for p in paths[:5])
+                more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
+                raise EmptyVocabularyError(
+                    f"{e} (corpus file{'s' if len(paths) > 1 else ''}: {shown}{more})"
+                ) from None
             return files, vocab, counts
         if isinstance(X, (bytes, bytearray)):
             raise TypeError("corpus is bytes; pass a path, or sentences as str or token lists")
@@ -684,17 +755,24 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             meta = json.loads(meta_text) if meta_text else {}
         except ValueError as e:
             raise FormatError(f"{os.fspath(path)}: metadata is not valid JSON ({e})") from None
-        if meta.get("kind") != "Word2Vec" or syn1 is None:
+        if not isinstance(meta, dict) or meta.get("kind") != "Word2Vec" or syn1 is None:
             raise FormatError(
                 f"{os.fspath(path)}: holds vectors only, not a complete Word2Vec model; "
                 "use embedrs.KeyedVectors.load or embedrs.load"
             )
-        model = cls(**meta.get("params", {}))
+        try:
+            model = cls(**meta.get("params", {}))
+            fitted = dict(meta.get("fitted", {}))
+            epoch_stats = [EpochStats(**e) for e in meta.get("epoch_stats", [])]
+        except (TypeError, ValueError) as e:
+            raise FormatError(
+                f"{os.fspath(path)}: the metadata does not describe a Word2Vec model ({e})"
+            ) from None
         model.wv_ = KeyedVectors._from_native(native)
         model.syn1neg_ = syn1
-        for k, v in meta.get("fitted", {}).items():
+        for k, v in fitted.items():
             setattr(model, k, v)
-        model.epoch_stats_ = [EpochStats(**e) for e in meta.get("epoch_stats", [])]
+        model.epoch_stats_ = epoch_stats
         model.training_loss_ = [e.loss for e in model.epoch_stats_]
         model.device_ = resolve_device(model.device)
         model._wv_device = None
@@ -782,23 +860,44 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
 
 def _as_paths(X: Any) -> list[Path] | None:
-    """The corpus as file paths, or None if it is an iterable of sentences."""
+    """The corpus as file paths, or None if it is an iterable of sentences.
+
+    A str or path-like is a file. A list or tuple whose items are all str or path-like is a
+    list of files if any item is path-like or an existing file (so a list of sentences given
+    as str stays sentences); then every missing file is named in one
+    :class:`EmbedrsFileNotFoundError`.
+    """
     if isinstance(X, os.PathLike):
         return [Path(X)]
     if isinstance(X, str):
         if not os.path.exists(X):
-            raise FileNotFoundError(
-                2,
+            raise EmbedrsFileNotFoundError(
+                errno.ENOENT,
                 f"corpus {X[:80]!r} is a str but not an existing file. To train on text, pass "
                 "an iterable of sentences (lists of tokens or str), not a single str",
                 X[:200],
             )
         return [Path(X)]
-    if isinstance(X, (list, tuple)) and X:
-        if all(isinstance(p, os.PathLike) for p in X):
-            return [Path(p) for p in X]
-        if all(isinstance(p, str) for p in X) and all(
-            len(p) < 4096 and os.path.isfile(p) for p in X
-        ):
-            return [Path(p) for p in X]
-    return None
+    if not (isinstance(X, (list, tuple)) and X):
+        return None
+    if not all(isinstance(p, (str, os.PathLike)) for p in X):
+        return None
+    if not any(isinstance(p, os.PathLike) or _is_file(p) for p in X):
+        return None  # sentences given as str
+    missing = [os.fspath(p) for p in X if not os.path.exists(p)]
+    if missing:
+        shown = ", ".join(repr(m[:200]) for m in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise EmbedrsFileNotFoundError(
+            errno.ENOENT,
+            f"corpus file{'s' if len(missing) > 1 else ''} not found: {shown}{more} "
+            f"({len(X) - len(missing)} of the {len(X)} items of the list are existing files, "
+            "so the list is read as file paths; to train on sentences, pass token lists)",
+            missing[0][:200],
+        )
+    return [Path(p) for p in X]
+
+
+def _is_file(p: str | os.PathLike[str]) -> bool:
+    s = os.fspath(p)
+    return len(s) < 4096 and os.path.isfile(s)

@@ -15,6 +15,7 @@ from __future__ import annotations
 __all__ = [
     "DimensionError",
     "EmbedrsError",
+    "EmbedrsFileNotFoundError",
     "EmbedrsIOError",
     "EmbedrsWarning",
     "EmptyVocabularyError",
@@ -32,6 +33,14 @@ class EmbedrsError(Exception):
 
 class EmbedrsIOError(EmbedrsError, OSError):
     """A file could not be read or written (the message names it)."""
+
+
+class EmbedrsFileNotFoundError(EmbedrsIOError, FileNotFoundError):
+    """A file does not exist (the message names it); also a :class:`FileNotFoundError`.
+
+    >>> issubclass(EmbedrsFileNotFoundError, (EmbedrsIOError, FileNotFoundError))
+    True
+    """
 
 
 class FormatError(EmbedrsError, ValueError):

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _embedrs
-from .exceptions import DimensionError, OutOfVocabularyError
+from .exceptions import DimensionError, InvalidParameterError, OutOfVocabularyError
 
 if TYPE_CHECKING:
     from .gpu import DeviceKeyedVectors
@@ -30,6 +31,16 @@ if TYPE_CHECKING:
 __all__ = ["KeyedVectors"]
 
 WordOrVector = str | npt.ArrayLike
+
+
+def _check_topn(topn: Any) -> int:
+    """``topn`` as an int, or InvalidParameterError (the same check and message as the
+    device-side ``DeviceKeyedVectors.most_similar_batch``)."""
+    if isinstance(topn, bool) or not isinstance(topn, numbers.Integral) or topn < 1:
+        raise InvalidParameterError(
+            f"invalid parameter topn: must be an integer >= 1, got {topn!r}"
+        )
+    return int(topn)
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -316,7 +327,8 @@ class KeyedVectors:
         ----------
         positive, negative : str, vector, or a list of them
         topn : int
-            How many results (at most the vocabulary size).
+            How many results (at most the vocabulary size); below 1 raises
+            :class:`~embedrs.InvalidParameterError`.
         restrict_vocab : int, optional
             Search only the first ``restrict_vocab`` (most frequent) words.
 
@@ -332,8 +344,7 @@ class KeyedVectors:
         >>> [w for w, _ in kv.most_similar("a")]
         ['b', 'c']
         """
-        if topn <= 0:
-            raise ValueError(f"topn must be >= 1, got {topn}")
+        topn = _check_topn(topn)
 
         def as_list(x: Any) -> list[Any]:
             if x is None:
@@ -410,8 +421,7 @@ class KeyedVectors:
         >>> idx.tolist()
         [[1], [1]]
         """
-        if topn <= 0:
-            raise ValueError(f"topn must be >= 1, got {topn}")
+        topn = _check_topn(topn)
         if isinstance(queries, str):
             raise TypeError("queries must be a list of words or a 2-D array, not a str")
         if isinstance(queries, np.ndarray) or (
@@ -459,6 +469,7 @@ class KeyedVectors:
         >>> kv.most_similar_cosmul("a", topn=1)[0][0]
         'b'
         """
+        topn = _check_topn(topn)
         pos = _as_list(positive)
         neg = _as_list(negative)
         if not pos and not neg:
@@ -770,6 +781,9 @@ class KeyedVectors:
         allow_nonfinite: bool = False,
     ) -> KeyedVectors:
         """Read a word2vec text or binary file (gensim's or word2vec.c's).
+
+        Binary files are read as little-endian float32 (what word2vec.c and gensim write on
+        x86 and ARM); NaN and infinite values are rejected unless ``allow_nonfinite``.
 
         Parameters
         ----------

@@ -2,6 +2,11 @@
 //! native format (versioned header, vocabulary with counts, metadata, little-endian float32
 //! matrices at a 64-byte-aligned offset so they can be memory-mapped with no copy).
 //!
+//! Byte order: native matrices are always little-endian float32, whatever the platform.
+//! Word2vec binary files are read and written as little-endian float32 too (what word2vec.c
+//! and gensim write on x86 and ARM); values that are NaN or infinite are rejected unless
+//! `allow_nonfinite` is set.
+//!
 //! Every writer goes through [`atomic_write`]: the data is written to a temporary file in the
 //! same folder, flushed to disk, and renamed over the target, so a failed or killed save never
 //! leaves a half-written file under the final name and keeps any previous file intact.
@@ -167,7 +172,8 @@ impl KeyedVectors {
 
     /// Reads the word2vec format. Counts are not stored by the format, so they are
     /// synthesised in descending order (rows are assumed most-frequent-first, as every
-    /// writer does).
+    /// writer does). Binary values are little-endian float32 (what word2vec.c and gensim
+    /// write on x86 and ARM).
     ///
     /// # Errors
     /// `Io`, or `Format` naming the line or byte offset of a malformed entry: a bad header, a
@@ -233,8 +239,18 @@ impl KeyedVectors {
             )));
         }
         let n = opts.limit.map_or(count, |l| l.min(count));
-        let mut items = Vec::with_capacity(n.min(1 << 24));
-        let mut vectors: Vec<f32> = Vec::with_capacity(n.saturating_mul(dim).min(1 << 28));
+        // Reserve for the entries the file can hold (a binary entry takes at least 4 * dim + 2
+        // bytes, a text one 2 * dim + 1), not for what a damaged header claims.
+        let file_len = r.get_ref().metadata().map_err(io)?.len();
+        let min_entry = (if opts.binary {
+            4 * dim + 2
+        } else {
+            2 * dim + 1
+        }) as u64;
+        let fits = usize::try_from(file_len / min_entry + 1).unwrap_or(usize::MAX);
+        let reserve = n.min(fits).min(1 << 24);
+        let mut items = Vec::with_capacity(reserve);
+        let mut vectors: Vec<f32> = Vec::with_capacity(reserve.saturating_mul(dim).min(1 << 28));
         let mut line = Vec::new();
         let mut buf = vec![0u8; dim * 4];
         let check = |x: f32, where_: &dyn Fn() -> String| -> Result<f32> {
@@ -476,6 +492,9 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
     }
     let n = u64_at(16) as usize;
     let dim = u64_at(24) as usize;
+    if dim == 0 {
+        return Err(bad("the header's dimension is 0 (corrupted file)".into()));
+    }
     let meta_len = u64_at(32) as usize;
     let vocab_len = u64_at(40) as usize;
     let checksum = u64_at(48);
@@ -495,8 +514,10 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
     }
     let meta =
         String::from_utf8(meta_bytes.to_vec()).map_err(|_| bad("metadata is not UTF-8".into()))?;
-    let mut words = crate::vocab::Words::with_capacity(n.min(1 << 24));
-    let mut counts = Vec::with_capacity(n.min(1 << 24));
+    // Each entry takes at least 12 bytes: a damaged count cannot reserve more than the block.
+    let cap = n.min(vocab_bytes.len() / 12);
+    let mut words = crate::vocab::Words::with_capacity(cap);
+    let mut counts = Vec::with_capacity(cap);
     let mut pos = 0usize;
     for i in 0..n {
         let err = || {

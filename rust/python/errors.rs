@@ -6,6 +6,7 @@ use pyo3::PyErr;
 use crate::error::EmbedError;
 
 pyo3::import_exception!(embedrs.exceptions, EmbedrsIOError);
+pyo3::import_exception!(embedrs.exceptions, EmbedrsFileNotFoundError);
 pyo3::import_exception!(embedrs.exceptions, FormatError);
 pyo3::import_exception!(embedrs.exceptions, InvalidParameterError);
 pyo3::import_exception!(embedrs.exceptions, OutOfVocabularyError);
@@ -19,9 +20,13 @@ pub fn to_pyerr(e: EmbedError) -> PyErr {
     match e {
         EmbedError::Io { source, .. } => {
             let errno = source.raw_os_error();
-            match errno {
-                Some(code) => EmbedrsIOError::new_err((code, msg)),
-                None => EmbedrsIOError::new_err(msg),
+            // A missing file is also a FileNotFoundError, as Python's own open() raises.
+            let missing = source.kind() == std::io::ErrorKind::NotFound;
+            match (errno, missing) {
+                (Some(code), true) => EmbedrsFileNotFoundError::new_err((code, msg)),
+                (Some(code), false) => EmbedrsIOError::new_err((code, msg)),
+                (None, true) => EmbedrsFileNotFoundError::new_err(msg),
+                (None, false) => EmbedrsIOError::new_err(msg),
             }
         }
         EmbedError::Format { .. } => FormatError::new_err(msg),

@@ -28,6 +28,21 @@ use hogwild::SharedMatrix;
 use kernels::{Kernel, KernelChoice, KernelTask};
 use sgns::{Scratch, SigmoidTable, StepCtx};
 
+/// Largest `negative` accepted: each positive example costs `negative + 1` row updates, so
+/// far larger values only make a run that never ends (word2vec uses 5-20).
+pub const MAX_NEGATIVE: usize = 10_000;
+/// Largest `n_threads` (`n_jobs`) accepted.
+pub const MAX_THREADS: usize = 1024;
+/// Largest `alpha` accepted. Useful learning rates are below 0.1; beyond a few units the
+/// vectors overflow to infinity within the first epoch.
+pub const MAX_ALPHA: f32 = 10.0;
+/// Largest `max_sentence_length` accepted (sentence lengths are stored as 32-bit counts).
+pub const MAX_SENTENCE_LENGTH: usize = u32::MAX as usize;
+/// Bound on the buffers each worker thread allocates for one window (context rows, target
+/// rows and their gradients): about `4 * (m * dim + t * dim + 2 * m * t)` bytes with
+/// `m = 2 * window` and `t = negative + 1`.
+pub const MAX_SCRATCH_BYTES: u128 = 1 << 30;
+
 /// Hyper-parameters of a training run (names follow gensim).
 #[derive(Debug, Clone)]
 pub struct TrainConfig {
@@ -100,8 +115,32 @@ impl TrainConfig {
         if self.vector_size == 0 {
             return Err(p("vector_size", "must be >= 1"));
         }
+        if self.max_sentence_length == 0 {
+            return Err(p("max_sentence_length", "must be >= 1"));
+        }
+        if self.max_sentence_length > MAX_SENTENCE_LENGTH {
+            return Err(p(
+                "max_sentence_length",
+                format!(
+                    "must be <= {MAX_SENTENCE_LENGTH} (sentence lengths are 32-bit counts), \
+                     got {}",
+                    self.max_sentence_length
+                ),
+            ));
+        }
         if self.window == 0 {
             return Err(p("window", "must be >= 1"));
+        }
+        if self.window > self.max_sentence_length {
+            return Err(p(
+                "window",
+                format!(
+                    "{} is larger than max_sentence_length={}: sentences are cut into pieces \
+                     of at most max_sentence_length words, so no window could ever be that \
+                     wide; lower window or raise max_sentence_length",
+                    self.window, self.max_sentence_length
+                ),
+            ));
         }
         if self.negative == 0 {
             return Err(p(
@@ -109,13 +148,41 @@ impl TrainConfig {
                 "must be >= 1 (negative sampling is the only objective)",
             ));
         }
+        if self.negative > MAX_NEGATIVE {
+            return Err(p(
+                "negative",
+                format!(
+                    "must be <= {MAX_NEGATIVE} (each positive example costs negative + 1 \
+                     updates; word2vec uses 5 to 20), got {}",
+                    self.negative
+                ),
+            ));
+        }
+        let scratch = self.scratch_bytes();
+        if scratch > MAX_SCRATCH_BYTES {
+            return Err(p(
+                "window",
+                format!(
+                    "window={}, vector_size={} and negative={} need {:.1} GiB of buffers per \
+                     thread (at most {} GiB); lower window, vector_size or negative",
+                    self.window,
+                    self.vector_size,
+                    self.negative,
+                    scratch as f64 / (1u64 << 30) as f64,
+                    MAX_SCRATCH_BYTES >> 30
+                ),
+            ));
+        }
         if !self.ns_exponent.is_finite() {
             return Err(p("ns_exponent", "must be a finite number"));
         }
-        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+        if !(self.alpha.is_finite() && self.alpha > 0.0 && self.alpha <= MAX_ALPHA) {
             return Err(p(
                 "alpha",
-                format!("must be a finite number > 0, got {}", self.alpha),
+                format!(
+                    "must be a finite number > 0 and <= {MAX_ALPHA}, got {}",
+                    self.alpha
+                ),
             ));
         }
         if !(self.min_alpha.is_finite() && self.min_alpha >= 0.0) {
@@ -136,10 +203,26 @@ impl TrainConfig {
         if self.n_threads == 0 {
             return Err(p("n_jobs", "must give at least one thread"));
         }
-        if self.max_sentence_length == 0 {
-            return Err(p("max_sentence_length", "must be >= 1"));
+        if self.n_threads > MAX_THREADS {
+            return Err(p(
+                "n_jobs",
+                format!("must be <= {MAX_THREADS} threads, got {}", self.n_threads),
+            ));
         }
         Ok(())
+    }
+
+    /// Bytes of the per-thread window buffers (see [`MAX_SCRATCH_BYTES`]).
+    pub fn scratch_bytes(&self) -> u128 {
+        let m = 2 * self.window as u128;
+        let t = self.negative as u128 + 1;
+        let d = self.vector_size as u128;
+        let floats = m
+            .saturating_mul(d)
+            .saturating_add(t.saturating_mul(d))
+            .saturating_add(m.saturating_mul(t).saturating_mul(2))
+            .saturating_add(2 * d);
+        floats.saturating_mul(4)
     }
 }
 
@@ -295,8 +378,11 @@ impl Shared<'_> {
 /// Trains `syn0` (input vectors, the embedding) and `syn1` (output vectors) in place.
 ///
 /// # Errors
-/// `InvalidParameter` for a bad config or mismatched matrices, `Io` from the corpus, whatever
-/// the sink returns, `Cancelled` when the sink cancels.
+/// `InvalidParameter` for a bad config (or `alpha` when the weights diverge to NaN or
+/// infinity, checked after each epoch), `Dimension` for mismatched matrices, `Io` from the
+/// corpus (including a corpus file that changed since it was counted, checked at the start of
+/// each epoch), `Memory` if a thread's buffers cannot be allocated, whatever the sink
+/// returns, `Cancelled` when the sink cancels.
 pub fn train(
     cfg: &TrainConfig,
     vocab: &Vocab,
@@ -324,7 +410,7 @@ pub fn train(
         cfg,
         vocab,
         corpus,
-        table: UnigramTable::new(vocab.counts(), cfg.ns_exponent),
+        table: UnigramTable::new(vocab.counts(), cfg.ns_exponent)?,
         thresholds: subsample_thresholds(vocab.counts(), cfg.sample),
         sigmoid: SigmoidTable::default(),
         words_done: AtomicU64::new(0),
@@ -382,6 +468,11 @@ fn run(
             report.stopped_early = true;
             break;
         }
+        if let CorpusRef::Files(files) = sh.corpus {
+            // A file that grew or shrank since it was counted would train on text the
+            // vocabulary and the learning-rate schedule know nothing about.
+            files.check_unchanged()?;
+        }
         let epoch_start = Instant::now();
         let epoch_base = epoch as u64 * sh.words_per_epoch;
         sh.words_done.store(epoch_base, Ordering::Relaxed);
@@ -395,31 +486,52 @@ fn run(
         let syn1 = SharedMatrix::new(&mut *syn1_buf, rows, dim);
         let (tx, rx) = mpsc::channel::<()>();
         let mut sink_result: Result<Control> = Ok(Control::Continue);
+        let mut spawn_error = None;
         let results: Vec<Result<WorkerTally>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..n_threads)
-                .map(|t| {
-                    let tx = tx.clone();
-                    let feed = &feed;
-                    let slot = &losses[t].0;
-                    s.spawn(move || {
-                        let task = WorkerTask {
-                            sh,
-                            feed,
-                            syn0,
-                            syn1,
-                            epoch,
-                            epoch_base,
-                            loss_slot: slot,
-                        };
-                        let r = kernels::run_with(choice, task);
-                        let _ = tx.send(());
-                        r
-                    })
-                })
-                .collect();
+            let mut handles = Vec::with_capacity(n_threads);
+            for (t, loss) in losses.iter().enumerate() {
+                let tx = tx.clone();
+                let feed = &feed;
+                let slot = &loss.0;
+                let spawned = std::thread::Builder::new().spawn_scoped(s, move || {
+                    let task = WorkerTask {
+                        sh,
+                        feed,
+                        syn0,
+                        syn1,
+                        epoch,
+                        epoch_base,
+                        loss_slot: slot,
+                    };
+                    let r = kernels::run_with(choice, task);
+                    if r.is_err() {
+                        // Stop the other workers: the run fails anyway.
+                        sh.cancel.store(true, Ordering::Relaxed);
+                    }
+                    let _ = tx.send(());
+                    r
+                });
+                match spawned {
+                    Ok(h) => handles.push(h),
+                    Err(e) => {
+                        // The threads already started stop at their next sentence.
+                        sh.cancel.store(true, Ordering::Relaxed);
+                        spawn_error = Some(EmbedError::param(
+                            "n_jobs",
+                            format!(
+                                "could not start training thread {} of {n_threads} ({e}); \
+                                 lower n_jobs",
+                                t + 1
+                            ),
+                        ));
+                        break;
+                    }
+                }
+            }
             drop(tx);
+            let started = handles.len();
             let mut finished = 0;
-            while finished < n_threads {
+            while finished < started {
                 match rx.recv_timeout(Duration::from_millis(100)) {
                     Ok(()) => finished += 1,
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -457,6 +569,9 @@ fn run(
                 })
                 .collect()
         });
+        if let Some(e) = spawn_error {
+            return Err(e);
+        }
         let mut er = EpochReport {
             epoch,
             ..Default::default()
@@ -469,7 +584,9 @@ fn run(
             er.effective_words += t.effective_words;
         }
         er.seconds = epoch_start.elapsed().as_secs_f64();
-        match sink_result? {
+        let sink_control = sink_result?;
+        check_finite(syn0_buf, syn1_buf, epoch, sh.cfg.alpha)?;
+        match sink_control {
             Control::Continue => {}
             Control::Stop => {
                 // Early stop mid-epoch: the partial epoch is reported, then we end.
@@ -494,6 +611,24 @@ fn run(
     }
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Fails if training diverged: a NaN or infinite weight would poison every later update and
+/// query, silently (the sigmoid table maps NaN scores to no update).
+fn check_finite(syn0: &[f32], syn1: &[f32], epoch: usize, alpha: f32) -> Result<()> {
+    let finite = |m: &[f32]| m.chunks(4096).all(|c| c.iter().all(|x| x.is_finite()));
+    if finite(syn0) && finite(syn1) {
+        return Ok(());
+    }
+    let bad = syn0.iter().chain(syn1).filter(|x| !x.is_finite()).count();
+    Err(EmbedError::param(
+        "alpha",
+        format!(
+            "training diverged in epoch {epoch}: {bad} of the {} weights are NaN or infinite \
+             (alpha={alpha}); lower alpha",
+            syn0.len() + syn1.len()
+        ),
+    ))
 }
 
 #[derive(Default)]
@@ -525,8 +660,9 @@ fn worker<K: Kernel>(
         negative: cfg.negative,
         cbow_mean: cfg.cbow_mean,
         dim: cfg.vector_size,
+        cancel: &sh.cancel,
     };
-    let mut scratch = Scratch::new(cfg.vector_size, cfg.window, cfg.negative);
+    let mut scratch = Scratch::new(cfg.vector_size, cfg.window, cfg.negative)?;
     let mut batch = Batch::default();
     let mut kept: Vec<u32> = Vec::with_capacity(1024);
     let mut tally = WorkerTally::default();

@@ -16,8 +16,11 @@
 //! as word2vec.c does (gensim skips such updates instead). The loss of each prediction,
 //! `-log s(x)` for the positive and `-log s(-x)` for negatives, is tallied in `f64`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::hogwild::SharedMatrix;
 use super::kernels::{local_dots, Kernel};
+use crate::error::{EmbedError, Result};
 use crate::sampling::{UnigramTable, WordRng};
 
 const MAX_EXP: f32 = 6.0;
@@ -88,6 +91,16 @@ pub struct StepCtx<'t> {
     pub cbow_mean: bool,
     /// Vector dimension.
     pub dim: usize,
+    /// Set when the run is stopping: checked before each centre word, so that even a very
+    /// long sentence with a wide window and many negatives stops promptly.
+    pub cancel: &'t AtomicBool,
+}
+
+impl StepCtx<'_> {
+    #[inline(always)]
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
 }
 
 /// Thread-local buffers and tallies.
@@ -116,21 +129,45 @@ pub struct Scratch {
 
 impl Scratch {
     /// Buffers for vectors of `dim` floats, windows up to `window` and `negative` samples.
-    pub fn new(dim: usize, window: usize, negative: usize) -> Self {
-        let m = 2 * window;
-        let t = negative + 1;
-        Scratch {
-            neu1e: vec![0.0; dim],
-            neu1: vec![0.0; dim],
-            ctx: Vec::with_capacity(m),
+    ///
+    /// # Errors
+    /// `Memory` if a buffer cannot be allocated (or its size overflows), instead of aborting.
+    pub fn new(dim: usize, window: usize, negative: usize) -> Result<Self> {
+        let oom = || EmbedError::Memory {
+            bytes: (2 * window as u128 + 2)
+                .saturating_mul(dim as u128 + 2 * (negative as u128 + 1))
+                .saturating_mul(4),
+            what: format!(
+                "the buffers of one training thread (window={window}, vector_size={dim}, \
+                 negative={negative})"
+            ),
+        };
+        let m = window.checked_mul(2).ok_or_else(oom)?;
+        let t = negative.checked_add(1).ok_or_else(oom)?;
+        let zeros = |n: Option<usize>| -> Result<Vec<f32>> {
+            let n = n.ok_or_else(oom)?;
+            let mut v = Vec::new();
+            v.try_reserve_exact(n).map_err(|_| oom())?;
+            v.resize(n, 0.0);
+            Ok(v)
+        };
+        let with_capacity = |n: usize| -> Result<Vec<u32>> {
+            let mut v = Vec::new();
+            v.try_reserve_exact(n).map_err(|_| oom())?;
+            Ok(v)
+        };
+        Ok(Scratch {
+            neu1e: zeros(Some(dim))?,
+            neu1: zeros(Some(dim))?,
+            ctx: with_capacity(m)?,
             loss: 0.0,
             predictions: 0,
-            targets: Vec::with_capacity(t),
-            a: vec![0.0; m * dim],
-            b: vec![0.0; t * dim],
-            g: vec![0.0; m * t],
-            gt: vec![0.0; m * t],
-        }
+            targets: with_capacity(t)?,
+            a: zeros(m.checked_mul(dim))?,
+            b: zeros(t.checked_mul(dim))?,
+            g: zeros(m.checked_mul(t))?,
+            gt: zeros(m.checked_mul(t))?,
+        })
     }
 }
 
@@ -157,6 +194,9 @@ pub fn train_sentence_sg<K: Kernel>(
 ) {
     let n = sentence.len();
     for i in 0..n {
+        if c.cancelled() {
+            return;
+        }
         let w = reduced_window(window, shrink, rng);
         let lo = i.saturating_sub(w);
         let hi = (i + w + 1).min(n);
@@ -225,6 +265,9 @@ pub fn train_sentence_sg_shared<K: Kernel>(
     let d = c.dim;
     let n = sentence.len();
     for i in 0..n {
+        if c.cancelled() {
+            return;
+        }
         let w = reduced_window(window, shrink, rng);
         let lo = i.saturating_sub(w);
         let hi = (i + w + 1).min(n);
@@ -305,6 +348,9 @@ pub fn train_sentence_cbow<K: Kernel>(
 ) {
     let n = sentence.len();
     for i in 0..n {
+        if c.cancelled() {
+            return;
+        }
         let w = reduced_window(window, shrink, rng);
         let lo = i.saturating_sub(w);
         let hi = (i + w + 1).min(n);

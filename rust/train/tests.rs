@@ -175,7 +175,7 @@ fn learning_rate_decays_linearly_with_global_progress() {
         cfg: &cfg,
         vocab: &v,
         corpus: CorpusRef::Ids(&c),
-        table: UnigramTable::new(v.counts(), 0.75),
+        table: UnigramTable::new(v.counts(), 0.75).unwrap(),
         thresholds: vec![],
         sigmoid: SigmoidTable::default(),
         words_done: AtomicU64::new(0),
@@ -267,4 +267,193 @@ fn allocation_failure_is_an_error_not_an_abort() {
     let v = Vocab::from_sorted(vec![("a".into(), 1)]).unwrap();
     let e = init_weights(&v, usize::MAX / 2, 1).unwrap_err();
     assert!(matches!(e, EmbedError::Memory { .. }), "{e:?}");
+}
+
+#[test]
+fn parameter_caps_are_named() {
+    let (v, c) = planted(7, 10);
+    let cases: Vec<(TrainConfig, &str)> = vec![
+        (
+            TrainConfig {
+                window: 10_001,
+                ..Default::default()
+            },
+            "invalid parameter window: 10001 is larger than max_sentence_length=10000",
+        ),
+        (
+            TrainConfig {
+                window: 1 << 40,
+                max_sentence_length: 1 << 40,
+                ..Default::default()
+            },
+            "invalid parameter max_sentence_length: must be <= 4294967295",
+        ),
+        (
+            TrainConfig {
+                window: 100_000_000,
+                max_sentence_length: 100_000_000,
+                ..Default::default()
+            },
+            "invalid parameter window: window=100000000, vector_size=100 and negative=5 need",
+        ),
+        (
+            TrainConfig {
+                negative: MAX_NEGATIVE + 1,
+                ..Default::default()
+            },
+            "invalid parameter negative: must be <= 10000 (each positive example costs",
+        ),
+        (
+            TrainConfig {
+                negative: usize::MAX,
+                ..Default::default()
+            },
+            "invalid parameter negative: must be <= 10000",
+        ),
+        (
+            TrainConfig {
+                n_threads: MAX_THREADS + 1,
+                ..Default::default()
+            },
+            "invalid parameter n_jobs: must be <= 1024 threads, got 1025",
+        ),
+        (
+            TrainConfig {
+                alpha: 1e30,
+                ..Default::default()
+            },
+            "invalid parameter alpha: must be a finite number > 0 and <= 10",
+        ),
+        (
+            TrainConfig {
+                ns_exponent: 1e6,
+                ..Default::default()
+            },
+            "invalid parameter ns_exponent: 1000000 cannot weight the negative samples",
+        ),
+    ];
+    for (cfg, want) in cases {
+        let mut s0 = vec![0.0; v.len() * cfg.vector_size];
+        let mut s1 = s0.clone();
+        let e = train(
+            &cfg,
+            &v,
+            CorpusRef::Ids(&c),
+            &mut s0,
+            &mut s1,
+            &mut NoProgress,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains(want), "{e}\nwanted: {want}");
+    }
+}
+
+#[test]
+fn scratch_allocation_failure_is_an_error_not_an_abort() {
+    // Sizes beyond the address space: refused even where the kernel overcommits freely.
+    for (dim, window, negative) in [(100, 1 << 50, 5), (1 << 50, 1, 5), (1, 1, usize::MAX)] {
+        let e = sgns::Scratch::new(dim, window, negative).err().unwrap();
+        assert!(matches!(e, EmbedError::Memory { .. }), "{e:?}");
+        assert!(
+            e.to_string().contains("buffers of one training thread"),
+            "{e}"
+        );
+    }
+    assert!(sgns::Scratch::new(100, 5, 5).is_ok());
+}
+
+#[test]
+fn diverged_weights_are_an_error_naming_alpha() {
+    let (v, c) = planted(8, 200);
+    let cfg = TrainConfig {
+        vector_size: 8,
+        epochs: 2,
+        ..Default::default()
+    };
+    let (mut s0, mut s1) = init_weights(&v, cfg.vector_size, cfg.seed).unwrap();
+    s0[3] = f32::NAN;
+    let e = train(
+        &cfg,
+        &v,
+        CorpusRef::Ids(&c),
+        &mut s0,
+        &mut s1,
+        &mut NoProgress,
+    )
+    .unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.starts_with("invalid parameter alpha: training diverged in epoch 0:"),
+        "{msg}"
+    );
+    assert!(msg.contains("NaN or infinite"), "{msg}");
+}
+
+/// Rewrites the corpus file at the start of one epoch.
+struct Rewrite<F: FnMut()> {
+    epoch: usize,
+    action: F,
+}
+
+impl<F: FnMut()> ProgressSink for Rewrite<F> {
+    fn on_epoch_begin(&mut self, epoch: usize) -> Result<Control> {
+        if epoch == self.epoch {
+            (self.action)();
+        }
+        Ok(Control::Continue)
+    }
+}
+
+#[test]
+fn a_corpus_file_that_changes_between_epochs_is_an_io_error() {
+    use crate::corpus::{count_files, FileCorpus};
+    use std::io::Write;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.txt");
+    let text: String = (0..3000)
+        .map(|i| format!("t{}w{} t{}w{} x y\n", i % 2, i % 7, i % 2, i % 5))
+        .collect();
+    for (epoch, grow) in [(0, false), (1, true), (2, false)] {
+        std::fs::write(&path, &text).unwrap();
+        let fc = FileCorpus::open(&[&path]).unwrap();
+        let counts = count_files(&fc, 2, None, 10_000).unwrap();
+        let v = Vocab::from_counts(
+            counts,
+            VocabConfig {
+                min_count: 1,
+                max_final_vocab: None,
+            },
+        )
+        .unwrap();
+        let cfg = TrainConfig {
+            vector_size: 8,
+            epochs: 3,
+            n_threads: 2,
+            ..Default::default()
+        };
+        let (mut s0, mut s1) = init_weights(&v, 8, 1).unwrap();
+        let p = path.clone();
+        let mut sink = Rewrite {
+            epoch,
+            action: move || {
+                if grow {
+                    let mut f = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+                    f.write_all(b"more words\n").unwrap();
+                } else {
+                    let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+                    f.set_len(100).unwrap();
+                }
+            },
+        };
+        let e = train(&cfg, &v, CorpusRef::Files(&fc), &mut s0, &mut s1, &mut sink).unwrap_err();
+        assert!(matches!(e, EmbedError::Io { .. }), "{e:?}");
+        let now = if grow { text.len() + 11 } else { 100 };
+        let want = format!(
+            "{}: changed since it was counted ({} bytes, now {now})",
+            path.display(),
+            text.len()
+        );
+        assert!(e.to_string().starts_with(&want), "{e}\nwanted: {want}");
+    }
 }
