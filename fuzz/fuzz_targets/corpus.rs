@@ -21,7 +21,7 @@ const CFG: VocabConfig = VocabConfig {
 fn tiny_train(vocab: &Vocab, corpus: CorpusRef<'_>, sg: bool, shared_negatives: bool, msl: usize) {
     let cfg = TrainConfig {
         vector_size: 4,
-        window: 2,
+        window: 2.min(msl), // the trainer requires window <= max_sentence_length
         sg,
         negative: 2,
         epochs: 1,
