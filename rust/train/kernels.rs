@@ -126,6 +126,154 @@ impl Kernel for Scalar {
     }
 }
 
+/// The fused many-row kernels (`Kernel::dots`, `Kernel::lincomb`) for one vector width,
+/// expanded inside each SIMD module (whose `dot` it uses for leftover rows) with that width's
+/// intrinsics and CPU features.
+#[cfg(target_arch = "x86_64")]
+macro_rules! fused_kernels {
+    ($features:literal, $lanes:literal, $zero:ident, $load:ident, $store:ident, $splat:ident,
+     $fma:ident, $hsum:ident) => {
+        /// Up to 4 dot products of `a` against rows of `b` per pass, so `a` is loaded once
+        /// for all of them.
+        #[inline]
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn dots(
+            a: *const f32,
+            b: *const f32,
+            stride: usize,
+            t: usize,
+            n: usize,
+            out: *mut f32,
+        ) {
+            let full = n - n % $lanes;
+            let mut k = 0;
+            // SAFETY: the caller guarantees n readable floats at a and at every row
+            // b + k*stride (k < t), and t writable floats at out; vector loads read lanes
+            // [i, i + lanes) with i + lanes <= n, the rest is scalar.
+            unsafe {
+                while k + 4 <= t {
+                    let rows = [
+                        b.add(k * stride),
+                        b.add((k + 1) * stride),
+                        b.add((k + 2) * stride),
+                        b.add((k + 3) * stride),
+                    ];
+                    let mut acc = [$zero(); 4];
+                    let mut i = 0;
+                    while i < full {
+                        let va = $load(a.add(i));
+                        acc[0] = $fma(va, $load(rows[0].add(i)), acc[0]);
+                        acc[1] = $fma(va, $load(rows[1].add(i)), acc[1]);
+                        acc[2] = $fma(va, $load(rows[2].add(i)), acc[2]);
+                        acc[3] = $fma(va, $load(rows[3].add(i)), acc[3]);
+                        i += $lanes;
+                    }
+                    for (q, row) in rows.into_iter().enumerate() {
+                        let mut s = $hsum(acc[q]);
+                        for j in full..n {
+                            s += *a.add(j) * *row.add(j);
+                        }
+                        *out.add(k + q) = s;
+                    }
+                    k += 4;
+                }
+                while k < t {
+                    *out.add(k) = dot(a, b.add(k * stride), n);
+                    k += 1;
+                }
+            }
+        }
+
+        /// `y += sum_k c[k] x_k`, `lanes` floats of `y` kept in a register across all rows.
+        #[inline]
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn lincomb(
+            c: *const f32,
+            t: usize,
+            x: *const f32,
+            stride: usize,
+            y: *mut f32,
+            n: usize,
+        ) {
+            let full = n - n % $lanes;
+            let mut i = 0;
+            // SAFETY: the caller guarantees t coefficients at c, n readable floats at every
+            // row x + k*stride, and n read/write floats at y (not overlapping); vector
+            // accesses are [i, i + lanes) with i + lanes <= n, the tail is scalar.
+            unsafe {
+                while i < full {
+                    let mut acc = $load(y.add(i));
+                    for k in 0..t {
+                        acc = $fma($splat(*c.add(k)), $load(x.add(k * stride + i)), acc);
+                    }
+                    $store(y.add(i), acc);
+                    i += $lanes;
+                }
+                while i < n {
+                    let mut s = *y.add(i);
+                    for k in 0..t {
+                        s += *c.add(k) * *x.add(k * stride + i);
+                    }
+                    *y.add(i) = s;
+                    i += 1;
+                }
+            }
+        }
+    };
+}
+#[cfg(target_arch = "x86_64")]
+use fused_kernels;
+
+/// `impl Kernel for $ty` by forwarding to the functions of module `$module`.
+#[cfg(target_arch = "x86_64")]
+macro_rules! simd_kernel {
+    ($ty:ident, $module:ident, $name:literal) => {
+        impl Kernel for $ty {
+            const NAME: &'static str = $name;
+
+            #[inline(always)]
+            unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+                // SAFETY: `run_with` instantiates this kernel only after `supported` has
+                // checked that the CPU has its features (the `target_feature`s of the
+                // module's functions); pointer validity is the caller's contract.
+                unsafe { $module::dot(a, b, n) }
+            }
+
+            #[inline(always)]
+            unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
+                // SAFETY: as in `dot`.
+                unsafe { $module::axpy(alpha, x, y, n) }
+            }
+
+            #[inline(always)]
+            unsafe fn dots(
+                a: *const f32,
+                b: *const f32,
+                stride: usize,
+                t: usize,
+                n: usize,
+                out: *mut f32,
+            ) {
+                // SAFETY: as in `dot`.
+                unsafe { $module::dots(a, b, stride, t, n, out) }
+            }
+
+            #[inline(always)]
+            unsafe fn lincomb(
+                c: *const f32,
+                t: usize,
+                x: *const f32,
+                stride: usize,
+                y: *mut f32,
+                n: usize,
+            ) {
+                // SAFETY: as in `dot`.
+                unsafe { $module::lincomb(c, t, x, stride, y, n) }
+            }
+        }
+    };
+}
+
 /// AVX2 + FMA, 8 lanes, two accumulators.
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy, Debug)]
@@ -201,131 +349,20 @@ mod avx2 {
         _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)))
     }
 
-    /// Up to 4 dot products of `a` against rows of `b` per pass, so `a` is loaded once
-    /// for all of them.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn dots(
-        a: *const f32,
-        b: *const f32,
-        stride: usize,
-        t: usize,
-        n: usize,
-        out: *mut f32,
-    ) {
-        let full = n - n % 8;
-        let mut k = 0;
-        // SAFETY: the caller guarantees n readable floats at a and at every row b + k*stride
-        // (k < t), and t writable floats at out; loads read lanes [i, i+8) with i + 8 <= n,
-        // the rest is scalar.
-        unsafe {
-            while k + 4 <= t {
-                let (b0, b1, b2, b3) = (
-                    b.add(k * stride),
-                    b.add((k + 1) * stride),
-                    b.add((k + 2) * stride),
-                    b.add((k + 3) * stride),
-                );
-                let mut acc = [_mm256_setzero_ps(); 4];
-                let mut i = 0;
-                while i < full {
-                    let va = _mm256_loadu_ps(a.add(i));
-                    acc[0] = _mm256_fmadd_ps(va, _mm256_loadu_ps(b0.add(i)), acc[0]);
-                    acc[1] = _mm256_fmadd_ps(va, _mm256_loadu_ps(b1.add(i)), acc[1]);
-                    acc[2] = _mm256_fmadd_ps(va, _mm256_loadu_ps(b2.add(i)), acc[2]);
-                    acc[3] = _mm256_fmadd_ps(va, _mm256_loadu_ps(b3.add(i)), acc[3]);
-                    i += 8;
-                }
-                for (q, row) in [b0, b1, b2, b3].into_iter().enumerate() {
-                    let mut s = hsum(acc[q]);
-                    for j in full..n {
-                        s += *a.add(j) * *row.add(j);
-                    }
-                    *out.add(k + q) = s;
-                }
-                k += 4;
-            }
-            while k < t {
-                *out.add(k) = dot(a, b.add(k * stride), n);
-                k += 1;
-            }
-        }
-    }
-
-    /// `y += sum_k c[k] x_k`, 8 lanes of `y` kept in a register across all `t` rows.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn lincomb(
-        c: *const f32,
-        t: usize,
-        x: *const f32,
-        stride: usize,
-        y: *mut f32,
-        n: usize,
-    ) {
-        let full = n - n % 8;
-        let mut i = 0;
-        // SAFETY: the caller guarantees t coefficients at c, n readable floats at every row
-        // x + k*stride, and n read/write floats at y (not overlapping); vector accesses are
-        // [i, i+8) with i + 8 <= n, the tail is scalar.
-        unsafe {
-            while i < full {
-                let mut acc = _mm256_loadu_ps(y.add(i));
-                for k in 0..t {
-                    let ck = _mm256_set1_ps(*c.add(k));
-                    acc = _mm256_fmadd_ps(ck, _mm256_loadu_ps(x.add(k * stride + i)), acc);
-                }
-                _mm256_storeu_ps(y.add(i), acc);
-                i += 8;
-            }
-            while i < n {
-                let mut s = *y.add(i);
-                for k in 0..t {
-                    s += *c.add(k) * *x.add(k * stride + i);
-                }
-                *y.add(i) = s;
-                i += 1;
-            }
-        }
-    }
+    super::fused_kernels!(
+        "avx2,fma",
+        8,
+        _mm256_setzero_ps,
+        _mm256_loadu_ps,
+        _mm256_storeu_ps,
+        _mm256_set1_ps,
+        _mm256_fmadd_ps,
+        hsum
+    );
 }
 
 #[cfg(target_arch = "x86_64")]
-impl Kernel for Avx2 {
-    const NAME: &'static str = "avx2";
-
-    #[inline(always)]
-    unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
-        // SAFETY: an `Avx2` value is only handed out by `detect` after checking the CPU has
-        // AVX2 and FMA; pointer validity is the caller's contract.
-        unsafe { avx2::dot(a, b, n) }
-    }
-
-    #[inline(always)]
-    unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
-        // SAFETY: as in `dot`.
-        unsafe { avx2::axpy(alpha, x, y, n) }
-    }
-
-    #[inline(always)]
-    unsafe fn dots(a: *const f32, b: *const f32, stride: usize, t: usize, n: usize, out: *mut f32) {
-        // SAFETY: as in `dot`.
-        unsafe { avx2::dots(a, b, stride, t, n, out) }
-    }
-
-    #[inline(always)]
-    unsafe fn lincomb(
-        c: *const f32,
-        t: usize,
-        x: *const f32,
-        stride: usize,
-        y: *mut f32,
-        n: usize,
-    ) {
-        // SAFETY: as in `dot`.
-        unsafe { avx2::lincomb(c, t, x, stride, y, n) }
-    }
-}
+simd_kernel!(Avx2, avx2, "avx2");
 
 /// AVX-512F, 16 lanes, two accumulators; the tail in 8 lanes then scalar.
 #[cfg(target_arch = "x86_64")]
@@ -403,131 +440,21 @@ mod avx512 {
             }
         }
     }
-    /// Up to 4 dot products of `a` against rows of `b` per pass, so `a` is loaded once
-    /// for all of them.
-    #[inline]
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    pub(super) unsafe fn dots(
-        a: *const f32,
-        b: *const f32,
-        stride: usize,
-        t: usize,
-        n: usize,
-        out: *mut f32,
-    ) {
-        let full = n - n % 16;
-        let mut k = 0;
-        // SAFETY: the caller guarantees n readable floats at a and at every row b + k*stride
-        // (k < t), and t writable floats at out; loads read lanes [i, i+16) with i + 16 <= n,
-        // the rest is scalar.
-        unsafe {
-            while k + 4 <= t {
-                let (b0, b1, b2, b3) = (
-                    b.add(k * stride),
-                    b.add((k + 1) * stride),
-                    b.add((k + 2) * stride),
-                    b.add((k + 3) * stride),
-                );
-                let mut acc = [_mm512_setzero_ps(); 4];
-                let mut i = 0;
-                while i < full {
-                    let va = _mm512_loadu_ps(a.add(i));
-                    acc[0] = _mm512_fmadd_ps(va, _mm512_loadu_ps(b0.add(i)), acc[0]);
-                    acc[1] = _mm512_fmadd_ps(va, _mm512_loadu_ps(b1.add(i)), acc[1]);
-                    acc[2] = _mm512_fmadd_ps(va, _mm512_loadu_ps(b2.add(i)), acc[2]);
-                    acc[3] = _mm512_fmadd_ps(va, _mm512_loadu_ps(b3.add(i)), acc[3]);
-                    i += 16;
-                }
-                for (q, row) in [b0, b1, b2, b3].into_iter().enumerate() {
-                    let mut s = _mm512_reduce_add_ps(acc[q]);
-                    for j in full..n {
-                        s += *a.add(j) * *row.add(j);
-                    }
-                    *out.add(k + q) = s;
-                }
-                k += 4;
-            }
-            while k < t {
-                *out.add(k) = dot(a, b.add(k * stride), n);
-                k += 1;
-            }
-        }
-    }
 
-    /// `y += sum_k c[k] x_k`, 16 lanes of `y` kept in a register across all `t` rows.
-    #[inline]
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    pub(super) unsafe fn lincomb(
-        c: *const f32,
-        t: usize,
-        x: *const f32,
-        stride: usize,
-        y: *mut f32,
-        n: usize,
-    ) {
-        let full = n - n % 16;
-        let mut i = 0;
-        // SAFETY: the caller guarantees t coefficients at c, n readable floats at every row
-        // x + k*stride, and n read/write floats at y (not overlapping); vector accesses are
-        // [i, i+16) with i + 16 <= n, the tail is scalar.
-        unsafe {
-            while i < full {
-                let mut acc = _mm512_loadu_ps(y.add(i));
-                for k in 0..t {
-                    let ck = _mm512_set1_ps(*c.add(k));
-                    acc = _mm512_fmadd_ps(ck, _mm512_loadu_ps(x.add(k * stride + i)), acc);
-                }
-                _mm512_storeu_ps(y.add(i), acc);
-                i += 16;
-            }
-            while i < n {
-                let mut s = *y.add(i);
-                for k in 0..t {
-                    s += *c.add(k) * *x.add(k * stride + i);
-                }
-                *y.add(i) = s;
-                i += 1;
-            }
-        }
-    }
+    super::fused_kernels!(
+        "avx512f,avx2,fma",
+        16,
+        _mm512_setzero_ps,
+        _mm512_loadu_ps,
+        _mm512_storeu_ps,
+        _mm512_set1_ps,
+        _mm512_fmadd_ps,
+        _mm512_reduce_add_ps
+    );
 }
 
 #[cfg(target_arch = "x86_64")]
-impl Kernel for Avx512 {
-    const NAME: &'static str = "avx512";
-
-    #[inline(always)]
-    unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
-        // SAFETY: an `Avx512` value is only handed out by `detect` after checking the CPU
-        // has AVX-512F; pointer validity is the caller's contract.
-        unsafe { avx512::dot(a, b, n) }
-    }
-
-    #[inline(always)]
-    unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
-        // SAFETY: as in `dot`.
-        unsafe { avx512::axpy(alpha, x, y, n) }
-    }
-
-    #[inline(always)]
-    unsafe fn dots(a: *const f32, b: *const f32, stride: usize, t: usize, n: usize, out: *mut f32) {
-        // SAFETY: as in `dot`.
-        unsafe { avx512::dots(a, b, stride, t, n, out) }
-    }
-
-    #[inline(always)]
-    unsafe fn lincomb(
-        c: *const f32,
-        t: usize,
-        x: *const f32,
-        stride: usize,
-        y: *mut f32,
-        n: usize,
-    ) {
-        // SAFETY: as in `dot`.
-        unsafe { avx512::lincomb(c, t, x, stride, y, n) }
-    }
-}
+simd_kernel!(Avx512, avx512, "avx512");
 
 /// Work that is generic over the kernel. [`run_with`] instantiates it for the chosen kernel
 /// inside a function compiled with that kernel's CPU features, so that every
