@@ -181,6 +181,16 @@ fn reduced_window(window: usize, shrink: bool, rng: &mut WordRng) -> usize {
     }
 }
 
+/// Fills `out` with the words of `sentence` within `w` positions of position `i`, except `i`.
+#[inline(always)]
+fn collect_context(sentence: &[u32], i: usize, w: usize, out: &mut Vec<u32>) {
+    let lo = i.saturating_sub(w);
+    let hi = (i + w + 1).min(sentence.len());
+    out.clear();
+    out.extend_from_slice(&sentence[lo..i]);
+    out.extend_from_slice(&sentence[i + 1..hi]);
+}
+
 /// Trains skip-gram on one (subsampled) sentence.
 #[inline(always)]
 pub fn train_sentence_sg<K: Kernel>(
@@ -269,15 +279,8 @@ pub fn train_sentence_sg_shared<K: Kernel>(
             return;
         }
         let w = reduced_window(window, shrink, rng);
-        let lo = i.saturating_sub(w);
-        let hi = (i + w + 1).min(n);
         let center = sentence[i];
-        s.ctx.clear();
-        for (j, &ctx) in sentence.iter().enumerate().take(hi).skip(lo) {
-            if j != i {
-                s.ctx.push(ctx);
-            }
-        }
+        collect_context(sentence, i, w, &mut s.ctx);
         if s.ctx.is_empty() {
             continue;
         }
@@ -352,14 +355,7 @@ pub fn train_sentence_cbow<K: Kernel>(
             return;
         }
         let w = reduced_window(window, shrink, rng);
-        let lo = i.saturating_sub(w);
-        let hi = (i + w + 1).min(n);
-        s.ctx.clear();
-        for (j, &ctx) in sentence.iter().enumerate().take(hi).skip(lo) {
-            if j != i {
-                s.ctx.push(ctx);
-            }
-        }
+        collect_context(sentence, i, w, &mut s.ctx);
         // The word entering the window next and the next centre's output row.
         if let Some(&next) = sentence.get(i + window + 1) {
             c.syn0.prefetch(next);
