@@ -57,7 +57,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from . import _embedrs
 from ._callbacks import EpochStats, _Dispatcher
-from .estimator import Word2Vec, simd_from_env
+from .estimator import Word2Vec, _add_batches, simd_from_env
 from .exceptions import InvalidParameterError
 from .gpu import resolve_device
 from .keyed_vectors import KeyedVectors
@@ -225,14 +225,7 @@ def count_partition(
     ([('cat', 1), ('dog', 1)], 6)
     """
     builder = _embedrs.CorpusBuilder(max_vocab_size, max_sentence_length)
-    batch: list[Sentence] = []
-    for s in sentences:
-        batch.append(s)
-        if len(batch) >= _BATCH:
-            builder.add_batch(batch)
-            batch = []
-    if batch:
-        builder.add_batch(batch)
+    _add_batches(builder, sentences)
     return builder.word_counts()
 
 

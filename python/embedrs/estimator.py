@@ -9,9 +9,10 @@ import numbers
 import os
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +44,40 @@ def _cpu_count() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+class _BatchSink(Protocol):
+    """A native builder that takes sentences a batch at a time (``CorpusBuilder``,
+    ``PhrasesModel``)."""
+
+    def add_batch(self, batch: list[Any]) -> None: ...
+
+
+def _sentence_iterator(X: Any) -> Iterator[Any]:
+    """``iter(X)`` for a corpus given as an iterable of sentences, with a clear TypeError for
+    bytes or an object that is not iterable."""
+    if isinstance(X, (bytes, bytearray)):
+        raise TypeError("corpus is bytes; pass a path, or sentences as str or token lists")
+    try:
+        return iter(X)
+    except TypeError:
+        raise TypeError(
+            f"corpus must be a path or an iterable of sentences, got {type(X).__name__}"
+        ) from None
+
+
+def _add_batches(builder: _BatchSink, sentences: Iterable[Any]) -> None:
+    """Hand ``sentences`` to ``builder.add_batch`` in lists of ``_BATCH`` (the last one
+    shorter), reading the iterable once."""
+    iterator = iter(sentences)
+    try:
+        while batch := list(islice(iterator, _BATCH)):
+            builder.add_batch(batch)
+    except BaseException:
+        # The traceback keeps this frame alive; do not let it keep the builder (and any
+        # thread it runs) alive too.
+        del builder
+        raise
 
 
 SIMD_KERNELS = ("scalar", "avx2", "avx512", "auto")
@@ -568,14 +603,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             if isinstance(X, (str, bytes, bytearray)):
                 raise TypeError("corpus must be a path or an iterable of sentences")
             builder = _embedrs.CorpusBuilder(self.max_vocab_size, self.max_sentence_length)
-            batch: list[Any] = []
-            for sentence in X:
-                batch.append(sentence)
-                if len(batch) >= _BATCH:
-                    builder.add_batch(batch)
-                    batch = []
-            if batch:
-                builder.add_batch(batch)
+            _add_batches(builder, X)
             new_counts = builder.word_counts()
         old_words = self.wv_.index_to_key
         old_index = self.wv_.key_to_index
@@ -647,23 +675,9 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                     f"{e} (corpus file{'s' if len(paths) > 1 else ''}: {shown}{more})"
                 ) from None
             return files, vocab, counts
-        if isinstance(X, (bytes, bytearray)):
-            raise TypeError("corpus is bytes; pass a path, or sentences as str or token lists")
-        try:
-            iterator = iter(X)
-        except TypeError:
-            raise TypeError(
-                f"corpus must be a path or an iterable of sentences, got {type(X).__name__}"
-            ) from None
+        iterator = _sentence_iterator(X)
         builder = _embedrs.CorpusBuilder(self.max_vocab_size, self.max_sentence_length)
-        batch: list[Any] = []
-        for sentence in iterator:
-            batch.append(sentence)
-            if len(batch) >= _BATCH:
-                builder.add_batch(batch)
-                batch = []
-        if batch:
-            builder.add_batch(batch)
+        _add_batches(builder, iterator)
         vocab, corpus, counts = builder.finish(self.min_count, self.max_final_vocab)
         return corpus, vocab, counts
 

@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from .exceptions import DimensionError, EmbedrsError, InvalidParameterError, OutOfVocabularyError
+from .exceptions import DimensionError, EmbedrsError, InvalidParameterError
+from .keyed_vectors import _raise_missing
 
 if TYPE_CHECKING:
     from .keyed_vectors import KeyedVectors
@@ -515,12 +516,7 @@ class DeviceKeyedVectors:
 
     def _word_ids(self, words: Sequence[str]) -> npt.NDArray[np.int64]:
         k2i = self._kv.key_to_index
-        missing = [w for w in words if w not in k2i]
-        if missing:
-            shown = ", ".join(repr(w) for w in missing[:10])
-            raise OutOfVocabularyError(
-                f"word{'s' if len(missing) > 1 else ''} not in vocabulary: {shown}"
-            )
+        _raise_missing([w for w in words if w not in k2i])
         return np.fromiter((k2i[w] for w in words), dtype=np.int64, count=len(words))
 
     def _budget(self, max_chunk_bytes: int | None) -> int:

@@ -51,6 +51,16 @@ def _as_list(x: Any) -> list[Any]:
     return list(x)
 
 
+def _raise_missing(missing: Sequence[str]) -> None:
+    """Raise :class:`~embedrs.OutOfVocabularyError` naming (the first ten of) ``missing``,
+    if there are any."""
+    if missing:
+        shown = ", ".join(repr(w) for w in missing[:10])
+        raise OutOfVocabularyError(
+            f"word{'s' if len(missing) > 1 else ''} not in vocabulary: {shown}"
+        )
+
+
 class KeyedVectors:
     """Words and their vectors; row ``i`` of :attr:`vectors` is word ``index_to_key[i]``.
 
@@ -167,12 +177,7 @@ class KeyedVectors:
         if isinstance(key, str):
             row: npt.NDArray[np.float32] = self._vectors[self.get_index(key)]
             return row
-        missing = [w for w in key if w not in self]
-        if missing:
-            shown = ", ".join(repr(w) for w in missing[:10])
-            raise OutOfVocabularyError(
-                f"word{'s' if len(missing) > 1 else ''} not in vocabulary: {shown}"
-            )
+        _raise_missing([w for w in key if w not in self])
         return self._vectors[[self.get_index(w) for w in key]]
 
     def get_vector(self, word: str, norm: bool = False) -> npt.NDArray[np.float32]:
@@ -300,11 +305,7 @@ class KeyedVectors:
                             f"query vector has shape {v.shape}, expected ({self.vector_size},)"
                         )
                     parts.append((self._unit(v), weight))
-        if missing:
-            shown = ", ".join(repr(w) for w in missing[:10])
-            raise OutOfVocabularyError(
-                f"word{'s' if len(missing) > 1 else ''} not in vocabulary: {shown}"
-            )
+        _raise_missing(missing)
         if not parts:
             raise ValueError("cannot compute similarity with no input: give positive or negative")
         mean = np.mean([w * v for v, w in parts], axis=0).astype(np.float32)
@@ -345,15 +346,7 @@ class KeyedVectors:
         ['b', 'c']
         """
         topn = _check_topn(topn)
-
-        def as_list(x: Any) -> list[Any]:
-            if x is None:
-                return []
-            if isinstance(x, str) or (isinstance(x, np.ndarray) and x.ndim == 1):
-                return [x]
-            return list(x)
-
-        query, exclude = self._query(as_list(positive), as_list(negative))
+        query, exclude = self._query(_as_list(positive), _as_list(negative))
         ids, scores = self._kv.most_similar_batch(
             query[None, :], topn, [exclude], restrict_vocab, 1
         )
@@ -435,12 +428,7 @@ class KeyedVectors:
             exclude: list[list[int]] = []
         else:
             words: list[str] = [str(w) for w in queries]  # type: ignore[union-attr]
-            missing = [w for w in words if w not in self]
-            if missing:
-                shown = ", ".join(repr(w) for w in missing[:10])
-                raise OutOfVocabularyError(
-                    f"word{'s' if len(missing) > 1 else ''} not in vocabulary: {shown}"
-                )
+            _raise_missing([w for w in words if w not in self])
             rows = [self.get_index(w) for w in words]
             q = np.ascontiguousarray(self._vectors[rows]).reshape(len(rows), self.vector_size)
             exclude = [[r] for r in rows]

@@ -34,7 +34,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import _embedrs
-from .estimator import _as_paths, _cpu_count
+from .estimator import _add_batches, _as_paths, _cpu_count, _sentence_iterator
 from .exceptions import FormatError, InvalidParameterError
 
 __all__ = ["ENGLISH_CONNECTOR_WORDS", "Phrases"]
@@ -190,17 +190,9 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if paths is not None:
             model.count_files([os.fspath(p) for p in paths], n_threads)
         else:
-            if isinstance(X, (bytes, bytearray)):
-                raise TypeError("corpus is bytes; pass a path, or sentences as str or token lists")
+            iterator = _sentence_iterator(X)
             try:
-                iterator = iter(X)
-            except TypeError:
-                raise TypeError(
-                    f"corpus must be a path or an iterable of sentences, got {type(X).__name__}"
-                ) from None
-            try:
-                while batch := list(islice(iterator, _BATCH)):
-                    model.add_batch(batch)
+                _add_batches(model, iterator)
             except BaseException:
                 # add_batch started a counting thread that runs until `model` is dropped, and
                 # the traceback keeps this frame (so `model`) alive: drop it now.
