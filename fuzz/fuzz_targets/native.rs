@@ -45,25 +45,13 @@ fn fix_checksum(data: &[u8]) -> Option<Vec<u8>> {
     Some(v)
 }
 
-/// Checks what loaded; `query` also runs a similarity search (it starts a thread, so only
-/// for the first way of reading).
+/// Checks what loaded (the shared checks, plus the output matrix's size); `query` also runs a
+/// similarity search (it starts a thread, so only for the first way of reading).
 fn exercise(m: &NativeModel, query: bool) {
-    let kv = &m.kv;
-    let v = kv.vocab();
-    assert_eq!(kv.vectors().len(), kv.len() * kv.dim());
     if let Some(s) = &m.syn1neg {
-        assert_eq!(s.as_slice().len(), kv.vectors().len());
+        assert_eq!(s.as_slice().len(), m.kv.vectors().len());
     }
-    for i in 0..kv.len() {
-        let w = v.word(i as u32);
-        assert!(v.get(w).is_some(), "loaded word {w:?} cannot be looked up");
-        let _ = kv.row(i);
-    }
-    let _ = kv.unit_vectors();
-    if query && !kv.is_empty() {
-        let q = kv.row(0).to_vec();
-        let _ = kv.most_similar_batch(&q, 3, &[], None, 1);
-    }
+    common::exercise(&m.kv, query);
 }
 
 /// What a successful read returned, to compare the ways of reading.

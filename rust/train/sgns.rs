@@ -181,6 +181,22 @@ fn reduced_window(window: usize, shrink: bool, rng: &mut WordRng) -> usize {
     }
 }
 
+/// Sets `out` to `target` followed by `c.negative` draws that differ from it, and requests
+/// their output rows (so that they load while other work runs; a hint with no effect on
+/// results).
+#[inline(always)]
+fn draw_targets(c: &StepCtx<'_>, target: u32, out: &mut Vec<u32>, rng: &mut WordRng) {
+    out.clear();
+    out.push(target);
+    for _ in 0..c.negative {
+        let t = c.table.sample(rng);
+        if t != target {
+            c.syn1.prefetch(t);
+            out.push(t);
+        }
+    }
+}
+
 /// Fills `out` with the words of `sentence` within `w` positions of position `i`, except `i`.
 #[inline(always)]
 fn collect_context(sentence: &[u32], i: usize, w: usize, out: &mut Vec<u32>) {
@@ -229,15 +245,7 @@ fn sg_pair<K: Kernel>(
     rng: &mut WordRng,
 ) {
     // Negatives drawn first (same draws, same order) so that their rows load together.
-    s.targets.clear();
-    s.targets.push(target);
-    for _ in 0..c.negative {
-        let t = c.table.sample(rng);
-        if t != target {
-            c.syn1.prefetch(t);
-            s.targets.push(t);
-        }
-    }
+    draw_targets(c, target, &mut s.targets, rng);
     s.neu1e.fill(0.0);
     for (k, &out) in s.targets.iter().enumerate() {
         let f = c.syn0.dot_rows::<K>(input, &c.syn1, out);
@@ -284,14 +292,7 @@ pub fn train_sentence_sg_shared<K: Kernel>(
         if s.ctx.is_empty() {
             continue;
         }
-        s.targets.clear();
-        s.targets.push(center);
-        for _ in 0..c.negative {
-            let t = c.table.sample(rng);
-            if t != center {
-                s.targets.push(t);
-            }
-        }
+        draw_targets(c, center, &mut s.targets, rng);
         let m = s.ctx.len();
         let t = s.targets.len();
         let Scratch {
@@ -389,15 +390,7 @@ fn cbow_center<K: Kernel>(
     } = s;
     // Draw the negatives first (the same draws, in the same order, as drawing each one just
     // before its update) so that their rows load while the context is summed.
-    targets.clear();
-    targets.push(target);
-    for _ in 0..c.negative {
-        let t = c.table.sample(rng);
-        if t != target {
-            c.syn1.prefetch(t);
-            targets.push(t);
-        }
-    }
+    draw_targets(c, target, targets, rng);
     neu1.fill(0.0);
     for &w in ctx.iter() {
         c.syn0.axpy_to_local::<K>(w, 1.0, neu1);

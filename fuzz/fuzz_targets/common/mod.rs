@@ -1,4 +1,5 @@
-//! Shared by the fuzz targets: a scratch folder for the files the readers open.
+//! Shared by the fuzz targets: a scratch folder for the files the readers open, and the checks
+//! that whatever a reader loaded is usable.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -49,4 +50,27 @@ pub fn write_file(target: &str, name: &str, bytes: &[u8]) -> PathBuf {
     let p = scratch_dir(target).join(name);
     std::fs::write(&p, bytes).expect("cannot write a fuzz input file");
     p
+}
+
+/// Checks a loaded model: sizes agree, every word looks itself up, rows and unit vectors can be
+/// read; `query` also runs a similarity search (it starts a thread, so callers use it for one
+/// way of reading only).
+#[allow(dead_code)] // the corpus target does not load models
+pub fn exercise(kv: &embedrs::model::KeyedVectors, query: bool) {
+    let v = kv.vocab();
+    assert_eq!(kv.vectors().len(), kv.len() * kv.dim());
+    for i in 0..kv.len() {
+        let w = v.word(i as u32);
+        assert!(v.get(w).is_some(), "loaded word {w:?} cannot be looked up");
+        let _ = kv.row(i);
+    }
+    let _ = kv.unit_vectors();
+    if query && !kv.is_empty() {
+        let q = kv.row(0).to_vec();
+        let (ids, scores, k) = kv
+            .most_similar_batch(&q, 3, &[vec![0]], None, 1)
+            .expect("query of the right width");
+        assert_eq!(ids.len(), k);
+        assert_eq!(scores.len(), k);
+    }
 }
