@@ -154,3 +154,16 @@ def test_stdin_and_subprocess(tmp_path, planted):
     assert "words/s" in r.stdout
     kv = embedrs.KeyedVectors.load_word2vec_format(out)
     assert "t0w1" in kv
+
+
+def test_train_options_reach_the_estimator(tmp_path, corpus_file, capsys):
+    # --alpha-schedule per_thread on one thread is the default schedule: same vectors.
+    a, b = tmp_path / "a.embedrs", tmp_path / "b.embedrs"
+    assert main(train_args(corpus_file, a)) == 0
+    assert main(train_args(corpus_file, b, "--alpha-schedule", "per_thread")) == 0
+    np.testing.assert_array_equal(
+        embedrs.KeyedVectors.load(a).vectors, embedrs.KeyedVectors.load(b).vectors
+    )
+    with pytest.raises(SystemExit):
+        main(train_args(corpus_file, a, "--alpha-schedule", "gensim"))
+    assert "invalid choice: 'gensim'" in capsys.readouterr().err

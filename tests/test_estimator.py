@@ -34,6 +34,22 @@ def test_planted_topics_are_recovered(planted, sg):
     assert topic_purity(model.wv_) > 0.9
 
 
+def test_per_thread_schedule_is_the_global_one_on_one_thread(planted):
+    # gensim corpus_file's schedule differs only in how several threads count progress.
+    for sg in (0, 1):
+        a = small(sg=sg, alpha_schedule="global").fit(planted).wv_.vectors
+        b = small(sg=sg, alpha_schedule="per_thread").fit(planted).wv_.vectors
+        np.testing.assert_array_equal(a, b)
+        assert not np.array_equal(a, small(sg=sg, alpha=0.05).fit(planted).wv_.vectors)
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+def test_per_thread_schedule_trains_with_two_threads(planted, sg):
+    model = small(sg=sg, n_jobs=2, alpha_schedule="per_thread").fit(planted)
+    assert model.get_params()["alpha_schedule"] == "per_thread"
+    assert topic_purity(model.wv_) > 0.9
+
+
 def test_untrained_vectors_fail_the_purity_check(planted):
     # Guards the test above: one epoch at a tiny learning rate barely moves the vectors.
     model = small(alpha=1e-6, min_alpha=1e-6, epochs=1).fit(planted)
@@ -220,6 +236,8 @@ HUGE = 2**64  # beyond every native integer: never a bare OverflowError
         ("random_state", NAN),
         ("random_state", 2**32),
         ("random_state", HUGE),
+        ("alpha_schedule", "gensim"),
+        ("alpha_schedule", None),
     ],
 )
 def test_bad_parameters_name_themselves(param, value):

@@ -199,6 +199,7 @@ def train_model(
     max_sentence_length: int = 10000,
     kernel: str | None = None,
     shared_negatives: bool = False,
+    alpha_schedule: str = "global",
     epoch_snapshots: bool = False,
     callback: Callable[[str, tuple[Any, ...]], bool] | None = None,
     progress_interval: float = 0.5,

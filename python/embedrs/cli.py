@@ -90,6 +90,7 @@ def _estimator(args: argparse.Namespace, verbose: bool) -> Word2Vec:
         cbow_mean=not args.cbow_sum,
         alpha=args.alpha,
         min_alpha=args.min_alpha,
+        alpha_schedule=args.alpha_schedule,
         epochs=args.epochs,
         shrink_windows=not args.fixed_window,
         shared_negatives=not args.per_pair_negatives,
@@ -213,6 +214,13 @@ def _add_train_flags(t: argparse.ArgumentParser) -> None:
     t.add_argument("--max-final-vocab", type=int, default=None)
     t.add_argument("--alpha", type=float, default=0.025)
     t.add_argument("--min-alpha", type=float, default=0.0001)
+    t.add_argument(
+        "--alpha-schedule",
+        choices=("global", "per_thread"),
+        default="global",
+        help="learning-rate progress: all threads together (word2vec.c), or each thread's "
+        "own (gensim corpus_file mode)",
+    )
     t.add_argument("--epochs", type=int, default=5)
     t.add_argument("--cbow-sum", action="store_true", help="CBOW: sum the context, not mean")
     t.add_argument("--fixed-window", action="store_true", help="do not shrink windows")

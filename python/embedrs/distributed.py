@@ -442,6 +442,7 @@ def _train_round(
             max_sentence_length=cfg["max_sentence_length"],
             kernel=simd_from_env(),
             shared_negatives=cfg["shared_negatives"],
+            alpha_schedule=cfg["alpha_schedule"],
         )
         rep.dirty = True
         rows, d0, d1 = rep.weights.delta()
@@ -883,6 +884,7 @@ def fit(
         "sample": float(est.sample),
         "shrink_windows": bool(est.shrink_windows),
         "shared_negatives": bool(est.shared_negatives),
+        "alpha_schedule": str(est.alpha_schedule),
         "max_sentence_length": est.max_sentence_length,
         "seed": seed,
         "combine": combine,

@@ -19,7 +19,9 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
 use crate::corpus::{self, CorpusRef};
 use crate::error::EmbedError;
 use crate::model;
-use crate::train::{self, Control, EpochReport, Progress, ProgressSink, TrainConfig};
+use crate::train::{
+    self, AlphaSchedule, Control, EpochReport, Progress, ProgressSink, TrainConfig,
+};
 use crate::vocab::{self, VocabConfig};
 use errors::to_pyerr;
 
@@ -668,7 +670,7 @@ enum CorpusArg<'a> {
 #[pyo3(signature = (vocab, corpus, weights, *, vector_size, window=5, sg=false, negative=5,
     ns_exponent=0.75, cbow_mean=true, alpha=0.025, min_alpha=0.0001, epochs=5, sample=1e-3,
     shrink_windows=true, n_threads=1, seed=1, max_sentence_length=10000, kernel=None,
-    shared_negatives=false, epoch_snapshots=false,
+    shared_negatives=false, alpha_schedule="global", epoch_snapshots=false,
     callback=None, progress_interval=0.5))]
 #[allow(clippy::too_many_arguments)]
 fn train_model<'py>(
@@ -692,6 +694,7 @@ fn train_model<'py>(
     max_sentence_length: usize,
     kernel: Option<&str>,
     shared_negatives: bool,
+    alpha_schedule: &str,
     epoch_snapshots: bool,
     callback: Option<Py<PyAny>>,
     progress_interval: f64,
@@ -705,6 +708,12 @@ fn train_model<'py>(
             ))
         })?,
     };
+    let alpha_schedule = AlphaSchedule::parse(alpha_schedule).ok_or_else(|| {
+        to_pyerr(EmbedError::param(
+            "alpha_schedule",
+            format!("unknown schedule {alpha_schedule:?}; use \"global\" or \"per_thread\""),
+        ))
+    })?;
     let cfg = TrainConfig {
         vector_size,
         window,
@@ -722,6 +731,7 @@ fn train_model<'py>(
         max_sentence_length,
         kernel,
         shared_negatives,
+        alpha_schedule,
     };
     let corpus_arg = if let Ok(f) = corpus.extract::<PyRef<'py, PyFileCorpus>>() {
         CorpusArg::Files(f)

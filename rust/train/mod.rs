@@ -43,6 +43,43 @@ pub const MAX_SENTENCE_LENGTH: usize = u32::MAX as usize;
 /// `m = 2 * window` and `t = negative + 1`.
 pub const MAX_SCRATCH_BYTES: u128 = 1 << 30;
 
+/// How training measures its progress for the learning-rate decay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AlphaSchedule {
+    /// Linear from `alpha` to `min_alpha` by the words all threads have processed (one atomic
+    /// counter), as word2vec.c and gensim's iterable mode do. The default.
+    #[default]
+    Global,
+    /// gensim's `corpus_file` mode: each thread measures its progress by its *own* words in
+    /// the epoch against the whole epoch's words. With `n` threads, alpha therefore falls only
+    /// `1/n` of an epoch's step within each epoch and jumps down at the next one, ending near
+    /// `alpha / (n * epochs)` instead of `min_alpha`; with one thread it is the same as
+    /// `Global`. Offered to reproduce gensim `corpus_file` numbers, not as an improvement.
+    PerThread,
+}
+
+impl AlphaSchedule {
+    /// Parses `"global"` or `"per_thread"`.
+    pub fn parse(name: &str) -> Option<AlphaSchedule> {
+        match name {
+            "global" => Some(AlphaSchedule::Global),
+            "per_thread" => Some(AlphaSchedule::PerThread),
+            _ => None,
+        }
+    }
+
+    /// The point of the run (in words) the learning rate is read at, for a worker that has
+    /// processed `own / share` words of the epoch starting at `epoch_base`, when all threads
+    /// together have processed `done` words of the run.
+    #[inline]
+    pub fn position(self, done: u64, epoch_base: u64, own: u64, share: usize) -> u64 {
+        match self {
+            AlphaSchedule::Global => done,
+            AlphaSchedule::PerThread => epoch_base.saturating_add(own / share.max(1) as u64),
+        }
+    }
+}
+
 /// Hyper-parameters of a training run (names follow gensim).
 #[derive(Debug, Clone)]
 pub struct TrainConfig {
@@ -78,6 +115,8 @@ pub struct TrainConfig {
     pub kernel: Option<KernelChoice>,
     /// Skip-gram: share each window's negatives (faster, see `sgns::train_sentence_sg_shared`).
     pub shared_negatives: bool,
+    /// How progress (and so the learning rate) is measured.
+    pub alpha_schedule: AlphaSchedule,
 }
 
 impl Default for TrainConfig {
@@ -99,6 +138,7 @@ impl Default for TrainConfig {
             max_sentence_length: crate::corpus::DEFAULT_MAX_SENTENCE_LENGTH,
             kernel: None,
             shared_negatives: false,
+            alpha_schedule: AlphaSchedule::Global,
         }
     }
 }
@@ -368,10 +408,26 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
+    /// The learning rate after `done` words of the whole run.
     fn alpha_at(&self, done: u64) -> f32 {
         let progress = (done as f64 / self.words_total.max(1) as f64).min(1.0);
         let a = self.cfg.alpha as f64 - (self.cfg.alpha - self.cfg.min_alpha) as f64 * progress;
         (a as f32).max(self.cfg.min_alpha)
+    }
+
+    /// A worker's learning rate in the epoch starting at word `epoch_base`, when all threads
+    /// together have processed `done` words of the run and this worker `own` of this epoch.
+    #[inline]
+    fn worker_alpha(&self, done: u64, epoch_base: u64, own: u64) -> f32 {
+        self.alpha_at(self.cfg.alpha_schedule.position(done, epoch_base, own, 1))
+    }
+
+    /// The learning rate to report when all threads have processed `done` words: the
+    /// workers' mean (the schedule is linear, so the rate at their mean progress).
+    fn reported_alpha(&self, done: u64, epoch_base: u64) -> f32 {
+        let own = done.saturating_sub(epoch_base);
+        let n = self.cfg.n_threads;
+        self.alpha_at(self.cfg.alpha_schedule.position(done, epoch_base, own, n))
     }
 }
 
@@ -547,7 +603,7 @@ fn run(
                     epochs: sh.cfg.epochs,
                     words_done: done,
                     words_total: sh.words_total,
-                    alpha: sh.alpha_at(done),
+                    alpha: sh.reported_alpha(done, epoch_base),
                     epoch_loss: losses
                         .iter()
                         .map(|l| f64::from_bits(l.0.load(Ordering::Relaxed)))
@@ -667,7 +723,11 @@ fn worker<K: Kernel>(
     let mut kept: Vec<u32> = Vec::with_capacity(1024);
     let mut tally = WorkerTally::default();
     let mut pending = 0u64;
-    let mut alpha = sh.alpha_at(sh.words_done.load(Ordering::Relaxed).max(epoch_base));
+    let mut alpha = sh.worker_alpha(
+        sh.words_done.load(Ordering::Relaxed).max(epoch_base),
+        epoch_base,
+        0,
+    );
     while let Some(unit) = feed.next_batch(&mut batch)? {
         if sh.cancel.load(Ordering::Relaxed) {
             break;
@@ -723,7 +783,7 @@ fn worker<K: Kernel>(
             if pending >= FLUSH_WORDS {
                 let done = sh.words_done.fetch_add(pending, Ordering::Relaxed) + pending;
                 pending = 0;
-                alpha = sh.alpha_at(done);
+                alpha = sh.worker_alpha(done, epoch_base, tally.raw_words);
                 loss_slot.store(scratch.loss.to_bits(), Ordering::Relaxed);
             }
         });

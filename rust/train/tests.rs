@@ -457,3 +457,30 @@ fn a_corpus_file_that_changes_between_epochs_is_an_io_error() {
         assert!(e.to_string().starts_with(&want), "{e}\nwanted: {want}");
     }
 }
+
+#[test]
+fn per_thread_schedule_is_global_on_one_thread_and_lags_on_two() {
+    let (v, c) = planted(2, 300);
+    for sg in [true, false] {
+        let cfg = TrainConfig {
+            vector_size: 16,
+            sg,
+            epochs: 2,
+            n_threads: 1,
+            seed: 7,
+            ..Default::default()
+        };
+        let per_thread = TrainConfig {
+            alpha_schedule: AlphaSchedule::PerThread,
+            ..cfg.clone()
+        };
+        assert_eq!(fit(&cfg, &v, &c).0, fit(&per_thread, &v, &c).0, "sg={sg}");
+    }
+    // 2 epochs of 1000 words, 2 threads, each done with its 500 words of epoch 1: the global
+    // schedule has reached the end of the run, gensim corpus_file's only 1500 words.
+    let (g, p) = (AlphaSchedule::Global, AlphaSchedule::PerThread);
+    assert_eq!(g.position(2000, 1000, 500, 1), 2000);
+    assert_eq!(p.position(2000, 1000, 500, 1), 1500);
+    assert_eq!(p.position(2000, 1000, 1000, 2), 1500);
+    assert_eq!(p.position(0, 0, 0, 2), 0);
+}
