@@ -30,10 +30,13 @@ use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
 use crate::error::{EmbedError, Result};
-use crate::vocab::{Vocab, VocabConfig, WordCounts};
+use crate::vocab::{LookupKey, Vocab, VocabConfig, WordCounts};
 
 /// Default for `max_sentence_length` (gensim's limit; word2vec.c uses 1000).
 pub const DEFAULT_MAX_SENTENCE_LENGTH: usize = 10_000;
+
+/// How many tokens ahead of its lookup a token's index slot is prefetched.
+const LOOKAHEAD: usize = 8;
 
 /// Target size of one unit of work read from a file.
 const BATCH_BYTES: u64 = 1 << 20;
@@ -652,17 +655,29 @@ impl Batch {
             _ => {
                 let max = max_sentence_length.max(1);
                 let sentence = &mut self.sentence;
+                let mut tokens: Vec<(&[u8], LookupKey)> = Vec::with_capacity(256);
                 for line in self.bytes.split(|&b| b == b'\n') {
+                    // The lookups of a line are independent: each token's index slot is
+                    // requested LOOKAHEAD tokens before it is read, so their cache misses
+                    // overlap instead of following one another.
+                    tokens.clear();
+                    tokens.extend(tokenize(line).map(|t| (t, vocab.key(t))));
+                    for &(_, k) in tokens.iter().take(LOOKAHEAD) {
+                        vocab.prefetch(k);
+                    }
                     sentence.clear();
                     let mut raw = 0usize;
-                    for tok in tokenize(line) {
+                    for (i, &(tok, key)) in tokens.iter().enumerate() {
+                        if let Some(&(_, ahead)) = tokens.get(i + LOOKAHEAD) {
+                            vocab.prefetch(ahead);
+                        }
                         if raw == max {
                             f(sentence, raw as u64);
                             sentence.clear();
                             raw = 0;
                         }
                         raw += 1;
-                        if let Some(id) = vocab.get_bytes(tok) {
+                        if let Some(id) = vocab.get_keyed(tok, key) {
                             sentence.push(id);
                         }
                     }

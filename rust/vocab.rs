@@ -332,28 +332,104 @@ impl Slot {
     }
 }
 
+/// Where a token's lookup starts: its home slot and its prefix. Computing it is pure
+/// arithmetic, so a reader can compute the keys of the next few tokens, prefetch their slots
+/// ([`Vocab::prefetch`]), and resolve them ([`Vocab::get_keyed`]) once the slots have loaded.
+#[derive(Clone, Copy, Debug)]
+pub struct LookupKey {
+    home: usize,
+    prefix: u64,
+}
+
+/// The word index: open addressing with linear probing over a power-of-two table kept at most
+/// half full. A lookup reads the home slot (rarely a neighbour or two), whose address follows
+/// from the hash alone (unlike a SwissTable, which first reads a group of control bytes).
+#[derive(Clone, Default)]
+struct WordIndex {
+    slots: Vec<Slot>,
+    /// `64 - log2(slots.len())`: the home slot is the top bits of the mixed hash.
+    shift: u32,
+}
+
+/// Marks an empty slot.
+const EMPTY_SLOT: Slot = Slot {
+    id: u32::MAX,
+    len: 0,
+    start: 0,
+    prefix: 0,
+};
+
+impl WordIndex {
+    fn with_words(n: usize) -> WordIndex {
+        let cap = n.saturating_mul(2).max(2).next_power_of_two();
+        WordIndex {
+            slots: vec![EMPTY_SLOT; cap],
+            shift: 64 - cap.trailing_zeros(),
+        }
+    }
+
+    #[inline(always)]
+    fn key(&self, hasher: &FxBuildHasher, w: &[u8]) -> LookupKey {
+        // Fibonacci hashing on top of FxHash: the top bits of the product are well mixed.
+        let h = hasher.hash_one(w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        LookupKey {
+            home: (h >> self.shift) as usize,
+            prefix: prefix8(w),
+        }
+    }
+
+    #[inline(always)]
+    fn find(&self, k: LookupKey, w: &[u8], text: &[u8]) -> Option<u32> {
+        let mask = self.slots.len() - 1;
+        let mut i = k.home & mask;
+        loop {
+            let s = &self.slots[i];
+            if s.id == u32::MAX {
+                return None;
+            }
+            if s.holds(w, k.prefix, text) {
+                return Some(s.id);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Adds `slot` unless its word is present; returns false if it was.
+    fn insert(&mut self, k: LookupKey, slot: Slot, w: &[u8], text: &[u8]) -> bool {
+        let mask = self.slots.len() - 1;
+        let mut i = k.home & mask;
+        loop {
+            let s = &self.slots[i];
+            if s.id == u32::MAX {
+                self.slots[i] = slot;
+                return true;
+            }
+            if s.holds(w, k.prefix, text) {
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
 /// Hashes every word into an index; returns it and the position of the first repeated word.
-fn build_index(words: &Words, hasher: &FxBuildHasher) -> (HashTable<Slot>, Option<usize>) {
-    let mut index: HashTable<Slot> = HashTable::with_capacity(words.len());
+fn build_index(words: &Words, hasher: &FxBuildHasher) -> (WordIndex, Option<usize>) {
+    let mut index = WordIndex::with_words(words.len());
     let text = words.text.as_bytes();
     let mut duplicate = None;
     let mut start = 0;
     for (i, &end) in words.ends.iter().enumerate() {
         let w = &text[start..end];
-        let h = hasher.hash_one(w);
-        let p = prefix8(w);
-        if index.find(h, |s| s.holds(w, p, text)).is_some() {
+        let k = index.key(hasher, w);
+        // Ids are u32 below u32::MAX (the empty marker): vocabularies are far smaller.
+        let slot = Slot {
+            id: u32::try_from(i).unwrap_or(u32::MAX - 1).min(u32::MAX - 1),
+            len: w.len() as u32,
+            start,
+            prefix: k.prefix,
+        };
+        if !index.insert(k, slot, w, text) {
             duplicate.get_or_insert(i);
-        } else {
-            let slot = Slot {
-                id: i as u32,
-                len: w.len() as u32,
-                start,
-                prefix: p,
-            };
-            index.insert_unique(h, slot, |s| {
-                hasher.hash_one(&text[s.start..s.start + s.len as usize])
-            });
         }
         start = end;
     }
@@ -365,7 +441,7 @@ fn build_index(words: &Words, hasher: &FxBuildHasher) -> (HashTable<Slot>, Optio
 pub struct Vocab {
     words: Words,
     counts: Vec<u64>,
-    index: std::sync::OnceLock<HashTable<Slot>>,
+    index: std::sync::OnceLock<WordIndex>,
     hasher: FxBuildHasher,
     /// Raw tokens in one pass over the corpus (including words below `min_count`).
     pub corpus_words: u64,
@@ -487,7 +563,7 @@ impl Vocab {
         }
     }
 
-    fn index(&self) -> &HashTable<Slot> {
+    fn index(&self) -> &WordIndex {
         // Duplicates cannot occur here: `from_sorted` rejects them and `from_sorted_unique`
         // takes words from a checksummed file; the first of any would win.
         self.index
@@ -541,12 +617,34 @@ impl Vocab {
 
     #[inline]
     fn find_bytes(&self, token: &[u8]) -> Option<u32> {
-        let h = self.hasher.hash_one(token);
-        let p = prefix8(token);
-        let text = self.words.text.as_bytes();
-        self.index()
-            .find(h, |s| s.holds(token, p, text))
-            .map(|s| s.id)
+        let index = self.index();
+        let k = index.key(&self.hasher, token);
+        index.find(k, token, self.words.text.as_bytes())
+    }
+
+    /// The lookup key of a token (see [`LookupKey`]).
+    #[inline(always)]
+    pub fn key(&self, token: &[u8]) -> LookupKey {
+        self.index().key(&self.hasher, token)
+    }
+
+    /// Asks the CPU to start loading the slot a lookup of `key` reads first (a hint).
+    #[inline(always)]
+    pub fn prefetch(&self, key: LookupKey) {
+        let slots = &self.index().slots;
+        crate::train::hogwild::prefetch_ref(&slots[key.home & (slots.len() - 1)]);
+    }
+
+    /// [`Vocab::get_bytes`] for a token whose key was computed by [`Vocab::key`].
+    #[inline(always)]
+    pub fn get_keyed(&self, token: &[u8], key: LookupKey) -> Option<u32> {
+        match self.index().find(key, token, self.words.text.as_bytes()) {
+            Some(id) => Some(id),
+            None if std::str::from_utf8(token).is_err() => {
+                self.find_bytes(String::from_utf8_lossy(token).as_bytes())
+            }
+            None => None,
+        }
     }
 
     /// Sum of the counts of the words kept (the `N` of the subsampling formula).
@@ -642,6 +740,31 @@ mod tests {
             for pair in v.counts().windows(2) {
                 prop_assert!(pair[0] >= pair[1]);
             }
+        }
+
+        #[test]
+        fn index_finds_every_word_and_nothing_else(
+            words in prop::collection::hash_set("[a-c]{1,12}|[ab\u{e9}]{7,10}", 1..300),
+            probes in prop::collection::vec("[a-d]{0,13}", 0..50),
+        ) {
+            // Short alphabets: many words share their first 8 bytes, and long runs of
+            // neighbouring slots form, so the prefix, the tail compare and the probing all
+            // matter.
+            let items: Vec<(String, u64)> = words.iter().map(|w| (w.clone(), 1)).collect();
+            let v = Vocab::from_sorted(items.clone()).unwrap();
+            for (i, (w, _)) in items.iter().enumerate() {
+                let key = v.key(w.as_bytes());
+                prop_assert_eq!(v.get_keyed(w.as_bytes(), key), Some(i as u32));
+                prop_assert_eq!(v.get(w), Some(i as u32));
+            }
+            for p in &probes {
+                let want = items.iter().position(|(w, _)| w == p).map(|i| i as u32);
+                prop_assert_eq!(v.get(p), want);
+                prop_assert_eq!(v.get_keyed(p.as_bytes(), v.key(p.as_bytes())), want);
+            }
+            let mut dup = items.clone();
+            dup.push(items[0].clone());
+            prop_assert!(Vocab::from_sorted(dup).is_err());
         }
 
         #[test]

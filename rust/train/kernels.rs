@@ -28,6 +28,55 @@ pub trait Kernel: Copy + Send + Sync + 'static {
     /// equal. The CPU must support the kernel's instructions ([`supported`]).
     unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize);
 
+    /// `acc[i] += g * row[i]; row[i] += g * src[i]` for `i < n`: both halves of an output
+    /// row's update in one pass (the new `acc` uses the old `row`).
+    ///
+    /// # Safety
+    /// `row`, `acc` valid for `n` reads and writes, `src` for `n` reads; `row` overlaps
+    /// neither `acc` nor `src`, and `acc` does not overlap `src`. The CPU must support the
+    /// kernel's instructions.
+    #[inline(always)]
+    unsafe fn axpy2(g: f32, row: *mut f32, acc: *mut f32, src: *const f32, n: usize) {
+        // SAFETY: the caller's contract; `acc` is updated from `row` before `row` changes.
+        unsafe {
+            Self::axpy(g, row, acc, n);
+            Self::axpy(g, src, row, n);
+        }
+    }
+
+    /// `out[i] = scale * sum_j base[ids[j] * stride + i]` for `i < n`: the (scaled) sum of
+    /// `m` rows of a matrix, added in the order of `ids`.
+    ///
+    /// # Safety
+    /// `ids` valid for `m` reads; every row `base + ids[j] * stride` valid for `n` reads;
+    /// `out` valid for `n` writes and not overlapping any row. The CPU must support the
+    /// kernel's instructions.
+    #[inline(always)]
+    unsafe fn sum_rows(
+        base: *const f32,
+        stride: usize,
+        ids: *const u32,
+        m: usize,
+        scale: f32,
+        out: *mut f32,
+        n: usize,
+    ) {
+        // SAFETY: the caller's contract, row by row.
+        unsafe {
+            for i in 0..n {
+                *out.add(i) = 0.0;
+            }
+            for j in 0..m {
+                Self::axpy(1.0, base.add(*ids.add(j) as usize * stride), out, n);
+            }
+            if scale != 1.0 {
+                for i in 0..n {
+                    *out.add(i) *= scale;
+                }
+            }
+        }
+    }
+
     /// `out[k] = a . b_k` for `k < t`, where row `b_k` starts at `b + k * stride`.
     ///
     /// # Safety
@@ -132,7 +181,7 @@ impl Kernel for Scalar {
 #[cfg(target_arch = "x86_64")]
 macro_rules! fused_kernels {
     ($features:literal, $lanes:literal, $zero:ident, $load:ident, $store:ident, $splat:ident,
-     $fma:ident, $hsum:ident) => {
+     $fma:ident, $hsum:ident, $add:ident, $mul:ident) => {
         /// Up to 4 dot products of `a` against rows of `b` per pass, so `a` is loaded once
         /// for all of them.
         #[inline]
@@ -180,6 +229,94 @@ macro_rules! fused_kernels {
                 while k < t {
                     *out.add(k) = dot(a, b.add(k * stride), n);
                     k += 1;
+                }
+            }
+        }
+
+        /// `acc += g row; row += g src` in one pass over `row` (see `Kernel::axpy2`); the
+        /// last `n % lanes` floats in 4-float SSE steps, then scalar.
+        #[inline]
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn axpy2(
+            g: f32,
+            row: *mut f32,
+            acc: *mut f32,
+            src: *const f32,
+            n: usize,
+        ) {
+            let full = n - n % $lanes;
+            let vg = $splat(g);
+            let mut i = 0;
+            // SAFETY: the caller guarantees n floats at row, acc (read/write) and src
+            // (read), not overlapping; every access is [i, i + width) with i + width <= n.
+            unsafe {
+                while i < full {
+                    let r = $load(row.add(i));
+                    $store(acc.add(i), $fma(vg, r, $load(acc.add(i))));
+                    $store(row.add(i), $fma(vg, $load(src.add(i)), r));
+                    i += $lanes;
+                }
+                let g4 = _mm_set1_ps(g);
+                while i + 4 <= n {
+                    let r = _mm_loadu_ps(row.add(i));
+                    _mm_storeu_ps(acc.add(i), _mm_fmadd_ps(g4, r, _mm_loadu_ps(acc.add(i))));
+                    _mm_storeu_ps(row.add(i), _mm_fmadd_ps(g4, _mm_loadu_ps(src.add(i)), r));
+                    i += 4;
+                }
+                while i < n {
+                    let r = *row.add(i);
+                    *acc.add(i) += g * r;
+                    *row.add(i) = r + g * *src.add(i);
+                    i += 1;
+                }
+            }
+        }
+
+        /// The scaled sum of `m` rows (see `Kernel::sum_rows`), `lanes` floats of the sum
+        /// kept in a register across all rows; the tail in 4-float SSE steps, then scalar.
+        #[inline]
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn sum_rows(
+            base: *const f32,
+            stride: usize,
+            ids: *const u32,
+            m: usize,
+            scale: f32,
+            out: *mut f32,
+            n: usize,
+        ) {
+            let full = n - n % $lanes;
+            let vs = $splat(scale);
+            let mut i = 0;
+            // SAFETY: the caller guarantees m ids, n readable floats in each of their rows
+            // and n writable floats at out (not overlapping); every access is
+            // [i, i + width) with i + width <= n.
+            unsafe {
+                let row = |j: usize| base.add(*ids.add(j) as usize * stride);
+                while i < full {
+                    let mut acc = $zero();
+                    for j in 0..m {
+                        acc = $add(acc, $load(row(j).add(i)));
+                    }
+                    $store(out.add(i), $mul(acc, vs));
+                    i += $lanes;
+                }
+                let s4 = _mm_set1_ps(scale);
+                while i + 4 <= n {
+                    let mut acc = _mm_setzero_ps();
+                    for j in 0..m {
+                        acc = _mm_add_ps(acc, _mm_loadu_ps(row(j).add(i)));
+                    }
+                    _mm_storeu_ps(out.add(i), _mm_mul_ps(acc, s4));
+                    i += 4;
+                }
+                while i < n {
+                    let mut acc = 0f32;
+                    for j in 0..m {
+                        acc += *row(j).add(i);
+                    }
+                    *out.add(i) = acc * scale;
+                    i += 1;
                 }
             }
         }
@@ -243,6 +380,26 @@ macro_rules! simd_kernel {
             unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
                 // SAFETY: as in `dot`.
                 unsafe { $module::axpy(alpha, x, y, n) }
+            }
+
+            #[inline(always)]
+            unsafe fn axpy2(g: f32, row: *mut f32, acc: *mut f32, src: *const f32, n: usize) {
+                // SAFETY: as in `dot`.
+                unsafe { $module::axpy2(g, row, acc, src, n) }
+            }
+
+            #[inline(always)]
+            unsafe fn sum_rows(
+                base: *const f32,
+                stride: usize,
+                ids: *const u32,
+                m: usize,
+                scale: f32,
+                out: *mut f32,
+                n: usize,
+            ) {
+                // SAFETY: as in `dot`.
+                unsafe { $module::sum_rows(base, stride, ids, m, scale, out, n) }
             }
 
             #[inline(always)]
@@ -357,7 +514,9 @@ mod avx2 {
         _mm256_storeu_ps,
         _mm256_set1_ps,
         _mm256_fmadd_ps,
-        hsum
+        hsum,
+        _mm256_add_ps,
+        _mm256_mul_ps
     );
 }
 
@@ -403,6 +562,12 @@ mod avx512 {
                 s += _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)));
                 i += 8;
             }
+            if i + 4 <= n {
+                let q = _mm_mul_ps(_mm_loadu_ps(a.add(i)), _mm_loadu_ps(b.add(i)));
+                let q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+                s += _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)));
+                i += 4;
+            }
             while i < n {
                 s += *a.add(i) * *b.add(i);
                 i += 1;
@@ -434,6 +599,15 @@ mod avx512 {
                 _mm256_storeu_ps(y.add(i), r);
                 i += 8;
             }
+            if i + 4 <= n {
+                let r = _mm_fmadd_ps(
+                    _mm512_castps512_ps128(va),
+                    _mm_loadu_ps(x.add(i)),
+                    _mm_loadu_ps(y.add(i)),
+                );
+                _mm_storeu_ps(y.add(i), r);
+                i += 4;
+            }
             while i < n {
                 *y.add(i) += alpha * *x.add(i);
                 i += 1;
@@ -449,7 +623,9 @@ mod avx512 {
         _mm512_storeu_ps,
         _mm512_set1_ps,
         _mm512_fmadd_ps,
-        _mm512_reduce_add_ps
+        _mm512_reduce_add_ps,
+        _mm512_add_ps,
+        _mm512_mul_ps
     );
 }
 
@@ -662,6 +838,78 @@ mod tests {
         }
     }
 
+    /// `axpy2` and `sum_rows` against the plain loops, at lengths around every vector width
+    /// (16, 8, the 4-float step, scalar tails) and with repeated row ids.
+    fn check_row_kernels<K: Kernel>() {
+        for n in [
+            0usize, 1, 3, 4, 5, 7, 8, 12, 15, 16, 17, 20, 31, 33, 100, 300,
+        ] {
+            let stride = n + 5;
+            let m_rows: Vec<f32> = (0..6 * stride)
+                .map(|i| ((i * 29 % 13) as f32 - 6.0) * 0.07)
+                .collect();
+            let src: Vec<f32> = (0..n).map(|i| ((i * 7 % 5) as f32 - 2.0) * 0.3).collect();
+            for g in [0.0f32, 0.37, -1.25] {
+                let (mut row1, mut acc1) = (
+                    m_rows[..n].to_vec(),
+                    src.iter().map(|x| x * 0.5).collect::<Vec<_>>(),
+                );
+                let (mut row2, mut acc2) = (row1.clone(), acc1.clone());
+                // SAFETY: every buffer has n floats and they are distinct allocations.
+                unsafe {
+                    K::axpy2(g, row1.as_mut_ptr(), acc1.as_mut_ptr(), src.as_ptr(), n);
+                    Scalar::axpy(g, row2.as_ptr(), acc2.as_mut_ptr(), n);
+                    Scalar::axpy(g, src.as_ptr(), row2.as_mut_ptr(), n);
+                }
+                for (p, q) in row1.iter().zip(&row2).chain(acc1.iter().zip(&acc2)) {
+                    assert!(
+                        (p - q).abs() <= 1e-6 * (1.0 + q.abs()),
+                        "{} axpy2 n={n}",
+                        K::NAME
+                    );
+                }
+            }
+            for ids in [
+                &[][..],
+                &[2],
+                &[0, 5, 3],
+                &[1, 1, 4, 1],
+                &[5, 4, 3, 2, 1, 0, 2],
+            ] {
+                for scale in [1.0f32, 0.25] {
+                    let mut got = vec![f32::NAN; n];
+                    let mut want = vec![0f32; n];
+                    for &r in ids {
+                        for i in 0..n {
+                            want[i] += m_rows[r as usize * stride + i];
+                        }
+                    }
+                    want.iter_mut().for_each(|x| *x *= scale);
+                    // SAFETY: every id is < 6 and the buffer holds 6 rows of `stride >= n`
+                    // floats; `got` has n floats.
+                    unsafe {
+                        K::sum_rows(
+                            m_rows.as_ptr(),
+                            stride,
+                            ids.as_ptr(),
+                            ids.len(),
+                            scale,
+                            got.as_mut_ptr(),
+                            n,
+                        );
+                    }
+                    for (p, q) in got.iter().zip(&want) {
+                        assert!(
+                            (p - q).abs() <= 1e-6 * (1.0 + q.abs()),
+                            "{} sum_rows n={n} {ids:?}",
+                            K::NAME
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn scalar_is_exact_on_small_integers() {
         let a = [1.0f32, 2.0, 3.0, 4.0, 5.0];
@@ -669,6 +917,7 @@ mod tests {
         assert_eq!(unsafe { Scalar::dot(a.as_ptr(), a.as_ptr(), 5) }, 55.0);
         check::<Scalar>();
         check_fused::<Scalar>();
+        check_row_kernels::<Scalar>();
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -679,6 +928,7 @@ mod tests {
         }
         check::<Avx2>();
         check_fused::<Avx2>();
+        check_row_kernels::<Avx2>();
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -689,6 +939,7 @@ mod tests {
         }
         check::<Avx512>();
         check_fused::<Avx512>();
+        check_row_kernels::<Avx512>();
     }
 
     #[test]

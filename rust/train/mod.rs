@@ -372,7 +372,7 @@ pub fn init_weights(vocab: &Vocab, dim: usize, seed: u64) -> Result<(Vec<f32>, V
         })?;
     let alloc = |what: &str| -> Result<Vec<f32>> {
         let mut v: Vec<f32> = Vec::new();
-        v.try_reserve_exact(n).map_err(|_| EmbedError::Memory {
+        hogwild::reserve_huge(&mut v, n).map_err(|_| EmbedError::Memory {
             bytes: weights_bytes(vocab.len(), dim),
             what: format!("{what} ({} words x {dim} dimensions, float32)", vocab.len()),
         })?;

@@ -391,23 +391,16 @@ fn cbow_center<K: Kernel>(
     // Draw the negatives first (the same draws, in the same order, as drawing each one just
     // before its update) so that their rows load while the context is summed.
     draw_targets(c, target, targets, rng);
-    neu1.fill(0.0);
-    for &w in ctx.iter() {
-        c.syn0.axpy_to_local::<K>(w, 1.0, neu1);
-    }
     let inv = 1.0 / ctx.len() as f32;
-    if c.cbow_mean {
-        neu1.iter_mut().for_each(|x| *x *= inv);
-    }
+    c.syn0
+        .sum_rows_to_local::<K>(ctx, if c.cbow_mean { inv } else { 1.0 }, neu1);
     neu1e.fill(0.0);
     for (k, &out) in targets.iter().enumerate() {
         let f = c.syn1.dot_local::<K>(out, neu1);
         let (g, l) = c.sigmoid.grad_loss(f, k == 0);
         *loss += l as f64;
         *predictions += 1;
-        let g = g * alpha;
-        c.syn1.axpy_to_local::<K>(out, g, neu1e);
-        c.syn1.axpy_from_local::<K>(out, g, neu1);
+        c.syn1.axpy2_local::<K>(out, g * alpha, neu1e, neu1);
     }
     // gensim's convention: with the mean, every context word gets the full error (as in
     // word2vec.c); with the sum, the error is divided among them.
