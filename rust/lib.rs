@@ -28,6 +28,7 @@ pub mod error;
 pub mod model;
 pub mod phrases;
 pub mod sampling;
+pub mod threads;
 pub mod train;
 pub mod vocab;
 

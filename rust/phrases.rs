@@ -724,11 +724,11 @@ impl PhraseCounts {
         // thread that will add them (thread k adds the keys of shards k, k + t, k + 2t, ...).
         let setup = &*self.setup;
         let per = batch.len().div_ceil(t);
-        let lists: Vec<Vec<KeyList>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..t)
+        let lists: Vec<Vec<KeyList>> = crate::threads::run_all(
+            (0..t)
                 .map(|k| {
                     let range = (k * per).min(batch.len())..((k + 1) * per).min(batch.len());
-                    s.spawn(move || {
+                    move || {
                         let mut lists: Vec<KeyList> = (0..t).map(|_| KeyList::default()).collect();
                         let (mut key, mut mid) = (Vec::new(), Vec::new());
                         let (mut words, mut sentences) = (0, 0);
@@ -750,26 +750,22 @@ impl PhraseCounts {
                         lists[0].words = words;
                         lists[0].sentences = sentences;
                         lists
-                    })
+                    }
                 })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
+                .collect(),
+        );
         // Phase two: each thread adds the keys of its shards.
         let mut groups: Vec<Vec<&mut Shard>> = (0..t).map(|_| Vec::new()).collect();
         for (i, sh) in self.shards.iter_mut().enumerate() {
             groups[i % t].push(sh);
         }
         let lists = &lists;
-        let new_keys: usize = std::thread::scope(|s| {
-            let handles: Vec<_> = groups
+        let new_keys: usize = crate::threads::run_all(
+            groups
                 .into_iter()
                 .enumerate()
                 .map(|(k, mut mine)| {
-                    s.spawn(move || {
+                    move || {
                         let mut new = 0;
                         for from in lists {
                             let l = &from[k];
@@ -783,14 +779,12 @@ impl PhraseCounts {
                             }
                         }
                         new
-                    })
+                    }
                 })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .sum()
-        });
+                .collect(),
+        )
+        .into_iter()
+        .sum();
         self.n_keys += new_keys;
         for l in lists {
             self.corpus_word_count += l[0].words;
@@ -870,11 +864,21 @@ impl PhraseCounts {
         let paths: Vec<PathBuf> = corpus.paths().map(Path::to_path_buf).collect();
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<SentenceBatch>>(1);
         std::thread::scope(|s| {
-            s.spawn(move || {
+            let reader = std::thread::Builder::new().spawn_scoped(s, move || {
                 if let Err(e) = read_batches(&paths, |b| tx.send(Ok(b)).is_ok()) {
                     let _ = tx.send(Err(e));
                 }
             });
+            if reader.is_err() {
+                // No thread for reading ahead (the closure, and with it the sender, is
+                // gone): read and count in turn on this thread.
+                drop(rx);
+                let paths: Vec<PathBuf> = corpus.paths().map(Path::to_path_buf).collect();
+                return read_batches(&paths, |b| {
+                    self.add_batch(&b, n_threads);
+                    true
+                });
+            }
             for b in rx {
                 self.add_batch(&b?, n_threads);
             }
@@ -935,16 +939,12 @@ impl PhraseCounts {
             .collect();
         let n_threads = n_threads.max(1).min(candidates.len().div_ceil(4096).max(1));
         let chunk = candidates.len().div_ceil(n_threads).max(1);
-        let parts: Vec<(Vec<u8>, Vec<FEntry>)> = std::thread::scope(|s| {
-            let handles: Vec<_> = candidates
+        let parts: Vec<(Vec<u8>, Vec<FEntry>)> = crate::threads::run_all(
+            candidates
                 .chunks(chunk)
-                .map(|part| s.spawn(move || self.score_keys(part, params)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        });
+                .map(|part| move || self.score_keys(part, params))
+                .collect(),
+        );
         let mut arena = Vec::new();
         let mut entries = Vec::new();
         for (a, es) in parts {

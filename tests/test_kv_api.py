@@ -209,7 +209,8 @@ def trained_pair():
     if not small.exists():
         pytest.skip("../shared corpora not available")
     lines = small.read_text().splitlines()[:20000]
-    m = Word2Vec(vector_size=50, min_count=5, epochs=2, n_jobs=2, random_state=1, sg=1).fit(
+    # One thread: the same vectors on every run (two Hogwild threads differ run to run).
+    m = Word2Vec(vector_size=50, min_count=5, epochs=2, n_jobs=1, random_state=1, sg=1).fit(
         [line.split() for line in lines]
     )
     g = gensim_models.KeyedVectors(50)
@@ -233,7 +234,9 @@ def test_evaluation_agrees_with_gensim(trained_pair):
         (p, _), (s, _), oov = kv.evaluate_word_pairs(ev / f)
         (gp, _), (gs, _), goov = g.evaluate_word_pairs(str(ev / f))
         assert p == pytest.approx(gp, abs=1e-4)
-        assert s == pytest.approx(gs, abs=1e-4)
+        # Spearman works on ranks: cosines that gensim and embedrs round one float32 ulp
+        # apart can order two nearly equal pairs differently (seen: up to 1e-4 on SimLex).
+        assert s == pytest.approx(gs, abs=1e-3)
         assert oov == pytest.approx(goov, abs=1e-6)
 
 

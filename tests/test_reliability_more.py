@@ -60,7 +60,7 @@ def run_unprivileged(script: str, cwd: Path) -> str:
         pytest.skip("POSIX users and limits only")
     prologue = textwrap.dedent(
         f"""
-        import errno, os, resource, sys
+        import errno, os, resource, sys, threading
         import numpy as np
         import embedrs
         from embedrs import _embedrs
@@ -181,6 +181,39 @@ def test_a_thread_that_cannot_start_is_an_error_not_a_panic(tmp_path):
         "lower n_jobs",
         out,
     ), out
+
+
+def test_helper_threads_that_cannot_start_fall_back_to_the_calling_thread(tmp_path):
+    """Phrase counting and scoring, and batched similarity search, use threads only for speed:
+    with no thread to spare they give the same results on the calling thread."""
+    out = run_unprivileged(
+        """
+        rng = np.random.default_rng(0)
+        words = [f"w{i}" for i in range(50)]
+        sents = [[words[j] for j in rng.integers(0, 50, 30)] + ["new", "york"] for _ in range(3000)]
+        kv = embedrs.KeyedVectors(words, rng.standard_normal((50, 8)).astype(np.float32))
+        def work():
+            ph = embedrs.Phrases(min_count=2, threshold=0.5, n_jobs=4).fit(sents)
+            ids, sims = kv.most_similar_batch(words, topn=3)
+            return sorted(ph.export_phrases().items()), (ids.tolist(), sims.tolist())
+        before = work()
+        n = len(os.listdir("/proc/self/task"))
+        resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+        try:
+            threading.Thread(target=lambda: None).start()
+        except RuntimeError:
+            print("LIMITED")
+        after = work()
+        assert after[0] == before[0], "phrases differ"
+        assert after[1] == before[1], "neighbours differ"
+        print("SAME", len(before[0]))
+        """,
+        tmp_path,
+    )
+    if not out.startswith("LIMITED"):
+        pytest.skip("RLIMIT_NPROC is not enforced in this environment")
+    assert "SAME" in out, out
+    assert "SAME 0" not in out, out
 
 
 # -- 2. permission denied, also when the tests run as root -----------------------------------

@@ -166,14 +166,13 @@ impl KeyedVectors {
         let blocks = nq.div_ceil(QUERY_BLOCK);
         let threads = n_threads.clamp(1, blocks);
         let per_thread = blocks.div_ceil(threads) * QUERY_BLOCK;
-        std::thread::scope(|s| {
-            for (t, ((qs, id_out), sc_out)) in q
-                .chunks(per_thread * d)
-                .zip(ids.chunks_mut(per_thread * k))
-                .zip(scores.chunks_mut(per_thread * k))
-                .enumerate()
-            {
-                s.spawn(move || {
+        let tasks: Vec<_> = q
+            .chunks(per_thread * d)
+            .zip(ids.chunks_mut(per_thread * k))
+            .zip(scores.chunks_mut(per_thread * k))
+            .enumerate()
+            .map(|(t, ((qs, id_out), sc_out))| {
+                move || {
                     let mut block_scores = vec![0f32; QUERY_BLOCK * ROW_CHUNK];
                     for (b, qb) in qs.chunks(QUERY_BLOCK * d).enumerate() {
                         let m = qb.len() / d;
@@ -208,9 +207,10 @@ impl KeyedVectors {
                             }
                         }
                     }
-                });
-            }
-        });
+                }
+            })
+            .collect();
+        crate::threads::run_all(tasks);
         Ok((ids, scores, k))
     }
 }

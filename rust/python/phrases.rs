@@ -112,7 +112,7 @@ enum State {
     Idle(Box<PhraseCounts>),
     Busy {
         tx: SyncSender<(SentenceBatch, usize)>,
-        handle: JoinHandle<PhraseCounts>,
+        handle: JoinHandle<Option<PhraseCounts>>,
     },
     Broken,
 }
@@ -134,8 +134,8 @@ impl PyPhrasesModel {
             drop(tx);
             let joined = py.detach(move || handle.join());
             match joined {
-                Ok(c) => self.state = State::Idle(Box::new(c)),
-                Err(_) => {
+                Ok(Some(c)) => self.state = State::Idle(Box::new(c)),
+                Ok(None) | Err(_) => {
                     return Err(PyRuntimeError::new_err(
                         "the phrase counting thread panicked; the counts are lost",
                     ))
@@ -206,17 +206,31 @@ impl PyPhrasesModel {
                 unreachable!()
             };
             let (tx, rx) = sync_channel::<(SentenceBatch, usize)>(2);
-            let handle = std::thread::Builder::new()
+            // The counts go to the thread only once it has started, so that a thread the OS
+            // refuses costs speed (counting on this thread instead), not the counts.
+            let (give, take) = sync_channel::<Box<PhraseCounts>>(1);
+            let spawned = std::thread::Builder::new()
                 .name("embedrs-phrases".into())
                 .spawn(move || {
-                    let mut c = *counts;
+                    let mut c = *take.recv().ok()?;
                     for (b, n) in rx {
                         c.add_batch(&b, n);
                     }
-                    c
-                })
-                .map_err(|e| PyRuntimeError::new_err(format!("cannot start a thread: {e}")))?;
-            self.state = State::Busy { tx, handle };
+                    Some(c)
+                });
+            match spawned {
+                Ok(handle) => {
+                    // Cannot fail: the thread holds the receiver until it has the counts.
+                    let _ = give.send(counts);
+                    self.state = State::Busy { tx, handle };
+                }
+                Err(_) => {
+                    let mut c = counts;
+                    py.detach(|| c.add_batch(&sentences, n_threads));
+                    self.state = State::Idle(c);
+                    return Ok(());
+                }
+            }
         }
         let sent = match &self.state {
             State::Busy { tx, .. } => {
