@@ -569,9 +569,6 @@ def verdicts(
     if not gensim_ok:
         return [("gensim", None, "no gensim run to compare with")]
 
-    def mark(cond: bool) -> str:
-        return "PASS" if cond else "FAIL"
-
     quality = quality_check(summary)
     if quality is not None:
         out.append(("quality", *quality))
@@ -598,7 +595,7 @@ def verdicts(
     out.append(
         (
             "throughput",
-            mark(ratio >= MIN_THROUGHPUT_RATIO),
+            _mark(ratio >= MIN_THROUGHPUT_RATIO),
             (
                 f"raw words/s embedrs / {fast_name} (faster gensim mode) = {ratio:.2f}x "
                 f"(need >= {MIN_THROUGHPUT_RATIO:g}x)"
@@ -608,7 +605,7 @@ def verdicts(
     out.append(
         (
             "memory",
-            mark(emb["train_rss_mib"] < lean),
+            _mark(emb["train_rss_mib"] < lean),
             (
                 f"training memory (peak RSS minus RSS after imports) embedrs "
                 f"{emb['train_rss_mib']:.0f} MiB vs {lean_name} {lean:.0f} MiB = "
@@ -624,7 +621,7 @@ def verdicts(
         out.append(
             (
                 "in-memory",
-                mark(mratio >= MIN_MEM_MODE_RATIO),
+                _mark(mratio >= MIN_MEM_MODE_RATIO),
                 (
                     f"embedrs-mem / embedrs file mode words/s = {mratio:.2f} "
                     f"(need >= {MIN_MEM_MODE_RATIO:g})"

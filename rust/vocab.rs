@@ -606,15 +606,7 @@ impl Vocab {
     /// The id of a token given as raw bytes (invalid UTF-8 replaced as when counting).
     #[inline]
     pub fn get_bytes(&self, token: &[u8]) -> Option<u32> {
-        // Every stored word is valid UTF-8, so a token that matches one is valid too: only a
-        // token that matches nothing needs the (slow) check and replacement.
-        match self.find_bytes(token) {
-            Some(id) => Some(id),
-            None if std::str::from_utf8(token).is_err() => {
-                self.find_bytes(String::from_utf8_lossy(token).as_bytes())
-            }
-            None => None,
-        }
+        self.get_keyed(token, self.key(token))
     }
 
     #[inline]
@@ -640,6 +632,8 @@ impl Vocab {
     /// [`Vocab::get_bytes`] for a token whose key was computed by [`Vocab::key`].
     #[inline(always)]
     pub fn get_keyed(&self, token: &[u8], key: LookupKey) -> Option<u32> {
+        // Every stored word is valid UTF-8, so a token that matches one is valid too: only a
+        // token that matches nothing needs the (slow) check and replacement.
         match self.index().find(key, token, self.words.text.as_bytes()) {
             Some(id) => Some(id),
             None if std::str::from_utf8(token).is_err() => {

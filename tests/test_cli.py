@@ -157,6 +157,18 @@ def test_stdin_and_subprocess(tmp_path, planted):
 
 
 def test_train_options_reach_the_estimator(tmp_path, corpus_file, capsys):
+    from embedrs.cli import _estimator, build_parser
+
+    args = build_parser().parse_args(
+        train_args(corpus_file, tmp_path / "x", "--alpha-schedule", "per_thread")
+    )
+    assert _estimator(args, verbose=False).alpha_schedule == "per_thread"
+    assert (
+        _estimator(
+            build_parser().parse_args(train_args(corpus_file, tmp_path / "x")), verbose=False
+        ).alpha_schedule
+        == "global"
+    )
     # --alpha-schedule per_thread on one thread is the default schedule: same vectors.
     a, b = tmp_path / "a.embedrs", tmp_path / "b.embedrs"
     assert main(train_args(corpus_file, a)) == 0

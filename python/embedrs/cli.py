@@ -22,7 +22,7 @@ from typing import Any
 
 from . import __version__
 from .datasets import sample_corpus_path
-from .estimator import Word2Vec
+from .estimator import ALPHA_SCHEDULES, Word2Vec
 from .exceptions import EmbedrsError
 from .keyed_vectors import KeyedVectors
 
@@ -216,7 +216,7 @@ def _add_train_flags(t: argparse.ArgumentParser) -> None:
     t.add_argument("--min-alpha", type=float, default=0.0001)
     t.add_argument(
         "--alpha-schedule",
-        choices=("global", "per_thread"),
+        choices=ALPHA_SCHEDULES,
         default="global",
         help="learning-rate progress: all threads together (word2vec.c), or each thread's "
         "own (gensim corpus_file mode)",

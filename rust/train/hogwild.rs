@@ -110,19 +110,26 @@ pub fn reserve_huge(
     Ok(())
 }
 
-/// Asks the CPU to start loading the cache line holding `*x` (a hint with no effect on
-/// results; used for the rows below and for the vocabulary's index slots).
+/// Asks the CPU to start loading the cache line holding address `p` into L1 (a hint with no
+/// effect on results). The one place cache hints are issued.
 #[inline(always)]
-pub fn prefetch_ref<T>(x: &T) {
+fn prefetch_addr(p: *const u8) {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: SSE (which provides prefetch) is part of the x86_64 baseline; the address
-        // is that of a live reference, and a prefetch never faults or writes.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(x as *const T as *const i8) };
+        // SAFETY: SSE (which provides prefetch) is part of the x86_64 baseline, and a
+        // prefetch never faults or writes, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p as *const i8) };
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = x;
+    let _ = p;
+}
+
+/// Asks the CPU to start loading the cache line holding `*x` (used for the vocabulary's
+/// index slots).
+#[inline(always)]
+pub fn prefetch_ref<T>(x: &T) {
+    prefetch_addr(x as *const T as *const u8);
 }
 
 /// Row operations. Each checks that local slices have `cols` floats, then calls the kernel on
@@ -137,21 +144,11 @@ impl SharedMatrix<'_> {
     /// one after another.
     #[inline(always)]
     pub(crate) fn prefetch(&self, r: u32) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let p = self.row(r) as *const i8;
-            let bytes = self.cols * std::mem::size_of::<f32>();
-            let mut off = 0;
-            while off < bytes {
-                // SAFETY: SSE (which provides prefetch) is part of the x86_64 baseline; the address is inside row r
-                // (off < the row's byte length), and a prefetch never faults or writes.
-                unsafe { _mm_prefetch::<_MM_HINT_T0>(p.add(off)) };
-                off += 64;
-            }
+        let start = self.row(r) as usize;
+        let bytes = self.cols * std::mem::size_of::<f32>();
+        for off in (0..bytes).step_by(64) {
+            prefetch_addr((start + off) as *const u8);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = r;
     }
 
     /// `self[r] . other[r2]`.

@@ -759,6 +759,18 @@ pub fn parse_choice(name: &str) -> Option<Option<KernelChoice>> {
 mod tests {
     use super::*;
 
+    /// Fails naming `what` unless every `got[i]` is within `tol` (relative, plus `tol`
+    /// absolute) of `want[i]`.
+    fn assert_close(got: &[f32], want: &[f32], tol: f32, what: &str) {
+        assert_eq!(got.len(), want.len(), "{what}: lengths");
+        for (i, (p, q)) in got.iter().zip(want).enumerate() {
+            assert!(
+                (p - q).abs() <= tol * (1.0 + q.abs()),
+                "{what}: [{i}] {p} vs {q}"
+            );
+        }
+    }
+
     fn check<K: Kernel>() {
         for n in 0..=67usize {
             let a: Vec<f32> = (0..n)
@@ -784,13 +796,7 @@ mod tests {
                 K::axpy(0.37, a.as_ptr(), y1.as_mut_ptr(), n);
                 Scalar::axpy(0.37, a.as_ptr(), y2.as_mut_ptr(), n);
             }
-            for (p, q) in y1.iter().zip(&y2) {
-                assert!(
-                    (p - q).abs() <= 1e-6 * (1.0 + q.abs()),
-                    "{} axpy n={n}",
-                    K::NAME
-                );
-            }
+            assert_close(&y1, &y2, 1e-6, &format!("{} axpy n={n}", K::NAME));
         }
     }
 
@@ -820,20 +826,8 @@ mod tests {
                         Scalar::axpy(ck, x.as_ptr().add(k * stride), y2.as_mut_ptr(), n);
                     }
                 }
-                for (p, q) in got.iter().zip(&want) {
-                    assert!(
-                        (p - q).abs() <= 1e-5 * (1.0 + q.abs()),
-                        "{} dots n={n} t={t}",
-                        K::NAME
-                    );
-                }
-                for (p, q) in y1.iter().zip(&y2) {
-                    assert!(
-                        (p - q).abs() <= 1e-5 * (1.0 + q.abs()),
-                        "{} lincomb n={n} t={t}",
-                        K::NAME
-                    );
-                }
+                assert_close(&got, &want, 1e-5, &format!("{} dots n={n} t={t}", K::NAME));
+                assert_close(&y1, &y2, 1e-5, &format!("{} lincomb n={n} t={t}", K::NAME));
             }
         }
     }
@@ -861,13 +855,9 @@ mod tests {
                     Scalar::axpy(g, row2.as_ptr(), acc2.as_mut_ptr(), n);
                     Scalar::axpy(g, src.as_ptr(), row2.as_mut_ptr(), n);
                 }
-                for (p, q) in row1.iter().zip(&row2).chain(acc1.iter().zip(&acc2)) {
-                    assert!(
-                        (p - q).abs() <= 1e-6 * (1.0 + q.abs()),
-                        "{} axpy2 n={n}",
-                        K::NAME
-                    );
-                }
+                let what = format!("{} axpy2 n={n} g={g}", K::NAME);
+                assert_close(&row1, &row2, 1e-6, &what);
+                assert_close(&acc1, &acc2, 1e-6, &what);
             }
             for ids in [
                 &[][..],
@@ -898,13 +888,12 @@ mod tests {
                             n,
                         );
                     }
-                    for (p, q) in got.iter().zip(&want) {
-                        assert!(
-                            (p - q).abs() <= 1e-6 * (1.0 + q.abs()),
-                            "{} sum_rows n={n} {ids:?}",
-                            K::NAME
-                        );
-                    }
+                    assert_close(
+                        &got,
+                        &want,
+                        1e-6,
+                        &format!("{} sum_rows n={n} {ids:?}", K::NAME),
+                    );
                 }
             }
         }

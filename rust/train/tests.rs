@@ -247,19 +247,16 @@ fn bad_parameters_are_named() {
             "sample",
         ),
     ] {
-        let mut s0 = vec![0.0; v.len() * cfg.vector_size];
-        let mut s1 = s0.clone();
-        let e = train(
-            &cfg,
-            &v,
-            CorpusRef::Ids(&c),
-            &mut s0,
-            &mut s1,
-            &mut NoProgress,
-        )
-        .unwrap_err();
+        let e = train_error(&cfg, &v, &c);
         assert!(e.to_string().contains(name), "{e}");
     }
+}
+
+/// The error `train` returns for `cfg` (which must be invalid) on zero weights.
+fn train_error(cfg: &TrainConfig, v: &Vocab, c: &IdCorpus) -> EmbedError {
+    let mut s0 = vec![0.0; v.len() * cfg.vector_size];
+    let mut s1 = s0.clone();
+    train(cfg, v, CorpusRef::Ids(c), &mut s0, &mut s1, &mut NoProgress).unwrap_err()
 }
 
 #[test]
@@ -333,17 +330,7 @@ fn parameter_caps_are_named() {
         ),
     ];
     for (cfg, want) in cases {
-        let mut s0 = vec![0.0; v.len() * cfg.vector_size];
-        let mut s1 = s0.clone();
-        let e = train(
-            &cfg,
-            &v,
-            CorpusRef::Ids(&c),
-            &mut s0,
-            &mut s1,
-            &mut NoProgress,
-        )
-        .unwrap_err();
+        let e = train_error(&cfg, &v, &c);
         assert!(e.to_string().contains(want), "{e}\nwanted: {want}");
     }
 }
@@ -483,4 +470,62 @@ fn per_thread_schedule_is_global_on_one_thread_and_lags_on_two() {
     assert_eq!(p.position(2000, 1000, 500, 1), 1500);
     assert_eq!(p.position(2000, 1000, 1000, 2), 1500);
     assert_eq!(p.position(0, 0, 0, 2), 0);
+}
+
+/// Records the learning rate of the last progress report of each epoch.
+#[derive(Default)]
+struct LastAlpha(Vec<(usize, u64, f32)>);
+
+impl ProgressSink for LastAlpha {
+    fn on_progress(&mut self, p: &Progress) -> Result<Control> {
+        match self.0.last_mut() {
+            Some(last) if last.0 == p.epoch => *last = (p.epoch, p.words_done, p.alpha),
+            _ => self.0.push((p.epoch, p.words_done, p.alpha)),
+        }
+        Ok(Control::Continue)
+    }
+}
+
+#[test]
+fn reported_alpha_follows_the_schedule() {
+    // The last report of an epoch comes after every worker has counted all its words, so its
+    // rate depends only on the schedule: the end of the epoch for the global one, the middle
+    // (each of 2 threads at half the epoch) for gensim corpus_file's per-thread one.
+    let (v, c) = planted(3, 400);
+    let base = TrainConfig {
+        vector_size: 8,
+        epochs: 2,
+        n_threads: 2,
+        ..Default::default()
+    };
+    let per_epoch = c.raw_words();
+    let total = 2 * per_epoch;
+    let at = |done: u64| {
+        let a =
+            base.alpha as f64 - (base.alpha - base.min_alpha) as f64 * done as f64 / total as f64;
+        a as f32
+    };
+    for (schedule, want) in [
+        (AlphaSchedule::Global, [at(per_epoch), at(total)]),
+        (
+            AlphaSchedule::PerThread,
+            [at(per_epoch / 2), at(per_epoch + per_epoch / 2)],
+        ),
+    ] {
+        let cfg = TrainConfig {
+            alpha_schedule: schedule,
+            ..base.clone()
+        };
+        let (mut s0, mut s1) = init_weights(&v, cfg.vector_size, cfg.seed).unwrap();
+        let mut sink = LastAlpha::default();
+        train(&cfg, &v, CorpusRef::Ids(&c), &mut s0, &mut s1, &mut sink).unwrap();
+        let got: Vec<f32> = sink.0.iter().map(|x| x.2).collect();
+        assert_eq!(
+            sink.0.iter().map(|x| x.1).collect::<Vec<_>>(),
+            [per_epoch, total]
+        );
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-6, "{schedule:?}: {got:?} vs {want:?}");
+        }
+    }
 }
