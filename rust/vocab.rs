@@ -199,6 +199,26 @@ impl WordCounts {
         self.table = table;
     }
 
+    /// `(word, count)` pairs, most frequent first, ties by word: a deterministic order.
+    pub fn sorted_items(&self) -> Vec<(&str, u64)> {
+        let mut v: Vec<(&str, u64)> = self.iter().collect();
+        v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        v
+    }
+
+    /// The counts of the words `vocab` does not hold (below `min_count`, or cut by
+    /// `max_final_vocab`), with no totals: what a later `partial_fit` adds its new counts to,
+    /// so that a word that reaches `min_count` over several calls joins the vocabulary.
+    pub fn without(&self, vocab: &Vocab) -> WordCounts {
+        let mut out = WordCounts::new(None);
+        for (w, c) in self.iter() {
+            if vocab.get(w).is_none() {
+                out.add_str(w, c);
+            }
+        }
+        out
+    }
+
     /// Consumes the table, returning `(word, count)` pairs in arbitrary order.
     pub fn into_items(self) -> Vec<(String, u64)> {
         self.iter().map(|(w, c)| (w.to_owned(), c)).collect()

@@ -478,3 +478,38 @@ def test_partial_fit_after_load_and_from_a_file(tmp_path, planted):
     loaded.partial_fit(f)
     assert "zzz" in loaded.wv_
     assert loaded.corpus_total_words_ > m.corpus_total_words_
+
+
+def test_partial_fit_adds_words_that_reach_min_count_over_several_calls(tmp_path, planted):
+    # "slowword" appears 3 times in each call's text: under min_count=5 in either alone, 6 in
+    # total; "rareword" 2 + 2 stays out. Both are kept as counts between calls, also across
+    # save/load (from a file) and pickle (from an iterable).
+    first = planted[:800] + [["slowword", "t0w1"]] * 3 + [["rareword", "t0w2"]] * 2
+    second = planted[800:1600] + [["t0w1", "slowword"]] * 3 + [["rareword"]] * 2
+    m = small(epochs=1, min_count=5).fit(first)
+    assert "slowword" not in m.wv_
+    assert m.rare_counts_.get("slowword") == 3
+    assert all(m.rare_counts_.get(w) == 0 for w in m.wv_.index_to_key)
+    m.save(tmp_path / "m.embedrs")
+    f = tmp_path / "second.txt"
+    f.write_text("\n".join(" ".join(s) for s in second) + "\n")
+    for reloaded in (embedrs.Word2Vec.load(tmp_path / "m.embedrs"), pickle.loads(pickle.dumps(m))):
+        assert reloaded.rare_counts_.get("slowword") == 3
+        reloaded.partial_fit(f)
+        i = reloaded.wv_.get_index("slowword")
+        assert i >= len(m.wv_)
+        assert reloaded.wv_.counts[i] == 6
+        assert "rareword" not in reloaded.wv_
+        assert reloaded.rare_counts_.get("rareword") == 4
+        assert reloaded.rare_counts_.get("slowword") == 0
+    m.partial_fit(second)
+    assert m.wv_.counts[m.wv_.get_index("slowword")] == 6
+
+
+def test_partial_fit_keeps_max_final_vocab():
+    text = [["a"] * 10, ["b"] * 8, ["c"] * 6, ["d"] * 6]
+    m = small(epochs=1, min_count=1, max_final_vocab=3).fit(text)
+    assert m.wv_.index_to_key == ["a", "b"]  # c and d tie at the cut: both left out
+    m.partial_fit([["e"] * 20, ["f"] * 30, ["c"]])
+    assert m.wv_.index_to_key == ["a", "b", "f"]  # one free place, most frequent first
+    assert [m.rare_counts_.get(w) for w in "cdef"] == [7, 6, 20, 0]

@@ -840,15 +840,17 @@ def fit(
     bag = _as_bag(corpus)
 
     t0 = time.perf_counter()
+    rare = _embedrs.WordCounts()  # unknown when the caller brings its own vocabulary
     if vocab is None:
-        vocab = count_vocab(
+        counts = count_words(
             bag,
-            min_count=est.min_count,
-            max_final_vocab=est.max_final_vocab,
             max_vocab_size=est.max_vocab_size,
             max_sentence_length=est.max_sentence_length,
             client=client,
         )
+        vocab = counts.build_vocab(est.min_count, est.max_final_vocab)
+        rare = counts.without(vocab)
+        del counts
     vocab_time = time.perf_counter() - t0
     est._check_memory(len(vocab))
 
@@ -986,6 +988,7 @@ def fit(
     driver.syn0 = driver.syn1 = None  # type: ignore[assignment]
     est.wv_ = KeyedVectors._from_native(_embedrs.KeyedVectors.from_weights(vocab, weights))
     est.syn1neg_ = weights.take_syn1neg()
+    est.rare_counts_ = rare
     est.device_ = device
     est._wv_device = None
     est.epoch_stats_ = epoch_stats

@@ -199,6 +199,11 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         Word -> row of ``wv_.vectors``.
     syn1neg_ : ndarray of shape (n_words, vector_size)
         The output (context) vectors, needed to continue training.
+    rare_counts_ : WordCounts
+        Counts of the words seen in training text but left out of the vocabulary (below
+        ``min_count``, or beyond ``max_final_vocab``). :meth:`partial_fit` adds the new
+        text's counts to them, so a word that reaches ``min_count`` over several calls joins
+        the vocabulary; saved with the model. ``rare_counts_.get(word)`` gives one count.
     training_loss_ : list of float
         The summed negative-sampling loss of each epoch.
     epoch_stats_ : list of EpochStats
@@ -232,6 +237,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     # Fitted attributes (set by fit / partial_fit / load; declared for type checkers).
     wv_: KeyedVectors
     syn1neg_: npt.NDArray[np.float32]
+    rare_counts_: Any
     epoch_stats_: list[Any]
     training_loss_: list[float]
     corpus_total_words_: int
@@ -466,6 +472,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             self.epochs,
         )
         self._set_fitted(vocab, weights, report, seed, vocab_time, train_time, device)
+        self.rare_counts_ = counts.without(vocab)
         return self
 
     def _train(
@@ -577,8 +584,10 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """Continue training on new text, growing the vocabulary (scikit-learn's incremental
         learning convention). The first call on an unfitted model is ``fit``.
 
-        Counts of the new text are added to the stored counts; words that now reach
-        ``min_count`` are appended after the existing ones (existing ids do not move), with
+        Counts of the new text are added to the stored counts, those of words outside the
+        vocabulary included (``rare_counts_``); words that now reach ``min_count`` over all
+        the text seen are appended after the existing ones, most frequent first and no
+        further than ``max_final_vocab`` (existing ids do not move), with
         new input rows initialised as ``fit`` would (seeded by the word) and zero output rows;
         the sampling tables are rebuilt from the merged counts; then only the new text is
         trained, with the learning rate decaying from ``alpha`` to ``min_alpha`` over
@@ -628,14 +637,24 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         old_words = self.wv_.index_to_key
         old_index = self.wv_.key_to_index
         counts = self.wv_.counts.astype(np.int64)
+        rare = getattr(self, "rare_counts_", None)
+        pending = new_counts if rare is None or not len(rare) else new_counts.merge(rare)
         added: list[tuple[str, int]] = []
-        for word, c in new_counts.items():
+        still_rare: list[tuple[str, int]] = []
+        for word, c in pending.items():  # most frequent first, ties by word
             i = old_index.get(word)
             if i is not None:
                 counts[i] += c
             elif c >= self.min_count:
                 added.append((word, c))
-        added.sort(key=lambda wc: (-wc[1], wc[0]))
+            else:
+                still_rare.append((word, c))
+        if self.max_final_vocab is not None:
+            room = max(0, self.max_final_vocab - len(old_words))
+            still_rare = added[room:] + still_rare
+            added = added[:room]
+        if self.max_vocab_size is not None:
+            still_rare = still_rare[: self.max_vocab_size]
         words = list(old_words) + [w for w, _ in added]
         all_counts = [int(c) for c in counts] + [c for _, c in added]
         vocab = _embedrs.Vocab(words, all_counts, int(new_counts.total_words))
@@ -679,6 +698,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             getattr(self, "device_", "cpu"),
             append=True,
         )
+        self.rare_counts_ = _embedrs.WordCounts(still_rare)
         return self
 
     def _build_vocab(self, X: Any, n_threads: int) -> tuple[Any, Any, Any]:
@@ -757,7 +777,9 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             "fitted": {k: getattr(self, k) for k in self._FITTED_SCALARS if hasattr(self, k)},
             "epoch_stats": [e.__dict__ for e in self.epoch_stats_],
         }
-        self.wv_._kv.save_native(os.fspath(path), self.syn1neg_, json.dumps(meta))
+        self.wv_._kv.save_native(
+            os.fspath(path), self.syn1neg_, json.dumps(meta), getattr(self, "rare_counts_", None)
+        )
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], mmap: bool = False) -> Word2Vec:
@@ -773,12 +795,17 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         --------
         See :meth:`save`.
         """
-        native, syn1, meta_text = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)
-        return cls._from_native_file(path, native, syn1, meta_text)
+        native, syn1, meta_text, rare = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)
+        return cls._from_native_file(path, native, syn1, meta_text, rare)
 
     @classmethod
     def _from_native_file(
-        cls, path: str | os.PathLike[str], native: Any, syn1: Any, meta_text: str
+        cls,
+        path: str | os.PathLike[str],
+        native: Any,
+        syn1: Any,
+        meta_text: str,
+        rare: Any = None,
     ) -> Word2Vec:
         import json
 
@@ -804,6 +831,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             ) from None
         model.wv_ = KeyedVectors._from_native(native)
         model.syn1neg_ = syn1
+        model.rare_counts_ = rare if rare is not None else _embedrs.WordCounts()
         for k, v in fitted.items():
             setattr(model, k, v)
         model.epoch_stats_ = epoch_stats

@@ -839,7 +839,7 @@ class KeyedVectors:
         ...     kv.is_mapped, kv["a"].tolist()
         (True, [1.0, 1.0, 1.0])
         """
-        native, _, _ = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)
+        native = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)[0]
         return cls._from_native(native)
 
     @property

@@ -17,6 +17,7 @@
 //! magic     8 bytes  "EMBEDRS\0"
 //! version   u32      2
 //! flags     u32      bit 0: an output matrix (syn1neg) follows the vectors
+//!                    bit 1: the vocabulary block ends with the rare-word counts
 //! n_words   u64
 //! dim       u64
 //! meta_len  u64      bytes of UTF-8 metadata (JSON written by the Python layer)
@@ -24,6 +25,8 @@
 //! checksum  u64      FNV-1a of the metadata and vocabulary blocks
 //! metadata  meta_len bytes
 //! vocabulary: per word: u32 byte length, UTF-8 bytes, u64 count
+//!           (flag bit 1) u64 number of rare words, then each as above: the counts of words
+//!           seen in training text but not in the vocabulary, kept for `partial_fit`
 //! zero padding to a multiple of 64 bytes
 //! vectors   n_words * dim * f32
 //! syn1neg   n_words * dim * f32   (if flag bit 0)
@@ -35,7 +38,7 @@ use std::path::Path;
 
 use super::{KeyedVectors, Storage};
 use crate::error::{EmbedError, Result};
-use crate::vocab::Vocab;
+use crate::vocab::{Vocab, WordCounts};
 
 /// Writes a file through a temporary sibling and a rename.
 ///
@@ -382,16 +385,54 @@ pub struct NativeModel {
     pub syn1neg: Option<Storage>,
     /// The metadata block (JSON written by the Python layer).
     pub meta: String,
+    /// Counts of words seen but not in the vocabulary (complete models written with them).
+    pub rare: Option<WordCounts>,
 }
 
-fn vocab_block(vocab: &Vocab) -> Vec<u8> {
+fn push_entry(out: &mut Vec<u8>, w: &str, c: u64) {
+    out.extend_from_slice(&(w.len() as u32).to_le_bytes());
+    out.extend_from_slice(w.as_bytes());
+    out.extend_from_slice(&c.to_le_bytes());
+}
+
+fn vocab_block(vocab: &Vocab, rare: Option<&WordCounts>) -> Vec<u8> {
     let mut out = Vec::with_capacity(vocab.len() * 16);
     for (w, c) in vocab.words().iter().zip(vocab.counts()) {
-        out.extend_from_slice(&(w.len() as u32).to_le_bytes());
-        out.extend_from_slice(w.as_bytes());
-        out.extend_from_slice(&c.to_le_bytes());
+        push_entry(&mut out, w, *c);
+    }
+    if let Some(rare) = rare {
+        out.extend_from_slice(&(rare.len() as u64).to_le_bytes());
+        for (w, c) in rare.sorted_items() {
+            push_entry(&mut out, w, c);
+        }
     }
     out
+}
+
+/// Reads `n` entries (u32 length, UTF-8 word, u64 count) from `block` at `*pos`; `what`
+/// names them in errors ("vocabulary entry", "rare-word entry").
+fn read_entries(
+    block: &[u8],
+    pos: &mut usize,
+    n: usize,
+    what: &str,
+    bad: &dyn Fn(String) -> EmbedError,
+    mut each: impl FnMut(&str, u64),
+) -> Result<()> {
+    for i in 0..n {
+        let err = || bad(format!("{what} {} is cut short (corrupted file)", i + 1));
+        let len = block.get(*pos..*pos + 4).ok_or_else(err)?;
+        let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
+        *pos += 4;
+        let w = block.get(*pos..*pos + len).ok_or_else(err)?;
+        let w =
+            std::str::from_utf8(w).map_err(|_| bad(format!("{what} {} is not UTF-8", i + 1)))?;
+        *pos += len;
+        let c = block.get(*pos..*pos + 8).ok_or_else(err)?;
+        *pos += 8;
+        each(w, u64::from_le_bytes(c.try_into().expect("8 bytes")));
+    }
+    Ok(())
 }
 
 /// Writes the native format to any writer.
@@ -402,13 +443,16 @@ pub fn write_native(
     out: &mut impl Write,
     kv: &KeyedVectors,
     syn1neg: Option<&[f32]>,
+    rare: Option<&WordCounts>,
     meta: &str,
 ) -> std::io::Result<()> {
-    let vocab = vocab_block(kv.vocab());
+    let rare = rare.filter(|r| !r.is_empty());
+    let vocab = vocab_block(kv.vocab(), rare);
     let checksum = fnv1a(&vocab, fnv1a(meta.as_bytes(), 0xcbf2_9ce4_8422_2325));
     out.write_all(MAGIC)?;
     out.write_all(&VERSION.to_le_bytes())?;
-    out.write_all(&(syn1neg.is_some() as u32).to_le_bytes())?;
+    let flags = syn1neg.is_some() as u32 | (rare.is_some() as u32) << 1;
+    out.write_all(&flags.to_le_bytes())?;
     for x in [kv.len(), kv.dim(), meta.len(), vocab.len()] {
         out.write_all(&(x as u64).to_le_bytes())?;
     }
@@ -429,7 +473,8 @@ pub fn write_native(
     Ok(())
 }
 
-/// Writes a native file atomically.
+/// Writes a native file atomically (`rare`: the counts of words not in the vocabulary, kept
+/// by complete models for `partial_fit`; an empty table is not written).
 ///
 /// # Errors
 /// `Io` naming the path; `Dimension` if `syn1neg` has the wrong size.
@@ -437,6 +482,7 @@ pub fn save_native(
     path: &Path,
     kv: &KeyedVectors,
     syn1neg: Option<&[f32]>,
+    rare: Option<&WordCounts>,
     meta: &str,
 ) -> Result<()> {
     if let Some(s) = syn1neg {
@@ -448,7 +494,7 @@ pub fn save_native(
             )));
         }
     }
-    atomic_write(path, |w| write_native(w, kv, syn1neg, meta))
+    atomic_write(path, |w| write_native(w, kv, syn1neg, rare, meta))
 }
 
 struct Parsed {
@@ -457,6 +503,7 @@ struct Parsed {
     meta: String,
     data_offset: usize,
     has_syn1: bool,
+    rare: Option<WordCounts>,
 }
 
 fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
@@ -485,7 +532,7 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
         )));
     }
     let flags = u32_at(12);
-    if flags & !1 != 0 {
+    if flags & !3 != 0 {
         return Err(bad(format!(
             "unknown flags {flags:#x} (written by a newer embedrs?)"
         )));
@@ -519,25 +566,31 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
     let mut words = crate::vocab::Words::with_capacity(cap);
     let mut counts = Vec::with_capacity(cap);
     let mut pos = 0usize;
-    for i in 0..n {
-        let err = || {
-            bad(format!(
-                "vocabulary entry {} is cut short (corrupted file)",
-                i + 1
-            ))
-        };
-        let len = vocab_bytes.get(pos..pos + 4).ok_or_else(err)?;
-        let len = u32::from_le_bytes(len.try_into().expect("4 bytes")) as usize;
-        pos += 4;
-        let w = vocab_bytes.get(pos..pos + len).ok_or_else(err)?;
-        let w = std::str::from_utf8(w)
-            .map_err(|_| bad(format!("vocabulary entry {} is not UTF-8", i + 1)))?;
-        words.push(w);
-        pos += len;
-        let c = vocab_bytes.get(pos..pos + 8).ok_or_else(err)?;
+    read_entries(
+        vocab_bytes,
+        &mut pos,
+        n,
+        "vocabulary entry",
+        &bad,
+        |w, c| {
+            words.push(w);
+            counts.push(c);
+        },
+    )?;
+    let rare = if flags & 2 != 0 {
+        let m = vocab_bytes
+            .get(pos..pos + 8)
+            .ok_or_else(|| bad("the rare-word count is cut short (corrupted file)".into()))?;
+        let m = u64::from_le_bytes(m.try_into().expect("8 bytes")) as usize;
         pos += 8;
-        counts.push(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-    }
+        let mut rare = WordCounts::new(None);
+        read_entries(vocab_bytes, &mut pos, m, "rare-word entry", &bad, |w, c| {
+            rare.add_str(w, c)
+        })?;
+        Some(rare)
+    } else {
+        None
+    };
     if pos != vocab_bytes.len() {
         return Err(bad(
             "vocabulary block has trailing bytes (corrupted file)".into()
@@ -568,6 +621,7 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
         meta,
         data_offset,
         has_syn1,
+        rare,
     })
 }
 
@@ -595,6 +649,7 @@ pub fn native_from_bytes(bytes: &[u8]) -> Result<NativeModel> {
         kv: KeyedVectors::new(p.vocab, p.dim, vectors)?,
         syn1neg,
         meta: p.meta,
+        rare: p.rare,
     })
 }
 
@@ -602,7 +657,7 @@ pub fn native_from_bytes(bytes: &[u8]) -> Result<NativeModel> {
 pub fn native_to_bytes(kv: &KeyedVectors, syn1neg: Option<&[f32]>, meta: &str) -> Vec<u8> {
     let mut out =
         Vec::with_capacity(kv.vectors().len() * 4 * (1 + syn1neg.is_some() as usize) + 4096);
-    write_native(&mut out, kv, syn1neg, meta).expect("writing to memory cannot fail");
+    write_native(&mut out, kv, syn1neg, None, meta).expect("writing to memory cannot fail");
     out
 }
 
@@ -673,6 +728,7 @@ pub fn load_native(path: &Path, mmap: bool) -> Result<NativeModel> {
         kv: KeyedVectors::with_storage(p.vocab, p.dim, vectors)?,
         syn1neg,
         meta: p.meta,
+        rare: p.rare,
     })
 }
 
@@ -786,7 +842,7 @@ mod tests {
         assert!(bad.save_word2vec_format(&p, false).is_err());
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
         let missing_dir = d.path().join("no/such/dir/v.bin");
-        assert!(save_native(&missing_dir, &kv(), None, "").is_err());
+        assert!(save_native(&missing_dir, &kv(), None, None, "").is_err());
     }
 
     #[test]
@@ -795,7 +851,7 @@ mod tests {
         let syn1 = vec![0.5f32; 6];
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("m.embedrs");
-        save_native(&p, &kv, Some(&syn1), "{\"x\": 1}").unwrap();
+        save_native(&p, &kv, Some(&syn1), None, "{\"x\": 1}").unwrap();
         for mmap in [true, false] {
             let m = load_native(&p, mmap).unwrap();
             assert_eq!(m.kv.is_mapped(), mmap);
@@ -808,6 +864,38 @@ mod tests {
         let m = native_from_bytes(&b).unwrap();
         assert!(m.syn1neg.is_none());
         assert_eq!(m.kv.vectors(), kv.vectors());
+    }
+
+    #[test]
+    fn rare_word_counts_round_trip_and_are_checked() {
+        let kv = kv();
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("m.embedrs");
+        let mut rare = WordCounts::new(None);
+        rare.add_str("zebra", 3);
+        rare.add_str("yak", 4);
+        save_native(&p, &kv, Some(&[0.0; 6]), Some(&rare), "").unwrap();
+        let m = load_native(&p, false).unwrap();
+        let back = m.rare.expect("rare counts were written");
+        assert_eq!(back.sorted_items(), vec![("yak", 4), ("zebra", 3)]);
+        assert_eq!(m.kv.vocab().counts(), kv.vocab().counts());
+        // No rare words: no block, and the same bytes as a file written without them.
+        let empty = WordCounts::new(None);
+        save_native(&p, &kv, None, Some(&empty), "").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), native_to_bytes(&kv, None, ""));
+        assert!(load_native(&p, true).unwrap().rare.is_none());
+        // A rare entry cut short is named (the checksum is recomputed so that only the
+        // entry's length is wrong).
+        let mut b = Vec::new();
+        write_native(&mut b, &kv, None, Some(&rare), "").unwrap();
+        let vocab_len = u64::from_le_bytes(b[40..48].try_into().unwrap()) as usize;
+        let last_len_at = HEADER_LEN + vocab_len - 8 - 5 - 4; // "zebra": u32 len, 5 bytes, u64
+        b[last_len_at] = 200;
+        let block = &b[HEADER_LEN..HEADER_LEN + vocab_len];
+        let sum = fnv1a(block, fnv1a(b"", 0xcbf2_9ce4_8422_2325));
+        b[48..56].copy_from_slice(&sum.to_le_bytes());
+        let e = native_from_bytes(&b).unwrap_err().to_string();
+        assert!(e.contains("rare-word entry 2 is cut short"), "{e}");
     }
 
     #[test]
@@ -842,9 +930,17 @@ mod tests {
             let items = words.iter().cloned().zip((0..n as u64).rev()).collect();
             let data: Vec<f32> = (0..n * dim).map(|i| i as f32 * 0.25 - 3.0).collect();
             let kv = KeyedVectors::new(Vocab::from_sorted(items).unwrap(), dim, data).unwrap();
-            let back = native_from_bytes(&native_to_bytes(&kv, None, "")).unwrap().kv;
-            prop_assert_eq!(back.vocab().words(), kv.vocab().words());
-            prop_assert_eq!(back.vectors(), kv.vectors());
+            let mut rare = WordCounts::new(None);
+            for (i, w) in words.iter().enumerate() {
+                rare.add_str(&format!("{w}~"), i as u64 + 1);
+            }
+            let mut bytes = Vec::new();
+            write_native(&mut bytes, &kv, None, Some(&rare), "").unwrap();
+            let m = native_from_bytes(&bytes).unwrap();
+            prop_assert_eq!(m.kv.vocab().words(), kv.vocab().words());
+            prop_assert_eq!(m.kv.vectors(), kv.vectors());
+            let back = m.rare.unwrap();
+            prop_assert_eq!(back.sorted_items(), rare.sorted_items());
         }
 
         #[test]

@@ -26,7 +26,12 @@ use crate::vocab::{self, VocabConfig};
 use errors::to_pyerr;
 
 type Pair<'py, A, B> = (Bound<'py, PyArray2<A>>, Bound<'py, PyArray2<B>>);
-type NativeLoad<'py> = (PyKeyedVectors, Option<Bound<'py, PyArray2<f32>>>, String);
+type NativeLoad<'py> = (
+    PyKeyedVectors,
+    Option<Bound<'py, PyArray2<f32>>>,
+    String,
+    Option<PyWordCounts>,
+);
 type RowDelta<'py> = (
     Bound<'py, PyArray1<u32>>,
     Bound<'py, PyArray2<f32>>,
@@ -142,9 +147,21 @@ impl PyWordCounts {
     }
     /// `(word, count)` pairs, most frequent first.
     fn items(&self) -> Vec<(String, u64)> {
-        let mut v: Vec<(String, u64)> = self.inner.iter().map(|(w, c)| (w.to_owned(), c)).collect();
-        v.sort_unstable_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        v
+        self.inner
+            .sorted_items()
+            .into_iter()
+            .map(|(w, c)| (w.to_owned(), c))
+            .collect()
+    }
+    /// The count of `word` (0 if it was not seen).
+    fn get(&self, word: &str) -> u64 {
+        self.inner.get(word)
+    }
+    /// The counts of the words `vocab` does not hold (no totals).
+    fn without(&self, vocab: &PyVocab) -> PyWordCounts {
+        PyWordCounts {
+            inner: self.inner.without(&vocab.inner),
+        }
     }
     /// A new table holding both counts.
     fn merge(&self, other: &PyWordCounts) -> PyWordCounts {
@@ -952,21 +969,25 @@ impl PyKeyedVectors {
         self.inner.is_mapped()
     }
 
-    /// Writes the native format atomically, optionally with the output matrix and metadata.
-    #[pyo3(signature = (path, syn1neg=None, meta=""))]
+    /// Writes the native format atomically, optionally with the output matrix, metadata and
+    /// the counts of words not in the vocabulary.
+    #[pyo3(signature = (path, syn1neg=None, meta="", rare=None))]
     fn save_native(
         &self,
         py: Python<'_>,
         path: PathBuf,
         syn1neg: Option<PyReadonlyArray2<'_, f32>>,
         meta: &str,
+        rare: Option<&PyWordCounts>,
     ) -> PyResult<()> {
         let s1: Option<Vec<f32>> = syn1neg.map(|a| a.as_array().iter().copied().collect());
-        py.detach(|| model::formats::save_native(&path, &self.inner, s1.as_deref(), meta))
+        let rare = rare.map(|r| &r.inner);
+        py.detach(|| model::formats::save_native(&path, &self.inner, s1.as_deref(), rare, meta))
             .map_err(to_pyerr)
     }
 
-    /// Opens a native file: `(KeyedVectors, syn1neg or None, metadata)`. With `mmap`, the
+    /// Opens a native file: `(KeyedVectors, syn1neg or None, metadata, rare-word counts or
+    /// None)`. With `mmap`, the
     /// vectors are mapped read-only from the file (no copy); `syn1neg` is always a copy.
     #[staticmethod]
     #[pyo3(signature = (path, mmap=true))]
@@ -979,7 +1000,8 @@ impl PyKeyedVectors {
             Some(s) => Some(s.as_slice().to_vec().into_pyarray(py).reshape(shape)?),
             None => None,
         };
-        Ok((PyKeyedVectors { inner: m.kv }, syn1, m.meta))
+        let rare = m.rare.map(|inner| PyWordCounts { inner });
+        Ok((PyKeyedVectors { inner: m.kv }, syn1, m.meta, rare))
     }
 
     /// Serialised form (the native format, used by pickle).
