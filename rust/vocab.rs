@@ -210,11 +210,14 @@ impl WordCounts {
     /// `max_final_vocab`), with no totals: what a later `partial_fit` adds its new counts to,
     /// so that a word that reaches `min_count` over several calls joins the vocabulary.
     pub fn without(&self, vocab: &Vocab) -> WordCounts {
+        let left_out = || self.iter().filter(|(w, _)| vocab.get(w).is_none());
+        let (n, bytes) = left_out().fold((0, 0), |(n, b), (w, _)| (n + 1, b + w.len()));
         let mut out = WordCounts::new(None);
-        for (w, c) in self.iter() {
-            if vocab.get(w).is_none() {
-                out.add_str(w, c);
-            }
+        // Sized once: this table is kept with the model, so no doubling slack.
+        out.table = HashTable::with_capacity(n);
+        out.arena.reserve_exact(bytes);
+        for (w, c) in left_out() {
+            out.add_str(w, c);
         }
         out
     }

@@ -458,6 +458,10 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             vocab.corpus_words,
             vocab.corpus_sentences,
         )
+        # Keep only the counts of the words left out (for partial_fit): the full table is
+        # larger than them, and freeing it before the matrices exist lowers peak memory.
+        rare = counts.without(vocab)
+        del counts
         self._check_memory(len(vocab))
         weights = _embedrs.init_weights(vocab, self.vector_size, seed)
         report, train_time = self._train(
@@ -472,7 +476,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             self.epochs,
         )
         self._set_fitted(vocab, weights, report, seed, vocab_time, train_time, device)
-        self.rare_counts_ = counts.without(vocab)
+        self.rare_counts_ = rare
         return self
 
     def _train(
@@ -655,9 +659,12 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             added = added[:room]
         if self.max_vocab_size is not None:
             still_rare = still_rare[: self.max_vocab_size]
+        new_rare = _embedrs.WordCounts(still_rare)
+        new_total = int(new_counts.total_words)
+        del new_counts, pending, still_rare, rare  # count tables: not needed for training
         words = list(old_words) + [w for w, _ in added]
         all_counts = [int(c) for c in counts] + [c for _, c in added]
-        vocab = _embedrs.Vocab(words, all_counts, int(new_counts.total_words))
+        vocab = _embedrs.Vocab(words, all_counts, new_total)
         if builder is not None:
             corpus = builder.finish_with(vocab)
         seed = int(self.random_state_)
@@ -683,7 +690,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             "partial_fit: %d new words (vocabulary %d), %d raw tokens of new text",
             len(added),
             len(words),
-            new_counts.total_words,
+            new_total,
         )
         report, train_time = self._train(
             vocab, corpus, weights, run_seed, n_threads, callbacks, alpha, min_alpha, epochs
@@ -698,7 +705,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             getattr(self, "device_", "cpu"),
             append=True,
         )
-        self.rare_counts_ = _embedrs.WordCounts(still_rare)
+        self.rare_counts_ = new_rare
         return self
 
     def _build_vocab(self, X: Any, n_threads: int) -> tuple[Any, Any, Any]:

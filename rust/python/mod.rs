@@ -749,6 +749,7 @@ fn train_model<'py>(
         kernel,
         shared_negatives,
         alpha_schedule,
+        ..TrainConfig::default()
     };
     let corpus_arg = if let Ok(f) = corpus.extract::<PyRef<'py, PyFileCorpus>>() {
         CorpusArg::Files(f)

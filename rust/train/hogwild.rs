@@ -22,20 +22,29 @@
 use std::marker::PhantomData;
 
 /// A `rows x cols` row-major `f32` matrix that many threads may read and write at once.
+///
+/// `P` (a thread's view made by [`SharedMatrix::view`]): rows `0..private_rows` are that
+/// thread's private copies. A type parameter rather than a runtime flag so that training
+/// without private rows (one thread) pays nothing for them.
 #[derive(Clone, Copy)]
-pub struct SharedMatrix<'a> {
+pub struct SharedMatrix<'a, const P: bool = false> {
     ptr: *mut f32,
     rows: usize,
     cols: usize,
+    /// `[shared buffer, private buffer]` (used when `P`): rows `0..private_rows` live in the
+    /// second. An array indexed by `r < private_rows` rather than a branch: which rows are
+    /// private is unpredictable.
+    bases: [*mut f32; 2],
+    private_rows: usize,
     _borrow: PhantomData<&'a mut [f32]>,
 }
 
 // SAFETY: the matrix is a view of a buffer mutably borrowed for 'a; sharing it between
 // threads is the Hogwild design documented at the top of this module (racy f32 updates are
 // accepted; no reference to shared memory is ever created).
-unsafe impl Send for SharedMatrix<'_> {}
+unsafe impl<const P: bool> Send for SharedMatrix<'_, P> {}
 // SAFETY: as above.
-unsafe impl Sync for SharedMatrix<'_> {}
+unsafe impl<const P: bool> Sync for SharedMatrix<'_, P> {}
 
 impl<'a> SharedMatrix<'a> {
     /// Wraps a buffer of `rows * cols` floats.
@@ -52,7 +61,72 @@ impl<'a> SharedMatrix<'a> {
             ptr: data.as_mut_ptr(),
             rows,
             cols,
+            bases: [data.as_mut_ptr(); 2],
+            private_rows: 0,
             _borrow: PhantomData,
+        }
+    }
+
+    /// One thread's view. With `Q`, rows `0..k` (`k = local.len() / cols`, at most `rows`)
+    /// are read and written in `local`, the thread's private copy, instead of the shared
+    /// buffer: with the vocabulary sorted by frequency these are the rows that every thread
+    /// uses all the time, and whose cache lines would otherwise travel between cores on
+    /// every update. `local` and `base` are filled from the shared rows;
+    /// [`SharedMatrix::sync_private_rows`] publishes the thread's changes and takes the
+    /// others'. Without `Q` the view is this matrix and the buffers are not used.
+    pub fn view<'b, const Q: bool>(
+        &self,
+        local: &'b mut [f32],
+        base: &mut [f32],
+    ) -> SharedMatrix<'b, Q>
+    where
+        'a: 'b,
+    {
+        let k = if Q {
+            (local.len() / self.cols.max(1)).min(self.rows)
+        } else {
+            0
+        };
+        assert!(base.len() >= k * self.cols);
+        let n = k * self.cols;
+        // SAFETY: the first k rows of the shared buffer (k <= rows) are n readable floats;
+        // local and base are distinct local buffers of at least n floats. A racy read is
+        // the Hogwild contract of this module.
+        unsafe {
+            std::ptr::copy_nonoverlapping(self.ptr, local.as_mut_ptr(), n);
+            std::ptr::copy_nonoverlapping(self.ptr, base.as_mut_ptr(), n);
+        }
+        SharedMatrix {
+            ptr: self.ptr,
+            rows: self.rows,
+            cols: self.cols,
+            bases: [self.ptr, if Q { local.as_mut_ptr() } else { self.ptr }],
+            private_rows: k,
+            _borrow: PhantomData,
+        }
+    }
+}
+
+impl<const P: bool> SharedMatrix<'_, P> {
+    /// Adds this thread's changes to its private rows since the last call (`local - base`)
+    /// to the shared rows, then refreshes `local` and `base` from the shared rows, which now
+    /// hold every thread's published changes too. `base` is the buffer given to
+    /// [`Self::with_private_rows`].
+    pub(crate) fn sync_private_rows(&self, base: &mut [f32]) {
+        let n = self.private_rows * self.cols;
+        assert!(base.len() >= n);
+        // SAFETY: `private` holds private_rows * cols floats (set from a buffer of that
+        // size, borrowed for this view's lifetime); the first n floats of the shared buffer
+        // are rows 0..private_rows; base is a distinct local buffer of at least n floats.
+        unsafe {
+            for (i, b) in base[..n].iter_mut().enumerate() {
+                let l = self.bases[1].add(i);
+                let sh = self.ptr.add(i);
+                let v = *sh + (*l - *b);
+                *sh = v;
+                *l = v;
+                *b = v;
+            }
         }
     }
 
@@ -70,9 +144,16 @@ impl<'a> SharedMatrix<'a> {
             "row {r} out of {} rows",
             self.rows
         );
+        let r = r as usize;
+        let base = if P {
+            self.bases[(r < self.private_rows) as usize]
+        } else {
+            self.ptr
+        };
         // SAFETY: r < rows (checked in debug builds; every id comes from the vocabulary,
-        // whose size is `rows`), so the offset stays inside the borrowed buffer.
-        unsafe { self.ptr.add(r as usize * self.cols) }
+        // whose size is `rows`), so the offset stays inside the shared buffer; and a row
+        // below private_rows stays inside the private buffer, which holds that many rows.
+        unsafe { base.add(r * self.cols) }
     }
 }
 
@@ -136,7 +217,7 @@ pub fn prefetch_ref<T>(x: &T) {
 /// row pointers; the kernels never see an out-of-bounds pointer. They are crate-private: the
 /// only caller is the trainer, which instantiates them with the kernel `kernels::detect`
 /// chose for this CPU, so the kernel's CPU requirement holds.
-impl SharedMatrix<'_> {
+impl<const P: bool> SharedMatrix<'_, P> {
     /// Asks the CPU to start loading row `r` into the cache (a hint: no effect on results).
     ///
     /// Training reads rows at random; issuing the loads of a step's rows together, before
@@ -153,7 +234,7 @@ impl SharedMatrix<'_> {
 
     /// `self[r] . other[r2]`.
     #[inline(always)]
-    pub(crate) fn dot_rows<K: Kernel>(&self, r: u32, other: &SharedMatrix<'_>, r2: u32) -> f32 {
+    pub(crate) fn dot_rows<K: Kernel>(&self, r: u32, other: &SharedMatrix<'_, P>, r2: u32) -> f32 {
         debug_assert_eq!(self.cols, other.cols);
         let n = self.cols.min(other.cols);
         // SAFETY: (CPU support: see the impl docs) both pointers address rows of at least n floats inside their buffers.
@@ -199,13 +280,15 @@ impl SharedMatrix<'_> {
     pub(crate) fn sum_rows_to_local<K: Kernel>(&self, ids: &[u32], scale: f32, out: &mut [f32]) {
         assert!(out.len() >= self.cols);
         assert!(ids.iter().all(|&r| (r as usize) < self.rows));
+        // The closure owns copies of the view and the id pointer, so that the kernel keeps
+        // them in registers (through references they would be reloaded after every store).
+        let (view, id) = (*self, ids.as_ptr());
         // SAFETY: every id is a row index (checked above), so each row has `cols` readable
-        // floats inside the buffer; out is a distinct local buffer of at least `cols` floats.
+        // floats (in the shared or the private buffer); `row(j)` reads id j < ids.len();
+        // out is a distinct local buffer of at least `cols` floats.
         unsafe {
             K::sum_rows(
-                self.ptr,
-                self.cols,
-                ids.as_ptr(),
+                move |j| view.row(*id.add(j)),
                 ids.len(),
                 scale,
                 out.as_mut_ptr(),
@@ -248,7 +331,7 @@ impl SharedMatrix<'_> {
         &self,
         r: u32,
         alpha: f32,
-        other: &SharedMatrix<'_>,
+        other: &SharedMatrix<'_, P>,
         r2: u32,
     ) {
         debug_assert_eq!(self.cols, other.cols);
@@ -260,5 +343,50 @@ impl SharedMatrix<'_> {
         // SAFETY: two rows of at least n floats in two distinct buffers (the trainer passes
         // the input and output matrices, which are separate allocations).
         unsafe { K::axpy(alpha, other.row(r2), self.row(r), n) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::train::kernels::Scalar;
+
+    #[test]
+    fn private_rows_publish_every_threads_changes() {
+        // 4 rows x 2 columns; rows 0..2 private in two views (two threads' worth).
+        let mut data: Vec<f32> = (0..8).map(|i| i as f32).collect();
+        let m = SharedMatrix::new(&mut data, 4, 2);
+        let (mut la, mut ba) = (vec![0f32; 4], vec![0f32; 4]);
+        let (mut lb, mut bb) = (vec![0f32; 4], vec![0f32; 4]);
+        let a = m.view::<true>(&mut la, &mut ba);
+        let b = m.view::<true>(&mut lb, &mut bb);
+        a.axpy_from_local::<Scalar>(0, 1.0, &[1.0, 1.0]); // private: only a sees it
+        b.axpy_from_local::<Scalar>(0, 1.0, &[10.0, 10.0]);
+        a.axpy_from_local::<Scalar>(3, 1.0, &[100.0, 100.0]); // shared row: both see it
+        let mut row = [0f32; 2];
+        m.copy_to_local(0, &mut row);
+        assert_eq!(row, [0.0, 1.0]);
+        b.copy_to_local(3, &mut row);
+        assert_eq!(row, [106.0, 107.0]);
+        a.sync_private_rows(&mut ba);
+        m.copy_to_local(0, &mut row);
+        assert_eq!(row, [1.0, 2.0]);
+        b.sync_private_rows(&mut bb); // adds b's change; b now also holds a's
+        b.copy_to_local(0, &mut row);
+        assert_eq!(row, [11.0, 12.0]);
+        a.copy_to_local(0, &mut row);
+        assert_eq!(row, [1.0, 2.0]); // until a publishes again
+        a.sync_private_rows(&mut ba);
+        a.copy_to_local(0, &mut row);
+        assert_eq!(row, [11.0, 12.0]);
+        m.copy_to_local(1, &mut row);
+        assert_eq!(row, [2.0, 3.0]); // untouched private row unchanged
+                                     // A view without private rows is the shared matrix itself.
+        let plain = m.view::<false>(&mut la, &mut ba);
+        assert_eq!(plain.row(0), m.row(0));
+        let (mut l0, mut b0) = (Vec::new(), Vec::new());
+        let none = m.view::<true>(&mut l0, &mut b0);
+        assert_eq!(none.row(0), m.row(0));
+        none.sync_private_rows(&mut b0);
     }
 }

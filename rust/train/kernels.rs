@@ -44,18 +44,15 @@ pub trait Kernel: Copy + Send + Sync + 'static {
         }
     }
 
-    /// `out[i] = scale * sum_j base[ids[j] * stride + i]` for `i < n`: the (scaled) sum of
-    /// `m` rows of a matrix, added in the order of `ids`.
+    /// `out[i] = scale * sum_j row(j)[i]` for `i < n`: the (scaled) sum of `m` rows, added
+    /// in order (`row(j)` is the address of the `j`-th row).
     ///
     /// # Safety
-    /// `ids` valid for `m` reads; every row `base + ids[j] * stride` valid for `n` reads;
-    /// `out` valid for `n` writes and not overlapping any row. The CPU must support the
-    /// kernel's instructions.
+    /// Every `row(j)`, `j < m`, valid for `n` reads; `out` valid for `n` writes and not
+    /// overlapping any row. The CPU must support the kernel's instructions.
     #[inline(always)]
-    unsafe fn sum_rows(
-        base: *const f32,
-        stride: usize,
-        ids: *const u32,
+    unsafe fn sum_rows<R: Fn(usize) -> *const f32>(
+        row: R,
         m: usize,
         scale: f32,
         out: *mut f32,
@@ -67,7 +64,7 @@ pub trait Kernel: Copy + Send + Sync + 'static {
                 *out.add(i) = 0.0;
             }
             for j in 0..m {
-                Self::axpy(1.0, base.add(*ids.add(j) as usize * stride), out, n);
+                Self::axpy(1.0, row(j), out, n);
             }
             if scale != 1.0 {
                 for i in 0..n {
@@ -276,10 +273,8 @@ macro_rules! fused_kernels {
         /// kept in a register across all rows; the tail in 4-float SSE steps, then scalar.
         #[inline]
         #[target_feature(enable = $features)]
-        pub(super) unsafe fn sum_rows(
-            base: *const f32,
-            stride: usize,
-            ids: *const u32,
+        pub(super) unsafe fn sum_rows<R: Fn(usize) -> *const f32>(
+            row: R,
             m: usize,
             scale: f32,
             out: *mut f32,
@@ -288,11 +283,10 @@ macro_rules! fused_kernels {
             let full = n - n % $lanes;
             let vs = $splat(scale);
             let mut i = 0;
-            // SAFETY: the caller guarantees m ids, n readable floats in each of their rows
-            // and n writable floats at out (not overlapping); every access is
-            // [i, i + width) with i + width <= n.
+            // SAFETY: the caller guarantees n readable floats at each row(j), j < m, and n
+            // writable floats at out (not overlapping); every access is [i, i + width)
+            // with i + width <= n.
             unsafe {
-                let row = |j: usize| base.add(*ids.add(j) as usize * stride);
                 while i < full {
                     let mut acc = $zero();
                     for j in 0..m {
@@ -389,17 +383,15 @@ macro_rules! simd_kernel {
             }
 
             #[inline(always)]
-            unsafe fn sum_rows(
-                base: *const f32,
-                stride: usize,
-                ids: *const u32,
+            unsafe fn sum_rows<R: Fn(usize) -> *const f32>(
+                row: R,
                 m: usize,
                 scale: f32,
                 out: *mut f32,
                 n: usize,
             ) {
                 // SAFETY: as in `dot`.
-                unsafe { $module::sum_rows(base, stride, ids, m, scale, out, n) }
+                unsafe { $module::sum_rows(row, m, scale, out, n) }
             }
 
             #[inline(always)]
@@ -879,9 +871,7 @@ mod tests {
                     // floats; `got` has n floats.
                     unsafe {
                         K::sum_rows(
-                            m_rows.as_ptr(),
-                            stride,
-                            ids.as_ptr(),
+                            |j| m_rows.as_ptr().add(ids[j] as usize * stride),
                             ids.len(),
                             scale,
                             got.as_mut_ptr(),

@@ -117,6 +117,14 @@ pub struct TrainConfig {
     pub shared_negatives: bool,
     /// How progress (and so the learning rate) is measured.
     pub alpha_schedule: AlphaSchedule,
+    /// With more than one thread, rows `0..private_rows` of both matrices (the most
+    /// frequent words: the vocabulary is sorted by count) are trained in thread-private
+    /// copies whose changes are published every `private_sync_words` raw words; 0 turns
+    /// this off. Those rows are updated by every thread all the time, and sharing them
+    /// directly moves their cache lines between cores on nearly every update.
+    pub private_rows: usize,
+    /// Raw words a thread trains between two publications of its private rows.
+    pub private_sync_words: u64,
 }
 
 impl Default for TrainConfig {
@@ -139,6 +147,8 @@ impl Default for TrainConfig {
             kernel: None,
             shared_negatives: false,
             alpha_schedule: AlphaSchedule::Global,
+            private_rows: 512,
+            private_sync_words: 16384,
         }
     }
 }
@@ -495,15 +505,14 @@ impl KernelTask for WorkerTask<'_, '_> {
     type Output = Result<WorkerTally>;
     #[inline(always)]
     fn run<K: Kernel>(self) -> Self::Output {
-        worker::<K>(
-            self.sh,
-            self.feed,
-            self.syn0,
-            self.syn1,
-            self.epoch,
-            self.epoch_base,
-            self.loss_slot,
-        )
+        let cfg = self.sh.cfg;
+        let args = (self.sh, self.feed, self.syn0, self.syn1);
+        let (epoch, base, slot) = (self.epoch, self.epoch_base, self.loss_slot);
+        if cfg.n_threads > 1 && cfg.private_rows > 0 && cfg.private_sync_words > 0 {
+            worker::<K, true>(args.0, args.1, args.2, args.3, epoch, base, slot)
+        } else {
+            worker::<K, false>(args.0, args.1, args.2, args.3, epoch, base, slot)
+        }
     }
 }
 
@@ -698,7 +707,7 @@ struct WorkerTally {
 const FLUSH_WORDS: u64 = 1024;
 
 #[inline(always)]
-fn worker<K: Kernel>(
+fn worker<K: Kernel, const P: bool>(
     sh: &Shared<'_>,
     feed: &Feed<'_>,
     syn0: SharedMatrix<'_>,
@@ -708,6 +717,30 @@ fn worker<K: Kernel>(
     loss_slot: &AtomicU64,
 ) -> Result<WorkerTally> {
     let cfg = sh.cfg;
+    // Thread-private copies of the most frequent rows (`P`, see `TrainConfig::private_rows`):
+    // one working copy and the value last published, per matrix. With one thread there is
+    // nothing to share, and no copies.
+    let private = if P {
+        cfg.private_rows.min(sh.vocab.len())
+    } else {
+        0
+    };
+    let floats = private * cfg.vector_size;
+    let buffer = || -> Result<Vec<f32>> {
+        let mut v = Vec::new();
+        v.try_reserve_exact(floats)
+            .map_err(|_| EmbedError::Memory {
+                bytes: floats as u128 * 4,
+                what: "a training thread's private copies of the most frequent rows".into(),
+            })?;
+        v.resize(floats, 0.0);
+        Ok(v)
+    };
+    let (mut local0, mut base0, mut local1, mut base1) =
+        (buffer()?, buffer()?, buffer()?, buffer()?);
+    let syn0 = syn0.view::<P>(&mut local0, &mut base0);
+    let syn1 = syn1.view::<P>(&mut local1, &mut base1);
+    let mut since_sync = 0u64;
     let ctx = StepCtx {
         syn0,
         syn1,
@@ -747,7 +780,7 @@ fn worker<K: Kernel>(
             tally.effective_words += kept.len() as u64;
             if kept.len() > 1 {
                 if cfg.sg && cfg.shared_negatives {
-                    sgns::train_sentence_sg_shared::<K>(
+                    sgns::train_sentence_sg_shared::<K, P>(
                         &ctx,
                         &mut scratch,
                         &kept,
@@ -757,7 +790,7 @@ fn worker<K: Kernel>(
                         &mut rng,
                     );
                 } else if cfg.sg {
-                    sgns::train_sentence_sg::<K>(
+                    sgns::train_sentence_sg::<K, P>(
                         &ctx,
                         &mut scratch,
                         &kept,
@@ -767,7 +800,7 @@ fn worker<K: Kernel>(
                         &mut rng,
                     );
                 } else {
-                    sgns::train_sentence_cbow::<K>(
+                    sgns::train_sentence_cbow::<K, P>(
                         &ctx,
                         &mut scratch,
                         &kept,
@@ -780,6 +813,12 @@ fn worker<K: Kernel>(
             }
             tally.raw_words += raw;
             pending += raw;
+            since_sync += raw;
+            if P && since_sync >= cfg.private_sync_words {
+                since_sync = 0;
+                ctx.syn0.sync_private_rows(&mut base0);
+                ctx.syn1.sync_private_rows(&mut base1);
+            }
             if pending >= FLUSH_WORDS {
                 let done = sh.words_done.fetch_add(pending, Ordering::Relaxed) + pending;
                 pending = 0;
@@ -787,6 +826,10 @@ fn worker<K: Kernel>(
                 loss_slot.store(scratch.loss.to_bits(), Ordering::Relaxed);
             }
         });
+    }
+    if P {
+        ctx.syn0.sync_private_rows(&mut base0);
+        ctx.syn1.sync_private_rows(&mut base1);
     }
     if pending > 0 {
         sh.words_done.fetch_add(pending, Ordering::Relaxed);

@@ -76,11 +76,11 @@ impl SigmoidTable {
 }
 
 /// What one training step needs besides the rows.
-pub struct StepCtx<'t> {
+pub struct StepCtx<'t, const P: bool = false> {
     /// Input (embedding) matrix.
-    pub syn0: SharedMatrix<'t>,
+    pub syn0: SharedMatrix<'t, P>,
     /// Output matrix.
-    pub syn1: SharedMatrix<'t>,
+    pub syn1: SharedMatrix<'t, P>,
     /// Negative-sampling distribution.
     pub table: &'t UnigramTable,
     /// Sigmoid lookup.
@@ -96,7 +96,7 @@ pub struct StepCtx<'t> {
     pub cancel: &'t AtomicBool,
 }
 
-impl StepCtx<'_> {
+impl<const P: bool> StepCtx<'_, P> {
     #[inline(always)]
     fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
@@ -185,7 +185,12 @@ fn reduced_window(window: usize, shrink: bool, rng: &mut WordRng) -> usize {
 /// their output rows (so that they load while other work runs; a hint with no effect on
 /// results).
 #[inline(always)]
-fn draw_targets(c: &StepCtx<'_>, target: u32, out: &mut Vec<u32>, rng: &mut WordRng) {
+fn draw_targets<const P: bool>(
+    c: &StepCtx<'_, P>,
+    target: u32,
+    out: &mut Vec<u32>,
+    rng: &mut WordRng,
+) {
     out.clear();
     out.push(target);
     for _ in 0..c.negative {
@@ -209,8 +214,8 @@ fn collect_context(sentence: &[u32], i: usize, w: usize, out: &mut Vec<u32>) {
 
 /// Trains skip-gram on one (subsampled) sentence.
 #[inline(always)]
-pub fn train_sentence_sg<K: Kernel>(
-    c: &StepCtx<'_>,
+pub fn train_sentence_sg<K: Kernel, const P: bool>(
+    c: &StepCtx<'_, P>,
     s: &mut Scratch,
     sentence: &[u32],
     window: usize,
@@ -229,15 +234,15 @@ pub fn train_sentence_sg<K: Kernel>(
         let center = sentence[i];
         for (j, &ctx) in sentence.iter().enumerate().take(hi).skip(lo) {
             if j != i {
-                sg_pair::<K>(c, s, ctx, center, alpha, rng);
+                sg_pair::<K, P>(c, s, ctx, center, alpha, rng);
             }
         }
     }
 }
 
 #[inline(always)]
-fn sg_pair<K: Kernel>(
-    c: &StepCtx<'_>,
+fn sg_pair<K: Kernel, const P: bool>(
+    c: &StepCtx<'_, P>,
     s: &mut Scratch,
     input: u32,
     target: u32,
@@ -271,8 +276,8 @@ fn sg_pair<K: Kernel>(
 /// which cuts the random row traffic from `m (K + 2)` to `m + K + 1` rows per centre word.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-pub fn train_sentence_sg_shared<K: Kernel>(
-    c: &StepCtx<'_>,
+pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
+    c: &StepCtx<'_, P>,
     s: &mut Scratch,
     sentence: &[u32],
     window: usize,
@@ -341,8 +346,8 @@ pub fn train_sentence_sg_shared<K: Kernel>(
 
 /// Trains CBOW on one (subsampled) sentence.
 #[inline(always)]
-pub fn train_sentence_cbow<K: Kernel>(
-    c: &StepCtx<'_>,
+pub fn train_sentence_cbow<K: Kernel, const P: bool>(
+    c: &StepCtx<'_, P>,
     s: &mut Scratch,
     sentence: &[u32],
     window: usize,
@@ -367,13 +372,13 @@ pub fn train_sentence_cbow<K: Kernel>(
         if s.ctx.is_empty() {
             continue;
         }
-        cbow_center::<K>(c, s, sentence[i], alpha, rng);
+        cbow_center::<K, P>(c, s, sentence[i], alpha, rng);
     }
 }
 
 #[inline(always)]
-fn cbow_center<K: Kernel>(
-    c: &StepCtx<'_>,
+fn cbow_center<K: Kernel, const P: bool>(
+    c: &StepCtx<'_, P>,
     s: &mut Scratch,
     target: u32,
     alpha: f32,
