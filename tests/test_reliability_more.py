@@ -184,8 +184,14 @@ def test_a_thread_that_cannot_start_is_an_error_not_a_panic(tmp_path):
 
 
 def test_helper_threads_that_cannot_start_fall_back_to_the_calling_thread(tmp_path):
-    """Phrase counting and scoring, and batched similarity search, use threads only for speed:
-    with no thread to spare they give the same results on the calling thread."""
+    """Corpus and phrase counting, phrase scoring, and batched similarity search use threads
+    only for speed: with no thread to spare they give the same results on the calling thread."""
+    text = "\n".join(f"w{i % 7} w{i % 11} w{i % 13} new york" for i in range(20000))
+    cwd = tmp_path / "shared"  # readable by the unprivileged child
+    cwd.mkdir(mode=0o755)
+    (cwd / "corpus.txt").write_text(text + "\n", encoding="utf-8")
+    os.chmod(cwd, 0o755)
+    os.chmod(cwd / "corpus.txt", 0o644)
     out = run_unprivileged(
         """
         rng = np.random.default_rng(0)
@@ -195,7 +201,12 @@ def test_helper_threads_that_cannot_start_fall_back_to_the_calling_thread(tmp_pa
         def work():
             ph = embedrs.Phrases(min_count=2, threshold=0.5, n_jobs=4).fit(sents)
             ids, sims = kv.most_similar_batch(words, topn=3)
-            return sorted(ph.export_phrases().items()), (ids.tolist(), sims.tolist())
+            counts = _embedrs.FileCorpus(["corpus.txt"]).count(4)
+            return (
+                sorted(ph.export_phrases().items()),
+                (ids.tolist(), sims.tolist()),
+                (counts.items(), counts.total_words, counts.sentences),
+            )
         before = work()
         n = len(os.listdir("/proc/self/task"))
         resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
@@ -206,9 +217,11 @@ def test_helper_threads_that_cannot_start_fall_back_to_the_calling_thread(tmp_pa
         after = work()
         assert after[0] == before[0], "phrases differ"
         assert after[1] == before[1], "neighbours differ"
+        assert after[2] == before[2], "corpus counts differ"
+        assert before[2][1] == 100000, before[2][1]
         print("SAME", len(before[0]))
         """,
-        tmp_path,
+        cwd,
     )
     if not out.startswith("LIMITED"):
         pytest.skip("RLIMIT_NPROC is not enforced in this environment")
