@@ -90,7 +90,7 @@ impl WordCounts {
         if let Some(e) = self.table.find_mut(hash, |e| {
             &arena[e.offset..e.offset + e.len as usize] == word.as_bytes()
         }) {
-            e.count += n;
+            e.count = e.count.saturating_add(n);
             return;
         }
         let entry = Entry {
@@ -675,6 +675,14 @@ impl Vocab {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_saturate_instead_of_wrapping() {
+        let mut c = WordCounts::new(None);
+        c.add_str("a", u64::MAX);
+        c.add_str("a", 5);
+        assert_eq!(c.get("a"), u64::MAX);
+    }
     use proptest::prelude::*;
 
     fn count(text: &str, max: Option<usize>) -> WordCounts {

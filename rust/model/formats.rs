@@ -417,7 +417,7 @@ fn read_entries(
     n: usize,
     what: &str,
     bad: &dyn Fn(String) -> EmbedError,
-    mut each: impl FnMut(&str, u64),
+    mut each: impl FnMut(usize, &str, u64) -> Result<()>,
 ) -> Result<()> {
     for i in 0..n {
         let err = || bad(format!("{what} {} is cut short (corrupted file)", i + 1));
@@ -430,7 +430,7 @@ fn read_entries(
         *pos += len;
         let c = block.get(*pos..*pos + 8).ok_or_else(err)?;
         *pos += 8;
-        each(w, u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        each(i, w, u64::from_le_bytes(c.try_into().expect("8 bytes")))?;
     }
     Ok(())
 }
@@ -572,9 +572,10 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
         n,
         "vocabulary entry",
         &bad,
-        |w, c| {
+        |_, w, c| {
             words.push(w);
             counts.push(c);
+            Ok(())
         },
     )?;
     let rare = if flags & 2 != 0 {
@@ -584,9 +585,24 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
         let m = u64::from_le_bytes(m.try_into().expect("8 bytes")) as usize;
         pos += 8;
         let mut rare = WordCounts::new(None);
-        read_entries(vocab_bytes, &mut pos, m, "rare-word entry", &bad, |w, c| {
-            rare.add_str(w, c)
-        })?;
+        read_entries(
+            vocab_bytes,
+            &mut pos,
+            m,
+            "rare-word entry",
+            &bad,
+            |i, w, c| {
+                // A written table never repeats a word; a repeat would add up (and could wrap).
+                if rare.get(w) > 0 || c == 0 {
+                    return Err(bad(format!(
+                        "rare-word entry {} ({w:?}) repeats a word or has count 0 (corrupted file)",
+                        i + 1
+                    )));
+                }
+                rare.add_str(w, c);
+                Ok(())
+            },
+        )?;
         Some(rare)
     } else {
         None
@@ -896,6 +912,26 @@ mod tests {
         b[48..56].copy_from_slice(&sum.to_le_bytes());
         let e = native_from_bytes(&b).unwrap_err().to_string();
         assert!(e.contains("rare-word entry 2 is cut short"), "{e}");
+        // A repeated rare word (found by fuzzing: repeats added up and overflowed).
+        let mut twice = WordCounts::new(None);
+        twice.add_str("yak", u64::MAX);
+        twice.add_str("zed", u64::MAX);
+        let mut b = Vec::new();
+        write_native(&mut b, &kv, None, Some(&twice), "").unwrap();
+        let at = b.windows(3).rposition(|w| w == b"zed").unwrap();
+        b[at..at + 3].copy_from_slice(b"yak");
+        let block = &b[HEADER_LEN..HEADER_LEN + vocab_len_of(&b)];
+        let sum = fnv1a(block, fnv1a(b"", 0xcbf2_9ce4_8422_2325));
+        b[48..56].copy_from_slice(&sum.to_le_bytes());
+        let e = native_from_bytes(&b).unwrap_err().to_string();
+        assert!(
+            e.contains("rare-word entry 2 (\"yak\") repeats a word"),
+            "{e}"
+        );
+    }
+
+    fn vocab_len_of(b: &[u8]) -> usize {
+        u64::from_le_bytes(b[40..48].try_into().unwrap()) as usize
     }
 
     #[test]
