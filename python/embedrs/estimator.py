@@ -237,7 +237,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     # Fitted attributes (set by fit / partial_fit / load; declared for type checkers).
     wv_: KeyedVectors
     syn1neg_: npt.NDArray[np.float32]
-    rare_counts_: Any
+    rare_counts_: _embedrs.WordCounts
     epoch_stats_: list[Any]
     training_loss_: list[float]
     corpus_total_words_: int
