@@ -403,36 +403,37 @@ impl WordIndex {
         }
     }
 
+    /// Linear probing from the home slot: `Ok(id)` of the slot holding `w`, or `Err(i)`, the
+    /// first empty slot (the table is never full).
     #[inline(always)]
-    fn find(&self, k: LookupKey, w: &[u8], text: &[u8]) -> Option<u32> {
+    fn probe(&self, k: LookupKey, w: &[u8], text: &[u8]) -> std::result::Result<u32, usize> {
         let mask = self.slots.len() - 1;
         let mut i = k.home & mask;
         loop {
             let s = &self.slots[i];
             if s.id == u32::MAX {
-                return None;
+                return Err(i);
             }
             if s.holds(w, k.prefix, text) {
-                return Some(s.id);
+                return Ok(s.id);
             }
             i = (i + 1) & mask;
         }
     }
 
+    #[inline(always)]
+    fn find(&self, k: LookupKey, w: &[u8], text: &[u8]) -> Option<u32> {
+        self.probe(k, w, text).ok()
+    }
+
     /// Adds `slot` unless its word is present; returns false if it was.
     fn insert(&mut self, k: LookupKey, slot: Slot, w: &[u8], text: &[u8]) -> bool {
-        let mask = self.slots.len() - 1;
-        let mut i = k.home & mask;
-        loop {
-            let s = &self.slots[i];
-            if s.id == u32::MAX {
+        match self.probe(k, w, text) {
+            Ok(_) => false,
+            Err(i) => {
                 self.slots[i] = slot;
-                return true;
+                true
             }
-            if s.holds(w, k.prefix, text) {
-                return false;
-            }
-            i = (i + 1) & mask;
         }
     }
 }
@@ -675,6 +676,7 @@ impl Vocab {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn counts_saturate_instead_of_wrapping() {
@@ -683,7 +685,6 @@ mod tests {
         c.add_str("a", 5);
         assert_eq!(c.get("a"), u64::MAX);
     }
-    use proptest::prelude::*;
 
     fn count(text: &str, max: Option<usize>) -> WordCounts {
         let mut c = WordCounts::new(max);

@@ -334,7 +334,8 @@ def test_fit_counts_the_vocabulary_and_callbacks_can_stop_it(
                 raise StopTraining
 
     stopper = StopAfter3Rounds()
-    bag = db.from_sequence([s.split() for s in sentences[:800]], npartitions=4)
+    data = [s.split() for s in sentences[:800]] + [["onlyonce", "twice", "twice"]]
+    bag = db.from_sequence(data, npartitions=4)
     model = ed.fit(
         bag,
         client=client,
@@ -349,8 +350,12 @@ def test_fit_counts_the_vocabulary_and_callbacks_can_stop_it(
     assert len(stopper.progress) == 3
     assert stopper.progress[-1].alpha < stopper.progress[0].alpha
     assert model.n_words_seen_ < model.corpus_total_words_
-    expected = local_counts(sentences[:800]).build_vocab(3)
+    counts = local_counts(data)
+    expected = counts.build_vocab(3)
     assert model.wv_.index_to_key == expected.words()
+    # the words left out are kept for partial_fit, as by the single-process fit
+    assert (model.rare_counts_.get("twice"), model.rare_counts_.get("onlyonce")) == (2, 1)
+    assert model.rare_counts_.items() == counts.without(expected).items()
 
 
 @pytest.mark.parametrize(

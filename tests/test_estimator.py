@@ -506,6 +506,18 @@ def test_partial_fit_adds_words_that_reach_min_count_over_several_calls(tmp_path
     assert m.wv_.counts[m.wv_.get_index("slowword")] == 6
 
 
+def test_partial_fit_keeps_at_most_max_vocab_size_rare_counts():
+    # 8 rare words from fit (count 2) and 8 from partial_fit (count 3): 16 > 12 kept, the
+    # most frequent first.
+    m = small(epochs=1, min_count=5, max_vocab_size=12)
+    m.fit([["a"] * 20] + [[f"r{i}"] * 2 for i in range(8)])
+    assert len(m.rare_counts_) == 8
+    m.partial_fit([["a"] * 5] + [[f"s{i}"] * 3 for i in range(8)])
+    kept = dict(m.rare_counts_.items())
+    assert len(kept) == 12
+    assert all(kept[f"s{i}"] == 3 for i in range(8))
+
+
 def test_partial_fit_keeps_max_final_vocab():
     text = [["a"] * 10, ["b"] * 8, ["c"] * 6, ["d"] * 6]
     m = small(epochs=1, min_count=1, max_final_vocab=3).fit(text)

@@ -475,8 +475,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             float(self.min_alpha),
             self.epochs,
         )
-        self._set_fitted(vocab, weights, report, seed, vocab_time, train_time, device)
-        self.rare_counts_ = rare
+        self._set_fitted(vocab, weights, report, seed, vocab_time, train_time, device, rare)
         return self
 
     def _train(
@@ -534,6 +533,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         vocab_time: float,
         train_time: float,
         device: str,
+        rare: _embedrs.WordCounts,
         *,
         append: bool = False,
     ) -> None:
@@ -554,6 +554,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.device_ = device
         self._wv_device: DeviceKeyedVectors | None = None
         self.syn1neg_ = weights.take_syn1neg()
+        self.rare_counts_ = rare
         self.epoch_stats_ = stats
         self.training_loss_ = [e.loss for e in stats]
         self.corpus_total_words_ = corpus_words
@@ -703,9 +704,9 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             vocab_time,
             train_time,
             getattr(self, "device_", "cpu"),
+            new_rare,
             append=True,
         )
-        self.rare_counts_ = new_rare
         return self
 
     def _build_vocab(self, X: Any, n_threads: int) -> tuple[Any, Any, Any]:

@@ -111,12 +111,12 @@ impl<const P: bool> SharedMatrix<'_, P> {
     /// Adds this thread's changes to its private rows since the last call (`local - base`)
     /// to the shared rows, then refreshes `local` and `base` from the shared rows, which now
     /// hold every thread's published changes too. `base` is the buffer given to
-    /// [`Self::with_private_rows`].
+    /// [`SharedMatrix::view`]. A view without private rows has nothing to publish.
     pub(crate) fn sync_private_rows(&self, base: &mut [f32]) {
         let n = self.private_rows * self.cols;
         assert!(base.len() >= n);
-        // SAFETY: `private` holds private_rows * cols floats (set from a buffer of that
-        // size, borrowed for this view's lifetime); the first n floats of the shared buffer
+        // SAFETY: the private buffer (`bases[1]`) holds private_rows * cols floats (set from
+        // a buffer of that size, borrowed for this view's lifetime); the first n floats of the shared buffer
         // are rows 0..private_rows; base is a distinct local buffer of at least n floats.
         unsafe {
             for (i, b) in base[..n].iter_mut().enumerate() {
@@ -379,9 +379,10 @@ mod tests {
         a.sync_private_rows(&mut ba);
         a.copy_to_local(0, &mut row);
         assert_eq!(row, [11.0, 12.0]);
+        // An untouched private row is unchanged.
         m.copy_to_local(1, &mut row);
-        assert_eq!(row, [2.0, 3.0]); // untouched private row unchanged
-                                     // A view without private rows is the shared matrix itself.
+        assert_eq!(row, [2.0, 3.0]);
+        // A view without private rows is the shared matrix itself.
         let plain = m.view::<false>(&mut la, &mut ba);
         assert_eq!(plain.row(0), m.row(0));
         let (mut l0, mut b0) = (Vec::new(), Vec::new());

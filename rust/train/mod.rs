@@ -506,12 +506,10 @@ impl KernelTask for WorkerTask<'_, '_> {
     #[inline(always)]
     fn run<K: Kernel>(self) -> Self::Output {
         let cfg = self.sh.cfg;
-        let args = (self.sh, self.feed, self.syn0, self.syn1);
-        let (epoch, base, slot) = (self.epoch, self.epoch_base, self.loss_slot);
         if cfg.n_threads > 1 && cfg.private_rows > 0 && cfg.private_sync_words > 0 {
-            worker::<K, true>(args.0, args.1, args.2, args.3, epoch, base, slot)
+            worker::<K, true>(self)
         } else {
-            worker::<K, false>(args.0, args.1, args.2, args.3, epoch, base, slot)
+            worker::<K, false>(self)
         }
     }
 }
@@ -707,15 +705,16 @@ struct WorkerTally {
 const FLUSH_WORDS: u64 = 1024;
 
 #[inline(always)]
-fn worker<K: Kernel, const P: bool>(
-    sh: &Shared<'_>,
-    feed: &Feed<'_>,
-    syn0: SharedMatrix<'_>,
-    syn1: SharedMatrix<'_>,
-    epoch: usize,
-    epoch_base: u64,
-    loss_slot: &AtomicU64,
-) -> Result<WorkerTally> {
+fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTally> {
+    let WorkerTask {
+        sh,
+        feed,
+        syn0,
+        syn1,
+        epoch,
+        epoch_base,
+        loss_slot,
+    } = task;
     let cfg = sh.cfg;
     // Thread-private copies of the most frequent rows (`P`, see `TrainConfig::private_rows`):
     // one working copy and the value last published, per matrix. With one thread there is
@@ -726,15 +725,11 @@ fn worker<K: Kernel, const P: bool>(
         0
     };
     let floats = private * cfg.vector_size;
-    let buffer = || -> Result<Vec<f32>> {
-        let mut v = Vec::new();
-        v.try_reserve_exact(floats)
-            .map_err(|_| EmbedError::Memory {
-                bytes: floats as u128 * 4,
-                what: "a training thread's private copies of the most frequent rows".into(),
-            })?;
-        v.resize(floats, 0.0);
-        Ok(v)
+    let buffer = || {
+        sgns::try_zeros(floats).ok_or_else(|| EmbedError::Memory {
+            bytes: floats as u128 * 4,
+            what: "a training thread's private copies of the most frequent rows".into(),
+        })
     };
     let (mut local0, mut base0, mut local1, mut base1) =
         (buffer()?, buffer()?, buffer()?, buffer()?);

@@ -127,6 +127,15 @@ pub struct Scratch {
     pub gt: Vec<f32>,
 }
 
+/// `n` zeros, or `None` if they cannot be allocated (a thread's buffers report that as a
+/// `Memory` error instead of aborting).
+pub(crate) fn try_zeros(n: usize) -> Option<Vec<f32>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n).ok()?;
+    v.resize(n, 0.0);
+    Some(v)
+}
+
 impl Scratch {
     /// Buffers for vectors of `dim` floats, windows up to `window` and `negative` samples.
     ///
@@ -144,13 +153,7 @@ impl Scratch {
         };
         let m = window.checked_mul(2).ok_or_else(oom)?;
         let t = negative.checked_add(1).ok_or_else(oom)?;
-        let zeros = |n: Option<usize>| -> Result<Vec<f32>> {
-            let n = n.ok_or_else(oom)?;
-            let mut v = Vec::new();
-            v.try_reserve_exact(n).map_err(|_| oom())?;
-            v.resize(n, 0.0);
-            Ok(v)
-        };
+        let zeros = |n: Option<usize>| n.and_then(try_zeros).ok_or_else(oom);
         let with_capacity = |n: usize| -> Result<Vec<u32>> {
             let mut v = Vec::new();
             v.try_reserve_exact(n).map_err(|_| oom())?;

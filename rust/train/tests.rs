@@ -84,6 +84,30 @@ fn planted_topics_are_recovered_by_sg_and_cbow() {
 }
 
 #[test]
+fn private_rows_train_as_well_as_shared_ones() {
+    // Two threads with no private rows, some (5 of 20 words private, the rest shared,
+    // publishing every 1,000 words: several times per epoch) and all of them.
+    let (v, c) = planted(2, 2000);
+    for (private_rows, private_sync_words) in [(0, 16384), (5, 1000), (512, 1000)] {
+        for sg in [true, false] {
+            let cfg = TrainConfig {
+                vector_size: 20,
+                sg,
+                epochs: 5,
+                sample: 0.0,
+                n_threads: 2,
+                private_rows,
+                private_sync_words,
+                ..Default::default()
+            };
+            let (vecs, _) = fit(&cfg, &v, &c);
+            let p = purity(&v, vecs, 20);
+            assert!(p > 0.95, "sg={sg} private_rows={private_rows}: purity {p}");
+        }
+    }
+}
+
+#[test]
 fn untrained_vectors_do_not_recover_topics() {
     // Guards the test above: random vectors score about 0.45 (4 of 9 same-topic neighbours).
     let (v, _) = planted(1, 2000);
