@@ -599,9 +599,9 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         ``epochs`` passes (the estimator's values unless given here).
 
         Sequential training forgets part of the old text, so the starting rate matters. On
-        the benchmark corpus split in two halves (``benches/bench_partial_fit.py``, 3 seeds),
+        the benchmark corpus split in two halves (``benches/bench_partial_fit.py``, 6 seeds),
         ``fit(first half)`` then ``partial_fit(second half)`` ended under ``fit(whole)`` by
-        0.9-1.0 analogy points with CBOW at its own ``alpha`` (0.6-0.8 with ``alpha=0.03``),
+        1.0 analogy point with CBOW at its own ``alpha`` (0.7 with ``alpha=0.03``),
         and by 2.4 with skip-gram at half its ``alpha``, its best rate (gensim's update: 1.7);
         word-similarity scores stayed within 0.02 of ``fit(whole)``.
 
