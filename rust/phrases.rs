@@ -862,10 +862,11 @@ impl PhraseCounts {
     /// `Io` naming a file that cannot be read.
     pub fn count_files(&mut self, corpus: &FileCorpus, n_threads: usize) -> Result<()> {
         let paths: Vec<PathBuf> = corpus.paths().map(Path::to_path_buf).collect();
+        let paths = &paths;
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<SentenceBatch>>(1);
         std::thread::scope(|s| {
             let reader = std::thread::Builder::new().spawn_scoped(s, move || {
-                if let Err(e) = read_batches(&paths, |b| tx.send(Ok(b)).is_ok()) {
+                if let Err(e) = read_batches(paths, |b| tx.send(Ok(b)).is_ok()) {
                     let _ = tx.send(Err(e));
                 }
             });
@@ -873,8 +874,7 @@ impl PhraseCounts {
                 // No thread for reading ahead (the closure, and with it the sender, is
                 // gone): read and count in turn on this thread.
                 drop(rx);
-                let paths: Vec<PathBuf> = corpus.paths().map(Path::to_path_buf).collect();
-                return read_batches(&paths, |b| {
+                return read_batches(paths, |b| {
                     self.add_batch(&b, n_threads);
                     true
                 });

@@ -820,7 +820,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         native: Any,
         syn1: Any,
         meta_text: str,
-        rare: Any = None,
+        rare: _embedrs.WordCounts | None,
     ) -> Word2Vec:
         import json
 
