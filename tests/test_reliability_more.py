@@ -202,10 +202,15 @@ def test_helper_threads_that_cannot_start_fall_back_to_the_calling_thread(tmp_pa
             ph = embedrs.Phrases(min_count=2, threshold=0.5, n_jobs=4).fit(sents)
             ids, sims = kv.most_similar_batch(words, topn=3)
             counts = _embedrs.FileCorpus(["corpus.txt"]).count(4)
+            # from a file: a reader thread reads ahead, or this thread reads in turn
+            ph_file = embedrs.Phrases(
+                min_count=2, threshold=0.5, scoring="npmi", n_jobs=4
+            ).fit("corpus.txt")
             return (
                 sorted(ph.export_phrases().items()),
                 (ids.tolist(), sims.tolist()),
                 (counts.items(), counts.total_words, counts.sentences),
+                sorted(ph_file.export_phrases().items()),
             )
         before = work()
         n = len(os.listdir("/proc/self/task"))
@@ -218,6 +223,7 @@ def test_helper_threads_that_cannot_start_fall_back_to_the_calling_thread(tmp_pa
         assert after[0] == before[0], "phrases differ"
         assert after[1] == before[1], "neighbours differ"
         assert after[2] == before[2], "corpus counts differ"
+        assert after[3] == before[3] and before[3], "phrases from a file differ"
         assert before[2][1] == 100000, before[2][1]
         print("SAME", len(before[0]))
         """,
