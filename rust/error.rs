@@ -62,17 +62,44 @@ pub enum EmbedError {
         /// What they were for.
         what: String,
     },
+    /// The weight matrices would need more memory than the machine has.
+    #[error(
+        "training needs {:.1} GiB for the two {words} x {dim} float32 matrices, but this \
+         machine has {:.1} GiB; lower vector_size or raise min_count",
+        *.need as f64 / GIB,
+        *.have as f64 / GIB
+    )]
+    ExceedsMemory {
+        /// Bytes the two matrices need.
+        need: u128,
+        /// Bytes of memory the machine has.
+        have: u64,
+        /// Rows of each matrix.
+        words: usize,
+        /// Columns of each matrix.
+        dim: usize,
+    },
+    /// A value of the wrong type was given (a sentence that is not text, a token that is
+    /// not a string).
+    #[error("{0}")]
+    Type(String),
+    /// An object was used in a state that does not allow it (a finished builder, counts
+    /// lost with a failed thread).
+    #[error("{0}")]
+    State(String),
     /// Training was cancelled by the caller (callback or signal).
     #[error("training cancelled")]
     Cancelled,
 }
+
+const GIB: f64 = (1u64 << 30) as f64;
 
 fn quote_list(words: &[String]) -> String {
     const SHOWN: usize = 10;
     let mut s = words
         .iter()
         .take(SHOWN)
-        .map(|w| format!("{w:?}"))
+        .map(|w| show_str(w))
         .collect::<Vec<_>>()
         .join(", ");
     if words.len() > SHOWN {
@@ -107,6 +134,65 @@ impl EmbedError {
     }
 }
 
+/// A float as Python's `repr` writes it (`0.0`, `10.0`, `1e+30`, `1e-05`, `nan`, `inf`), so
+/// that messages about parameters show the value the user typed.
+pub fn show_f64(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    let s = format!("{x:?}");
+    match s.split_once('e') {
+        Some((mantissa, exp)) => {
+            let (sign, digits) = match exp.strip_prefix('-') {
+                Some(d) => ('-', d),
+                None => ('+', exp),
+            };
+            format!("{mantissa}e{sign}{digits:0>2}")
+        }
+        None => s,
+    }
+}
+
+/// A string as Python's `repr` writes it (`'word'`, `"don't"`, `'a\\xa0b'`), so that messages
+/// name words the way a Python user would type them.
+pub fn show_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() || (c.is_whitespace() && c != ' ') => {
+                let n = c as u32;
+                if n < 0x100 {
+                    out.push_str(&format!("\\x{n:02x}"));
+                } else if n < 0x10000 {
+                    out.push_str(&format!("\\u{n:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{n:08x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 /// The core's result type.
 pub type Result<T, E = EmbedError> = std::result::Result<T, E>;
 
@@ -115,12 +201,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn floats_are_shown_as_python_shows_them() {
+        let cases = [
+            (0.0, "0.0"),
+            (10.0, "10.0"),
+            (0.025, "0.025"),
+            (1e30, "1e+30"),
+            (1e-5, "1e-05"),
+            (1.5e300, "1.5e+300"),
+            (f64::NAN, "nan"),
+            (f64::NEG_INFINITY, "-inf"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(show_f64(x), want);
+        }
+    }
+
+    #[test]
+    fn strings_are_shown_as_python_shows_them() {
+        assert_eq!(show_str("king"), "'king'");
+        assert_eq!(show_str("don't"), "\"don't\"");
+        assert_eq!(show_str("a'b\""), "'a\\'b\"'");
+        assert_eq!(show_str("a\u{a0}b\tc\\"), "'a\\xa0b\\tc\\\\'");
+        assert_eq!(show_str("\u{2028}é"), "'\\u2028é'");
+    }
+
+    #[test]
     fn oov_message_names_the_words() {
         let e = EmbedError::OutOfVocabulary(vec!["kingg".into()]);
-        assert_eq!(e.to_string(), "word not in vocabulary: \"kingg\"");
+        assert_eq!(e.to_string(), "word not in vocabulary: 'kingg'");
         let many: Vec<String> = (0..12).map(|i| format!("w{i}")).collect();
         let s = EmbedError::OutOfVocabulary(many).to_string();
-        assert!(s.starts_with("words not in vocabulary: \"w0\""));
+        assert!(s.starts_with("words not in vocabulary: 'w0'"));
         assert!(s.ends_with("and 2 more"));
     }
 }

@@ -25,9 +25,14 @@
 
 pub mod corpus;
 pub mod error;
+pub mod hash;
 pub mod model;
 pub mod phrases;
+pub mod pipeline;
+pub mod reader;
+pub mod replica;
 pub mod sampling;
+pub mod text;
 pub mod threads;
 pub mod train;
 pub mod vocab;

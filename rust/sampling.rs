@@ -56,16 +56,6 @@ impl WordRng {
     }
 }
 
-/// FNV-1a of a word, for seeding its initial vector independently of its id.
-pub fn word_hash(word: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in word.as_bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
 /// Walker's alias table over the vocabulary: O(1) draws from `count^exponent`, 8 bytes per
 /// word (so 61k words take 0.5 MB, against word2vec.c's 400 MB table and gensim's O(log V)
 /// bisection).

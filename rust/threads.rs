@@ -8,6 +8,33 @@
 
 use std::sync::{Mutex, PoisonError};
 
+use crate::error::{EmbedError, Result};
+use crate::train::MAX_THREADS;
+
+/// The threads `n_jobs` asks for: `-1` means every core this process may run on (its CPU
+/// affinity and container quota included, as the standard library counts them), capped at
+/// [`MAX_THREADS`]; a positive number is taken as it is, up to [`MAX_THREADS`].
+///
+/// # Errors
+/// `InvalidParameter` naming `n_jobs` for 0, a negative number other than -1, or more than
+/// [`MAX_THREADS`].
+pub fn resolve_n_jobs(n_jobs: i64) -> Result<usize> {
+    match n_jobs {
+        -1 => Ok(std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_THREADS)),
+        n if n >= 1 && n as u64 <= MAX_THREADS as u64 => Ok(n as usize),
+        n if n >= 1 => Err(EmbedError::param(
+            "n_jobs",
+            format!("must be <= {MAX_THREADS} threads, got {n}"),
+        )),
+        n => Err(EmbedError::param(
+            "n_jobs",
+            format!("must be a positive integer or -1, got {n}"),
+        )),
+    }
+}
+
 fn take<F>(slot: &Mutex<Option<F>>) -> Option<F> {
     slot.lock().unwrap_or_else(PoisonError::into_inner).take()
 }
@@ -62,6 +89,16 @@ mod tests {
         assert_eq!(sums.len(), 15);
         assert_eq!(sums.iter().sum::<u64>(), 4950);
         assert_eq!(sums[0], 21);
+    }
+
+    #[test]
+    fn n_jobs_resolves_to_a_thread_count() {
+        assert_eq!(resolve_n_jobs(3).unwrap(), 3);
+        assert!(resolve_n_jobs(-1).unwrap() >= 1);
+        for bad in [0, -2, i64::MIN, 1_000_000] {
+            let e = resolve_n_jobs(bad).unwrap_err().to_string();
+            assert!(e.starts_with("invalid parameter n_jobs: "), "{e}");
+        }
     }
 
     #[test]

@@ -245,13 +245,26 @@ def test_bad_parameters_name_themselves(param, value):
         small(**{param: value}).fit([["a", "b", "a", "b"]])
 
 
-def test_huge_vector_size_fails_before_training():
+def test_matrices_larger_than_the_machine_fail_before_training():
+    """3,000 words x 10 million dimensions: the matrices need 224 GiB, more than any machine
+    that runs the tests (the per-thread buffers, 0.5 GiB, are allowed)."""
+    words = [f"w{i}" for i in range(3000)]
     with pytest.raises(
         MemoryError,
-        match=r"^training needs [\d.]+ GiB for the two 2 x 1000000000000 float32 matrices, but "
+        match=r"^training needs [\d.]+ GiB for the two 3000 x 10000000 float32 matrices, but "
         r"this machine has [\d.]+ GiB; lower vector_size or raise min_count$",
     ):
-        small(vector_size=10**12).fit([["a", "b"]] * 3)
+        small(vector_size=10**7).fit([words])
+
+
+def test_huge_vector_size_is_refused_before_the_corpus_is_read():
+    with pytest.raises(InvalidParameterError, match=r"^invalid parameter window: .*vector_size"):
+        small(vector_size=10**12).fit(iter_that_must_not_be_read())
+
+
+def iter_that_must_not_be_read():
+    raise AssertionError("the corpus was read before the parameters were checked")
+    yield  # pragma: no cover
 
 
 def test_sklearn_protocol(planted):

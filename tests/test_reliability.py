@@ -81,16 +81,24 @@ def test_file_that_shrinks_after_counting(tmp_path):
     p = tmp_path / "c.txt"
     p.write_text("\n".join(" ".join(s) for s in planted_corpus(n_sentences=20000)) + "\n")
     size = p.stat().st_size
-    files = _embedrs.FileCorpus([str(p)])
-    vocab = files.count(2).build_vocab(1)
-    with p.open("r+b") as f:
-        f.truncate(size // 3)
-    w = _embedrs.init_weights(vocab, 8, 1)
+
+    class ShrinkBeforeTraining:
+        """Truncates the corpus once it has been counted, before the first epoch."""
+
+        def on_train_begin(self, words_total):
+            with p.open("r+b") as f:
+                f.truncate(size // 3)
+            return True
+
+        def __getattr__(self, name):  # every other event: go on
+            return lambda *args: True
+
+    config = _embedrs.TrainConfig(vector_size=8, epochs=1, n_jobs=2, min_count=1)
     with pytest.raises(
         EmbedrsIOError,
         match=rf"c\.txt: changed since it was counted \({size} bytes, now {size // 3}\)",
     ):
-        _embedrs.train_model(vocab, files, w, vector_size=8, epochs=1, n_threads=2)
+        _embedrs.fit([str(p)], config, callback=ShrinkBeforeTraining())
 
 
 def test_many_threads_query_while_models_train():

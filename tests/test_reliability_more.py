@@ -141,18 +141,20 @@ def test_window_buffers_beyond_a_gib_are_refused_by_the_trainer():
     [
         ({"window": 10**9, "max_sentence_length": 10**9}, "invalid parameter window"),
         ({"negative": 10**9}, "invalid parameter negative: must be <= 10000"),
-        ({"n_threads": 10**6}, "invalid parameter n_jobs: must be <= 1024 threads"),
-        ({"alpha": 1e30}, r"invalid parameter alpha: must be a finite number > 0 and <= 10"),
+        ({"n_jobs": 10**6}, "invalid parameter n_jobs: must be <= 1024 threads"),
+        ({"alpha": 1e30}, r"invalid parameter alpha: must be <= 10.0, got 1e\+30"),
         ({"max_sentence_length": 2**40}, "invalid parameter max_sentence_length"),
+        ({"vector_size": -3}, r"invalid parameter vector_size: must be an integer >= 1, got -3"),
     ],
 )
-def test_the_trainer_checks_the_same_bounds(kwargs, match):
-    builder = _embedrs.CorpusBuilder()
-    builder.add_batch([["a", "b", "a"]] * 5)
-    vocab, corpus, _ = builder.finish(1)
-    weights = _embedrs.init_weights(vocab, 8, 1)
-    with pytest.raises(InvalidParameterError, match=match):
-        _embedrs.train_model(vocab, corpus, weights, vector_size=8, **kwargs)
+def test_one_check_per_parameter_for_the_core_and_the_estimator(kwargs, match):
+    """The core's configuration is the one check: the estimator reports exactly its error."""
+    base = {"vector_size": 16, "window": 3, "min_count": 1, "epochs": 2, "n_jobs": 2}
+    with pytest.raises(InvalidParameterError, match=match) as direct:
+        _embedrs.TrainConfig(**{**base, **kwargs})
+    with pytest.raises(InvalidParameterError) as via_estimator:
+        small(**kwargs).fit(iter_that_must_not_be_read())
+    assert str(via_estimator.value) == str(direct.value)
 
 
 def test_a_thread_that_cannot_start_is_an_error_not_a_panic(tmp_path):
@@ -161,12 +163,11 @@ def test_a_thread_that_cannot_start_is_an_error_not_a_panic(tmp_path):
         """
         builder = _embedrs.CorpusBuilder()
         builder.add_batch([["a", "b", "c", "a"]] * 2000)
-        vocab, corpus, _ = builder.finish(1)
-        weights = _embedrs.init_weights(vocab, 8, 1)
+        config = _embedrs.TrainConfig(vector_size=8, n_jobs=4, epochs=1, min_count=1)
         n = len(os.listdir("/proc/self/task"))
         resource.setrlimit(resource.RLIMIT_NPROC, (n + 1, n + 1))
         try:
-            _embedrs.train_model(vocab, corpus, weights, vector_size=8, n_threads=4, epochs=1)
+            _embedrs.fit(builder, config)
         except embedrs.InvalidParameterError as e:
             print("ERROR", e)
         else:
@@ -423,25 +424,25 @@ def test_a_learning_rate_that_diverges_is_named(sg):
     with pytest.raises(
         InvalidParameterError,
         match=r"^invalid parameter alpha: training diverged in epoch 0: \d+ of the 1536 weights "
-        r"are NaN or infinite \(alpha=10\); lower alpha$",
+        r"are NaN or infinite \(alpha=10.0\); lower alpha$",
     ):
         model.set_params(alpha=10.0, min_alpha=10.0).fit(planted_corpus(n_sentences=2000))
     np.testing.assert_array_equal(model.wv_.vectors, before)
 
 
 def test_diverged_training_is_an_error_not_nan_vectors():
-    builder = _embedrs.CorpusBuilder()
+    builder = _embedrs.CorpusBuilder(track_sentences=True)
     builder.add_batch(planted_corpus(n_sentences=200))
-    vocab, corpus, _ = builder.finish(1)
-    syn0 = _embedrs.init_weights(vocab, 8, 1).syn0_copy()
+    vocab = builder.word_counts().build_vocab(1)
+    syn0, syn1 = _embedrs.init_weights(vocab, 8, 1)
     syn0[2, 3] = np.nan  # what a learning rate that blows up leaves behind
-    weights = _embedrs.Weights.from_arrays(syn0, np.zeros_like(syn0))
+    replica = _embedrs.Replica(vocab, builder, 1, syn0, syn1)
     with pytest.raises(
         InvalidParameterError,
         match=r"invalid parameter alpha: training diverged in epoch 0: \d+ of the \d+ weights "
         r"are NaN or infinite \(alpha=0.025\); lower alpha",
     ):
-        _embedrs.train_model(vocab, corpus, weights, vector_size=8, epochs=2)
+        replica.train_round(0, _embedrs.TrainConfig(vector_size=8))
 
 
 # -- 7. an empty corpus file is named --------------------------------------------------------
@@ -527,7 +528,7 @@ def test_word2vec_readers_never_fail_otherwise(tmp_path, data):
 def _valid_native(tmp_dir: Path) -> bytes:
     kv = KeyedVectors(["the", "cat", "sat", "é"], np.arange(12, dtype=np.float32).reshape(4, 3))
     p = tmp_dir / "valid.embedrs"
-    kv._kv.save_native(str(p), np.ones((4, 3), np.float32), json.dumps({"kind": "Word2Vec"}))
+    kv._native.save_native(str(p), np.ones((4, 3), np.float32), json.dumps({"kind": "Word2Vec"}))
     data = p.read_bytes()
     p.unlink()
     return data
@@ -617,7 +618,7 @@ def fnv1a(data: bytes, h: int = 0xCBF29CE484222325) -> int:
 def native_file(tmp_path: Path, meta: str = "", syn1: bool = False) -> tuple[Path, bytearray]:
     kv = KeyedVectors(["a", "b", "c"], np.arange(6, dtype=np.float32).reshape(3, 2))
     p = tmp_path / "m.embedrs"
-    kv._kv.save_native(str(p), np.zeros((3, 2), np.float32) if syn1 else None, meta)
+    kv._native.save_native(str(p), np.zeros((3, 2), np.float32) if syn1 else None, meta)
     return p, bytearray(p.read_bytes())
 
 

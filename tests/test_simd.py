@@ -87,5 +87,6 @@ def test_default_kernel_is_the_best_supported(planted, monkeypatch):
 
 def test_unknown_kernel_name_is_a_clear_error(planted, monkeypatch):
     monkeypatch.setenv("EMBEDRS_SIMD", "neon512")
-    with pytest.raises(ValueError, match="EMBEDRS_SIMD='neon512' is not a SIMD kernel"):
+    msg = "invalid parameter EMBEDRS_SIMD: 'neon512' is not a SIMD kernel"
+    with pytest.raises(ValueError, match=msg):
         _fit(planted, "sg-shared", epochs=1)

@@ -17,6 +17,7 @@ import os
 from ._callbacks import EpochStats, Progress
 from ._embedrs import __version__
 from .datasets import sample_corpus_path
+from .device import DeviceKeyedVectors, GPUUnavailableError, gpu_available
 from .estimator import Word2Vec
 from .exceptions import (
     DimensionError,
@@ -31,7 +32,6 @@ from .exceptions import (
     StopTraining,
     TrainingCancelledError,
 )
-from .gpu import DeviceKeyedVectors, GPUUnavailableError, gpu_available
 from .keyed_vectors import KeyedVectors
 from .phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 

@@ -4,89 +4,19 @@ progress bar used when ``verbose=True``."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from . import _embedrs
 from .exceptions import StopTraining
 
 logger = logging.getLogger("embedrs")
 
 
-@dataclass(frozen=True)
-class Progress:
-    """A snapshot of a running training (passed to ``on_progress``).
-
-    Attributes
-    ----------
-    epoch, epochs : int
-        Current epoch (0-based) and number of epochs.
-    words_done, words_total : int
-        Raw corpus words processed so far and expected, over all epochs.
-    alpha : float
-        Current learning rate.
-    epoch_loss : float
-        Loss summed over the current epoch so far.
-    words_per_sec : float
-        Raw words per second since training started.
-    elapsed : float
-        Seconds since training started.
-
-    Examples
-    --------
-    >>> class Printer:
-    ...     def on_progress(self, model, progress):
-    ...         print(f"{100 * progress.fraction:.0f}% at {progress.words_per_sec:,.0f} words/s")
-    """
-
-    epoch: int
-    epochs: int
-    words_done: int
-    words_total: int
-    alpha: float
-    epoch_loss: float
-    words_per_sec: float
-    elapsed: float
-
-    @property
-    def fraction(self) -> float:
-        """Share of the whole run done, in [0, 1]."""
-        return min(1.0, self.words_done / max(1, self.words_total))
-
-
-@dataclass(frozen=True)
-class EpochStats:
-    """Statistics of a finished epoch (passed to ``on_epoch_end``).
-
-    Attributes
-    ----------
-    epoch : int
-    loss : float
-        Sum of the negative-sampling loss of every prediction of the epoch.
-    predictions : int
-        Number of (input, target) predictions made (positives and negatives).
-    raw_words, effective_words : int
-        Corpus words read, and words trained on after subsampling.
-    seconds : float
-
-    Examples
-    --------
-    >>> EpochStats(epoch=0, loss=50.0, predictions=100, raw_words=20, effective_words=15,
-    ...            seconds=0.1).mean_loss
-    0.5
-    """
-
-    epoch: int
-    loss: float
-    predictions: int
-    raw_words: int
-    effective_words: int
-    seconds: float
-
-    @property
-    def mean_loss(self) -> float:
-        """Loss per prediction."""
-        return self.loss / max(1, self.predictions)
+#: A snapshot of a running training, passed to ``on_progress`` (defined in the core).
+Progress = _embedrs.Progress
+#: Statistics of a finished epoch, passed to ``on_epoch_end`` (defined in the core).
+EpochStats = _embedrs.EpochStats
 
 
 class Callback(Protocol):
@@ -111,70 +41,69 @@ class Callback(Protocol):
         made only when some callback defines this method), e.g. to save every epoch."""
 
 
-class _Dispatcher:
-    """Turns the trainer's ``(event, args)`` calls into callback method calls."""
+class Dispatcher:
+    """What the core's trainer calls back: turns its events into the callbacks' method calls,
+    and drives the tqdm bar when ``verbose``. Each method returns False to stop training
+    early (a callback raised :class:`~embedrs.StopTraining`)."""
 
     def __init__(
         self,
         model: Any,
         callbacks: Sequence[Any],
         verbose: bool,
-        words_total: int = 0,
-        vocab: Any = None,
+        wrap_vectors: Callable[[Any], Any] | None = None,
     ) -> None:
         self.model = model
         self.callbacks = list(callbacks)
-        self.vocab = vocab
-        self._words: list[str] | None = None
-        if verbose:
-            self.callbacks.append(_TqdmBar(words_total))
-
-    def __call__(self, event: str, args: tuple[Any, ...]) -> bool:
-        try:
-            if event == "progress":
-                p = Progress(*args)
-                for cb in self.callbacks:
-                    if hasattr(cb, "on_progress"):
-                        cb.on_progress(self.model, p)
-            elif event == "epoch_begin":
-                for cb in self.callbacks:
-                    if hasattr(cb, "on_epoch_begin"):
-                        cb.on_epoch_begin(self.model, args[0])
-            elif event == "epoch_vectors":
-                from .keyed_vectors import KeyedVectors
-
-                if self._words is None:
-                    self._words = self.vocab.words()
-                kv = KeyedVectors(self._words, args[1], self.vocab.counts())
-                for cb in self.callbacks:
-                    if hasattr(cb, "on_epoch_vectors"):
-                        cb.on_epoch_vectors(self.model, args[0], kv)
-            elif event == "epoch_end":
-                stats = EpochStats(*args)
-                logger.info(
-                    "epoch %d: loss %.4f per prediction, %d raw words in %.1fs",
-                    stats.epoch,
-                    stats.mean_loss,
-                    stats.raw_words,
-                    stats.seconds,
-                )
-                for cb in self.callbacks:
-                    if hasattr(cb, "on_epoch_end"):
-                        cb.on_epoch_end(self.model, stats)
-        except StopTraining:
-            logger.info("training stopped early by a callback")
-            return False
-        return True
+        self.verbose = verbose
+        self.wrap_vectors = wrap_vectors
+        self._bar: _TqdmBar | None = None
 
     @property
     def wants_snapshots(self) -> bool:
         """True if a callback asked for the vectors after each epoch."""
         return any(hasattr(cb, "on_epoch_vectors") for cb in self.callbacks)
 
+    def _each(self, method: str, *args: Any) -> bool:
+        try:
+            for cb in self.callbacks:
+                fn = getattr(cb, method, None)
+                if fn is not None:
+                    fn(self.model, *args)
+        except StopTraining:
+            logger.info("training stopped early by a callback")
+            return False
+        return True
+
+    def on_train_begin(self, words_total: int) -> bool:
+        if self.verbose and self._bar is None:
+            self._bar = _TqdmBar(words_total)
+            self.callbacks.append(self._bar)
+        return True
+
+    def on_epoch_begin(self, epoch: int) -> bool:
+        return self._each("on_epoch_begin", epoch)
+
+    def on_progress(self, progress: Progress) -> bool:
+        return self._each("on_progress", progress)
+
+    def on_epoch_vectors(self, epoch: int, native_kv: Any) -> bool:
+        kv = self.wrap_vectors(native_kv) if self.wrap_vectors is not None else native_kv
+        return self._each("on_epoch_vectors", epoch, kv)
+
+    def on_epoch_end(self, stats: EpochStats) -> bool:
+        logger.info(
+            "epoch %d: loss %.4f per prediction, %d raw words in %.1fs",
+            stats.epoch,
+            stats.mean_loss,
+            stats.raw_words,
+            stats.seconds,
+        )
+        return self._each("on_epoch_end", stats)
+
     def close(self) -> None:
-        for cb in self.callbacks:
-            if isinstance(cb, _TqdmBar):
-                cb.close()
+        if self._bar is not None:
+            self._bar.close()
 
 
 class _TqdmBar:

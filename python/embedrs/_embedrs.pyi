@@ -1,6 +1,6 @@
 """Type stubs for the compiled core (``rust/python``)."""
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from os import PathLike
 from typing import Any, final
 
@@ -10,17 +10,29 @@ import numpy.typing as npt
 __version__: str
 __all__ = [
     "CorpusBuilder",
+    "EpochStats",
     "FileCorpus",
     "IdCorpus",
     "KeyedVectors",
+    "LineReader",
+    "Progress",
+    "Replica",
+    "TrainConfig",
+    "TrainReport",
+    "TrainedModel",
     "Vocab",
-    "Weights",
     "WordCounts",
     "__version__",
+    "continue_training",
+    "defaults",
+    "fit",
     "init_weights",
+    "limits",
+    "out_of_vocabulary",
+    "resolve_n_jobs",
     "simd_kernel",
     "simd_supported",
-    "train_model",
+    "tokenize",
 ]
 
 @final
@@ -73,7 +85,7 @@ class FileCorpus:
         self,
         n_threads: int = 1,
         max_vocab_size: int | None = None,
-        max_sentence_length: int = 10000,
+        max_sentence_length: int = ...,
     ) -> WordCounts: ...
 
 @final
@@ -88,16 +100,26 @@ class IdCorpus:
 @final
 class CorpusBuilder:
     def __new__(
-        cls, max_vocab_size: int | None = None, max_sentence_length: int = 10000
+        cls,
+        max_vocab_size: int | None = None,
+        max_sentence_length: int = ...,
+        track_sentences: bool = False,
     ) -> CorpusBuilder: ...
     def add_batch(self, batch: Iterable[str | Iterable[str]]) -> None: ...
     @property
     def total_words(self) -> int: ...
     def word_counts(self) -> WordCounts: ...
-    def finish(
-        self, min_count: int = 5, max_final_vocab: int | None = None
-    ) -> tuple[Vocab, IdCorpus, WordCounts]: ...
     def finish_with(self, vocab: Vocab) -> IdCorpus: ...
+
+@final
+class LineReader:
+    def __new__(cls, paths: Sequence[str | PathLike[str]]) -> LineReader: ...
+    def __iter__(self) -> LineReader: ...
+    def __next__(self) -> list[str]: ...
+
+def tokenize(text: str) -> list[str]: ...
+def out_of_vocabulary(words: Sequence[str]) -> KeyError: ...
+def resolve_n_jobs(n_jobs: int) -> int: ...
 
 @final
 class KeyedVectors:
@@ -108,7 +130,7 @@ class KeyedVectors:
         counts: Sequence[int] | None = None,
     ) -> KeyedVectors: ...
     @staticmethod
-    def from_weights(vocab: Vocab, weights: Weights) -> KeyedVectors: ...
+    def from_vocab(vocab: Vocab, vectors: npt.NDArray[np.float32]) -> KeyedVectors: ...
     def __len__(self) -> int: ...
     @property
     def vector_size(self) -> int: ...
@@ -152,6 +174,9 @@ class KeyedVectors:
     @staticmethod
     def from_bytes(data: bytes) -> KeyedVectors: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
+    def doc_ids(
+        self, docs: Iterable[str | Iterable[str]]
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]: ...
     def pool(
         self,
         docs: Iterable[str | Iterable[str]],
@@ -160,53 +185,189 @@ class KeyedVectors:
     ) -> tuple[npt.NDArray[np.float32], int]: ...
 
 @final
-class Weights:
-    @staticmethod
-    def from_arrays(syn0: npt.NDArray[np.float32], syn1neg: npt.NDArray[np.float32]) -> Weights: ...
+class TrainConfig:
+    def __new__(
+        cls,
+        *,
+        vector_size: int | None = None,
+        window: int | None = None,
+        sg: bool | None = None,
+        negative: int | None = None,
+        ns_exponent: float | None = None,
+        cbow_mean: bool | None = None,
+        alpha: float | None = None,
+        min_alpha: float | None = None,
+        epochs: int | None = None,
+        sample: float | None = None,
+        shrink_windows: bool | None = None,
+        n_jobs: int | None = None,
+        seed: int | None = None,
+        max_sentence_length: int | None = None,
+        shared_negatives: bool | None = None,
+        alpha_schedule: str | None = None,
+        kernel: str | None = None,
+        min_count: int | None = None,
+        max_final_vocab: int | None = None,
+        max_vocab_size: int | None = None,
+    ) -> TrainConfig: ...
     @property
-    def shape(self) -> tuple[int, int]: ...
-    def syn0_copy(self) -> npt.NDArray[np.float32]: ...
-    def take_syn1neg(self) -> npt.NDArray[np.float32]: ...
-    def to_arrays(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
+    def n_threads(self) -> int: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def vector_size(self) -> int: ...
+    @property
+    def epochs(self) -> int: ...
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def min_alpha(self) -> float: ...
+
+def defaults() -> dict[str, Any]: ...
+def limits() -> dict[str, Any]: ...
+
+@final
+class Progress:
+    def __new__(
+        cls,
+        *,
+        epoch: int,
+        epochs: int,
+        words_done: int,
+        words_total: int,
+        alpha: float,
+        epoch_loss: float,
+        words_per_sec: float,
+        elapsed: float,
+    ) -> Progress: ...
+    @property
+    def epoch(self) -> int: ...
+    @property
+    def epochs(self) -> int: ...
+    @property
+    def words_done(self) -> int: ...
+    @property
+    def words_total(self) -> int: ...
+    @property
+    def alpha(self) -> float: ...
+    @property
+    def epoch_loss(self) -> float: ...
+    @property
+    def words_per_sec(self) -> float: ...
+    @property
+    def elapsed(self) -> float: ...
+    @property
+    def fraction(self) -> float: ...
+
+@final
+class EpochStats:
+    def __new__(
+        cls,
+        *,
+        epoch: int,
+        loss: float,
+        predictions: int,
+        raw_words: int,
+        effective_words: int,
+        seconds: float,
+    ) -> EpochStats: ...
+    @property
+    def epoch(self) -> int: ...
+    @property
+    def loss(self) -> float: ...
+    @property
+    def predictions(self) -> int: ...
+    @property
+    def raw_words(self) -> int: ...
+    @property
+    def effective_words(self) -> int: ...
+    @property
+    def seconds(self) -> float: ...
+    @property
+    def mean_loss(self) -> float: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> EpochStats: ...
     def __reduce__(self) -> tuple[Any, ...]: ...
-    def snapshot(self) -> None: ...
+
+@final
+class TrainReport:
+    @property
+    def epochs(self) -> list[EpochStats]: ...
+    @property
+    def stopped_early(self) -> bool: ...
+    @property
+    def kernel(self) -> str: ...
+    @property
+    def seconds(self) -> float: ...
+
+@final
+class TrainedModel:
+    @property
+    def keyed_vectors(self) -> KeyedVectors: ...
+    @property
+    def syn1neg(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def rare_counts(self) -> WordCounts: ...
+    @property
+    def report(self) -> TrainReport: ...
+    @property
+    def corpus_words(self) -> int: ...
+    @property
+    def corpus_sentences(self) -> int: ...
+    @property
+    def added_words(self) -> int: ...
+    @property
+    def vocab_seconds(self) -> float: ...
+
+def fit(
+    source: Sequence[str | PathLike[str]] | CorpusBuilder,
+    config: TrainConfig,
+    *,
+    callback: Any = None,
+    memory_bytes: int | None = None,
+    progress_interval: float = 0.5,
+) -> TrainedModel: ...
+def continue_training(
+    keyed_vectors: KeyedVectors,
+    syn1neg: npt.NDArray[np.float32],
+    rare_counts: WordCounts | None,
+    source: Sequence[str | PathLike[str]] | CorpusBuilder,
+    config: TrainConfig,
+    *,
+    epochs_done: int,
+    callback: Any = None,
+    memory_bytes: int | None = None,
+    progress_interval: float = 0.5,
+) -> TrainedModel: ...
+
+@final
+class Replica:
+    def __new__(
+        cls,
+        vocab: Vocab,
+        builder: CorpusBuilder,
+        n_slices: int,
+        syn0: npt.NDArray[np.float32],
+        syn1: npt.NDArray[np.float32],
+    ) -> Replica: ...
+    @property
+    def raw_words(self) -> int: ...
+    def train_round(self, index: int, config: TrainConfig) -> tuple[EpochStats, str]: ...
     def delta(
         self,
     ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
-    def apply_round(
+    def apply(
         self,
         rows: npt.NDArray[np.uint32],
         d_syn0: npt.NDArray[np.float32],
         d_syn1: npt.NDArray[np.float32],
     ) -> None: ...
+    def weights(self) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
 
-def init_weights(vocab: Vocab, vector_size: int, seed: int) -> Weights: ...
-def train_model(
-    vocab: Vocab,
-    corpus: FileCorpus | IdCorpus,
-    weights: Weights,
-    *,
-    vector_size: int,
-    window: int = 5,
-    sg: bool = False,
-    negative: int = 5,
-    ns_exponent: float = 0.75,
-    cbow_mean: bool = True,
-    alpha: float = 0.025,
-    min_alpha: float = 0.0001,
-    epochs: int = 5,
-    sample: float = 0.001,
-    shrink_windows: bool = True,
-    n_threads: int = 1,
-    seed: int = 1,
-    max_sentence_length: int = 10000,
-    kernel: str | None = None,
-    shared_negatives: bool = False,
-    alpha_schedule: str = "global",
-    epoch_snapshots: bool = False,
-    callback: Callable[[str, tuple[Any, ...]], bool] | None = None,
-    progress_interval: float = 0.5,
-) -> dict[str, Any]: ...
+def init_weights(
+    vocab: Vocab, vector_size: int, seed: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]: ...
 def simd_kernel() -> str: ...
 def simd_supported(name: str) -> bool: ...
 

@@ -2,119 +2,40 @@
 
 from __future__ import annotations
 
-import errno
+import json
 import logging
-import math
-import numbers
 import os
-import time
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
-from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from sklearn import get_config
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _embedrs
-from ._callbacks import _Dispatcher
-from .exceptions import (
-    EmbedrsFileNotFoundError,
-    EmbedrsWarning,
-    EmptyVocabularyError,
-    InvalidParameterError,
-)
-from .gpu import DeviceKeyedVectors, _to_numpy, resolve_device
+from ._callbacks import Dispatcher, EpochStats
+from ._corpus import corpus_source
+from ._params import DEFAULTS, LIMITS, physical_memory, seed_of, train_config
+from .device import DeviceKeyedVectors, resolve_device, to_numpy
+from .exceptions import EmbedrsWarning, FormatError
 from .keyed_vectors import KeyedVectors
 
-__all__ = ["Word2Vec"]
+__all__ = ["ALPHA_SCHEDULES", "Word2Vec"]
 
 logger = logging.getLogger("embedrs")
 
-_BATCH = 4096  # sentences copied per GIL hold when reading a Python iterable
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-class _BatchSink(Protocol):
-    """A native builder that takes sentences a batch at a time (``CorpusBuilder``,
-    ``PhrasesModel``)."""
-
-    def add_batch(self, batch: list[Any]) -> None: ...
-
-
-def _sentence_iterator(X: Any) -> Iterator[Any]:
-    """``iter(X)`` for a corpus given as an iterable of sentences, with a clear TypeError for
-    bytes or an object that is not iterable."""
-    if isinstance(X, (bytes, bytearray)):
-        raise TypeError("corpus is bytes; pass a path, or sentences as str or token lists")
-    try:
-        return iter(X)
-    except TypeError:
-        raise TypeError(
-            f"corpus must be a path or an iterable of sentences, got {type(X).__name__}"
-        ) from None
-
-
-def _add_batches(builder: _BatchSink, sentences: Iterable[Any]) -> None:
-    """Hand ``sentences`` to ``builder.add_batch`` in lists of ``_BATCH`` (the last one
-    shorter), reading the iterable once."""
-    iterator = iter(sentences)
-    try:
-        while batch := list(islice(iterator, _BATCH)):
-            builder.add_batch(batch)
-    except BaseException:
-        # The traceback keeps this frame alive; do not let it keep the builder (and any
-        # thread it runs) alive too.
-        del builder
-        raise
-
-
-SIMD_KERNELS = ("scalar", "avx2", "avx512", "auto")
-
-# Upper bounds of the parameters (the Rust trainer checks the same ones).
-MAX_NEGATIVE = 10_000
-MAX_N_JOBS = 1024
-MAX_ALPHA = 10.0
 #: The learning-rate schedules ``alpha_schedule`` accepts.
-ALPHA_SCHEDULES = ("global", "per_thread")
-MAX_SENTENCE_LENGTH = 2**32 - 1
-_U64_MAX = 2**64 - 1
-_SEED_MAX = 2**32 - 1
+ALPHA_SCHEDULES: tuple[str, ...] = tuple(LIMITS["alpha_schedule"])
 
 
-def simd_from_env() -> str | None:
-    """The SIMD kernel forced by the ``EMBEDRS_SIMD`` environment variable, if any.
-
-    Unset or ``auto`` lets the CPU decide; a kernel this CPU lacks falls back to the best
-    one it has (with a log line). Used by tests and benchmarks to run each path.
-
-    >>> import os
-    >>> os.environ["EMBEDRS_SIMD"] = "scalar"
-    >>> simd_from_env()
-    'scalar'
-    >>> del os.environ["EMBEDRS_SIMD"]
-    >>> simd_from_env() is None
-    True
-    """
-    value = os.environ.get("EMBEDRS_SIMD")
-    if value is None or not value.strip():
-        return None
-    if value.strip().lower() not in SIMD_KERNELS:
-        raise InvalidParameterError(
-            f"EMBEDRS_SIMD={value!r} is not a SIMD kernel; use one of {', '.join(SIMD_KERNELS)}"
-        )
-    return value
+def _plain(value: Any) -> Any:
+    """numpy scalars as Python numbers (for JSON metadata)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -254,23 +175,23 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     def __init__(
         self,
-        vector_size: int = 100,
-        window: int = 5,
-        min_count: int = 5,
-        max_vocab_size: int | None = None,
-        max_final_vocab: int | None = None,
-        sample: float = 1e-3,
-        sg: int = 0,
-        negative: int = 5,
-        ns_exponent: float = 0.75,
-        cbow_mean: bool = True,
-        alpha: float = 0.025,
-        min_alpha: float = 0.0001,
-        alpha_schedule: str = "global",
-        epochs: int = 5,
-        shrink_windows: bool = True,
-        shared_negatives: bool = True,
-        max_sentence_length: int = 10000,
+        vector_size: int = DEFAULTS["vector_size"],
+        window: int = DEFAULTS["window"],
+        min_count: int = DEFAULTS["min_count"],
+        max_vocab_size: int | None = DEFAULTS["max_vocab_size"],
+        max_final_vocab: int | None = DEFAULTS["max_final_vocab"],
+        sample: float = DEFAULTS["sample"],
+        sg: int = DEFAULTS["sg"],
+        negative: int = DEFAULTS["negative"],
+        ns_exponent: float = DEFAULTS["ns_exponent"],
+        cbow_mean: bool = DEFAULTS["cbow_mean"],
+        alpha: float = DEFAULTS["alpha"],
+        min_alpha: float = DEFAULTS["min_alpha"],
+        alpha_schedule: str = DEFAULTS["alpha_schedule"],
+        epochs: int = DEFAULTS["epochs"],
+        shrink_windows: bool = DEFAULTS["shrink_windows"],
+        shared_negatives: bool = DEFAULTS["shared_negatives"],
+        max_sentence_length: int = DEFAULTS["max_sentence_length"],
         n_jobs: int = -1,
         random_state: int | np.random.RandomState | None = None,
         verbose: bool = False,
@@ -298,93 +219,11 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.verbose = verbose
         self.device = device
 
-    # -- validation --------------------------------------------------------------------
-    def _check_params(self) -> int:
-        """Validates every parameter (before any work); returns the number of threads."""
-
-        def fail(name: str, reason: str) -> InvalidParameterError:
-            return InvalidParameterError(f"invalid parameter {name}: {reason}")
-
-        def integer(
-            name: str, low: int, high: int = _U64_MAX, why: str = "", allow_none: bool = False
-        ) -> None:
-            v = getattr(self, name)
-            if v is None and allow_none:
-                return
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < low:
-                raise fail(name, f"must be an integer >= {low}, got {v!r}")
-            if int(v) > high:
-                raise fail(name, f"must be <= {high}{why}, got {v!r}")
-
-        def real(name: str, low: float, strict: bool = False, high: float = math.inf) -> None:
-            v = getattr(self, name)
-            try:
-                ok = (
-                    isinstance(v, numbers.Real)
-                    and not isinstance(v, bool)
-                    and math.isfinite(float(v))
-                )
-            except OverflowError:  # an int beyond the float range
-                ok = False
-            if not ok or v < low or (strict and v == low):
-                op = ">" if strict else ">="
-                raise fail(name, f"must be a finite number {op} {low}, got {v!r}")
-            if v > high:
-                raise fail(name, f"must be <= {high}, got {v!r}")
-
-        integer("vector_size", 1)
-        integer(
-            "max_sentence_length",
-            1,
-            MAX_SENTENCE_LENGTH,
-            " (sentence lengths are counted in 32 bits)",
-        )
-        integer("window", 1)
-        if self.window > self.max_sentence_length:
-            raise fail(
-                "window",
-                f"{self.window} is larger than max_sentence_length={self.max_sentence_length}: "
-                "sentences are cut into pieces of at most max_sentence_length words, so no "
-                "window could ever be that wide; lower window or raise max_sentence_length",
-            )
-        integer("min_count", 1)
-        integer("max_vocab_size", 1, allow_none=True)
-        integer("max_final_vocab", 1, allow_none=True)
-        integer(
-            "negative",
-            1,
-            MAX_NEGATIVE,
-            " (each positive example costs negative + 1 updates; word2vec uses 5 to 20)",
-        )
-        integer("epochs", 1)
-        real("sample", 0.0)
-        real("alpha", 0.0, strict=True, high=MAX_ALPHA)
-        real("min_alpha", 0.0)
-        real("ns_exponent", -math.inf)
-        if self.min_alpha > self.alpha:
-            raise fail("min_alpha", f"{self.min_alpha} is above alpha={self.alpha}")
-        if self.alpha_schedule not in ALPHA_SCHEDULES:
-            raise fail(
-                "alpha_schedule",
-                f"must be one of {', '.join(map(repr, ALPHA_SCHEDULES))}, "
-                f"got {self.alpha_schedule!r}",
-            )
-        if self.sg not in (0, 1, True, False):
-            raise fail("sg", f"must be 0 or 1, got {self.sg!r}")
-        rs = self.random_state
-        if not (rs is None or isinstance(rs, np.random.RandomState)) and (
-            isinstance(rs, bool) or not isinstance(rs, numbers.Integral) or not 0 <= rs <= _SEED_MAX
-        ):
-            raise fail(
-                "random_state",
-                f"must be None, a numpy RandomState or an integer in [0, 2**32 - 1], got {rs!r}",
-            )
-        n = self.n_jobs
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n == 0 or n < -1:
-            raise fail("n_jobs", f"must be a positive integer or -1, got {n!r}")
-        if n > MAX_N_JOBS:
-            raise fail("n_jobs", f"must be <= {MAX_N_JOBS} threads, got {n!r}")
-        return min(_cpu_count(), MAX_N_JOBS) if n == -1 else int(n)
+    # -- settings ----------------------------------------------------------------------
+    def _config(self, seed: int, **overrides: Any) -> _embedrs.TrainConfig:
+        """The core's checked configuration of this estimator (with ``overrides``); every
+        parameter is checked here, before any corpus is read."""
+        return train_config({**self.get_params(), **overrides}, seed=seed)
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None, *, callbacks: Sequence[Any] | None = None) -> Word2Vec:
@@ -430,151 +269,17 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         -------
         self : Word2Vec
         """
-        n_threads = self._check_params()
+        seed = seed_of(self.random_state)
+        config = self._config(seed)
         device = resolve_device(self.device)  # fails before training, not after
-        rs = check_random_state(self.random_state)
-        seed = (
-            int(rs.randint(0, 2**31 - 1))
-            if not isinstance(self.random_state, int)
-            else (int(self.random_state))
+        source = corpus_source(
+            X,
+            max_vocab_size=self.max_vocab_size,
+            max_sentence_length=int(self.max_sentence_length),
         )
-        if seed < 0:
-            raise InvalidParameterError(f"invalid parameter random_state: {seed} is negative")
-
-        t0 = time.perf_counter()
-        corpus, vocab, counts = self._build_vocab(X, n_threads)
-        vocab_time = time.perf_counter() - t0
-        if counts.long_sentences:
-            logger.warning(
-                "%d sentences were longer than max_sentence_length=%d and were split into "
-                "pieces (windows do not cross the pieces)",
-                counts.long_sentences,
-                self.max_sentence_length,
-            )
-        logger.info(
-            "vocabulary: %d words (min_count=%d) from %d raw tokens, %d sentences",
-            len(vocab),
-            vocab.effective_min_count,
-            vocab.corpus_words,
-            vocab.corpus_sentences,
-        )
-        # Keep only the counts of the words left out (for partial_fit): the full table is
-        # larger than them, and freeing it before the matrices exist lowers peak memory.
-        rare = counts.without(vocab)
-        del counts
-        self._check_memory(len(vocab))
-        weights = _embedrs.init_weights(vocab, self.vector_size, seed)
-        report, train_time = self._train(
-            vocab,
-            corpus,
-            weights,
-            seed,
-            n_threads,
-            callbacks,
-            float(self.alpha),
-            float(self.min_alpha),
-            self.epochs,
-        )
-        self._set_fitted(vocab, weights, report, seed, vocab_time, train_time, device, rare)
+        result = self._run(_embedrs.fit, (source, config), callbacks)
+        self._set_trained(result, seed, device)
         return self
-
-    def _train(
-        self,
-        vocab: Any,
-        corpus: Any,
-        weights: Any,
-        seed: int,
-        n_threads: int,
-        callbacks: Sequence[Any] | None,
-        alpha: float,
-        min_alpha: float,
-        epochs: int,
-    ) -> tuple[dict[str, Any], float]:
-        """Runs the Rust trainer on ``weights`` in place; returns its report and the time."""
-        dispatcher = _Dispatcher(
-            self, callbacks or (), bool(self.verbose), int(vocab.corpus_words) * epochs, vocab
-        )
-        t1 = time.perf_counter()
-        try:
-            report = _embedrs.train_model(
-                vocab,
-                corpus,
-                weights,
-                vector_size=self.vector_size,
-                window=self.window,
-                sg=bool(self.sg),
-                negative=self.negative,
-                ns_exponent=float(self.ns_exponent),
-                cbow_mean=bool(self.cbow_mean),
-                alpha=alpha,
-                min_alpha=min_alpha,
-                epochs=epochs,
-                sample=float(self.sample),
-                shrink_windows=bool(self.shrink_windows),
-                n_threads=n_threads,
-                seed=seed,
-                max_sentence_length=self.max_sentence_length,
-                kernel=simd_from_env(),
-                shared_negatives=bool(self.shared_negatives),
-                alpha_schedule=str(self.alpha_schedule),
-                epoch_snapshots=dispatcher.wants_snapshots,
-                callback=dispatcher,
-            )
-        finally:
-            dispatcher.close()
-        return report, time.perf_counter() - t1
-
-    def _set_fitted(
-        self,
-        vocab: Any,
-        weights: Any,
-        report: dict[str, Any],
-        seed: int,
-        vocab_time: float,
-        train_time: float,
-        device: str,
-        rare: _embedrs.WordCounts,
-        *,
-        append: bool = False,
-    ) -> None:
-        """Sets every fitted attribute from a finished training (``append``: partial_fit)."""
-        from ._callbacks import EpochStats
-
-        stats = [EpochStats(**e) for e in report["epochs"]]
-        if append:
-            stats = self.epoch_stats_ + stats
-            vocab_time += self.vocab_time_
-            train_time += self.train_time_
-            corpus_words = self.corpus_total_words_ + int(vocab.corpus_words)
-            corpus_sentences = self.corpus_sentences_ + int(vocab.corpus_sentences)
-        else:
-            corpus_words = int(vocab.corpus_words)
-            corpus_sentences = int(vocab.corpus_sentences)
-        self.wv_ = KeyedVectors._from_native(_embedrs.KeyedVectors.from_weights(vocab, weights))
-        self.device_ = device
-        self._wv_device: DeviceKeyedVectors | None = None
-        self.syn1neg_ = weights.take_syn1neg()
-        self.rare_counts_ = rare
-        self.epoch_stats_ = stats
-        self.training_loss_ = [e.loss for e in stats]
-        self.corpus_total_words_ = corpus_words
-        self.corpus_sentences_ = corpus_sentences
-        self.n_words_seen_ = sum(e.raw_words for e in stats)
-        self.effective_words_ = sum(e.effective_words for e in stats)
-        self.random_state_ = seed
-        self.vocab_time_ = vocab_time
-        self.train_time_ = train_time
-        self.stopped_early_ = bool(report["stopped_early"])
-        self.simd_kernel_ = str(report["kernel"])
-        self.n_features_out_ = self.vector_size
-        run_words = sum(int(e["raw_words"]) for e in report["epochs"])
-        logger.info(
-            "trained %d raw words in %.1fs (%.0f words/s, %s kernel)",
-            run_words,
-            report["seconds"],
-            run_words / max(float(report["seconds"]), 1e-9),
-            self.simd_kernel_,
-        )
 
     def partial_fit(
         self,
@@ -605,6 +310,12 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         and by 2.4 with skip-gram at half its ``alpha``, its best rate (gensim's update: 1.7);
         word-similarity scores stayed within 0.02 of ``fit(whole)``.
 
+        Raises
+        ------
+        ValueError
+            The model holds vectors only (no output matrix ``syn1neg_``), so it cannot go on
+            training.
+
         Examples
         --------
         >>> import embedrs
@@ -616,145 +327,135 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """
         if not hasattr(self, "wv_"):
             return self.fit(X, callbacks=callbacks)
-        n_threads = self._check_params()
-        epochs = self.epochs if epochs is None else int(epochs)
-        alpha = float(self.alpha) if alpha is None else float(alpha)
-        min_alpha = float(self.min_alpha) if min_alpha is None else float(min_alpha)
-        if not 1 <= epochs <= _U64_MAX:
-            raise InvalidParameterError(
-                f"invalid parameter epochs: must be an integer in [1, 2**64 - 1], got {epochs}"
+        if getattr(self, "syn1neg_", None) is None or not hasattr(self, "epoch_stats_"):
+            raise ValueError(
+                "partial_fit needs a model trained by fit (or loaded with Word2Vec.load); this "
+                "one holds vectors only (no output matrix syn1neg_), so it cannot go on "
+                "training: fit it first"
             )
-        if not (
-            math.isfinite(alpha)
-            and 0 < alpha <= MAX_ALPHA
-            and math.isfinite(min_alpha)
-            and 0 <= min_alpha <= alpha
-        ):
-            raise InvalidParameterError(
-                f"invalid parameter alpha/min_alpha: need 0 <= min_alpha <= alpha <= "
-                f"{MAX_ALPHA}, got alpha={alpha}, min_alpha={min_alpha}"
-            )
-        t0 = time.perf_counter()
-        paths = _as_paths(X)
-        builder = None
-        if paths is not None:
-            corpus: Any = _embedrs.FileCorpus([os.fspath(p) for p in paths])
-            new_counts = corpus.count(n_threads, self.max_vocab_size, self.max_sentence_length)
-        else:
-            if isinstance(X, (str, bytes, bytearray)):
-                raise TypeError("corpus must be a path or an iterable of sentences")
-            builder = _embedrs.CorpusBuilder(self.max_vocab_size, self.max_sentence_length)
-            _add_batches(builder, X)
-            new_counts = builder.word_counts()
-        old_words = self.wv_.index_to_key
-        old_index = self.wv_.key_to_index
-        counts = self.wv_.counts.astype(np.int64)
-        rare = getattr(self, "rare_counts_", None)
-        pending = new_counts if rare is None or not len(rare) else new_counts.merge(rare)
-        added: list[tuple[str, int]] = []
-        still_rare: list[tuple[str, int]] = []
-        for word, c in pending.items():  # most frequent first, ties by word
-            i = old_index.get(word)
-            if i is not None:
-                counts[i] += c
-            elif c >= self.min_count:
-                added.append((word, c))
-            else:
-                still_rare.append((word, c))
-        if self.max_final_vocab is not None:
-            room = max(0, self.max_final_vocab - len(old_words))
-            still_rare = added[room:] + still_rare
-            added = added[:room]
-        if self.max_vocab_size is not None:
-            still_rare = still_rare[: self.max_vocab_size]
-        new_rare = _embedrs.WordCounts(still_rare)
-        new_total = int(new_counts.total_words)
-        del new_counts, pending, still_rare, rare  # count tables: not needed for training
-        words = list(old_words) + [w for w, _ in added]
-        all_counts = [int(c) for c in counts] + [c for _, c in added]
-        vocab = _embedrs.Vocab(words, all_counts, new_total)
-        if builder is not None:
-            corpus = builder.finish_with(vocab)
+        overrides = {
+            k: v for k, v in (("epochs", epochs), ("alpha", alpha), ("min_alpha", min_alpha))
+            if v is not None
+        }
         seed = int(self.random_state_)
-        # A fresh random stream for this run (the first fit used `seed` itself); new rows are
-        # still initialised from `seed`, as if the words had been there from the start.
-        run_seed = (seed * 1_000_003 + len(self.epoch_stats_) + 1) % (2**63)
-        syn0 = self.wv_.vectors
-        syn1 = self.syn1neg_
-        if added:
-            fresh = _embedrs.init_weights(
-                _embedrs.Vocab([w for w, _ in added], [c for _, c in added]),
-                self.vector_size,
-                seed,
-            )
-            syn0 = np.vstack([syn0, fresh.syn0_copy()])
-            syn1 = np.vstack([syn1, np.zeros((len(added), self.vector_size), np.float32)])
-        self._check_memory(len(words))
-        weights = _embedrs.Weights.from_arrays(
-            np.ascontiguousarray(syn0, np.float32), np.ascontiguousarray(syn1, np.float32)
+        config = self._config(seed, **overrides)
+        source = corpus_source(
+            X,
+            max_vocab_size=self.max_vocab_size,
+            max_sentence_length=int(self.max_sentence_length),
         )
-        vocab_time = time.perf_counter() - t0
-        logger.info(
-            "partial_fit: %d new words (vocabulary %d), %d raw tokens of new text",
-            len(added),
-            len(words),
-            new_total,
+        result = self._run(
+            _embedrs.continue_training,
+            (
+                self.wv_._native,
+                np.ascontiguousarray(self.syn1neg_, dtype=np.float32),
+                getattr(self, "rare_counts_", None),
+                source,
+                config,
+            ),
+            callbacks,
+            epochs_done=len(self.epoch_stats_),
         )
-        report, train_time = self._train(
-            vocab, corpus, weights, run_seed, n_threads, callbacks, alpha, min_alpha, epochs
-        )
-        self._set_fitted(
-            vocab,
-            weights,
-            report,
-            seed,
-            vocab_time,
-            train_time,
-            getattr(self, "device_", "cpu"),
-            new_rare,
-            append=True,
-        )
+        self._set_trained(result, seed, getattr(self, "device_", "cpu"), append=True)
         return self
 
-    def _build_vocab(self, X: Any, n_threads: int) -> tuple[Any, Any, Any]:
-        paths = _as_paths(X)
-        if paths is not None:
-            files = _embedrs.FileCorpus([os.fspath(p) for p in paths])
-            counts = files.count(n_threads, self.max_vocab_size, self.max_sentence_length)
-            try:
-                vocab = counts.build_vocab(self.min_count, self.max_final_vocab)
-            except EmptyVocabularyError as e:
-                shown = ", ".join(repr(os.fspath(p)) for p in paths[:5])
-                more = f" and {len(paths) - 5} more" if len(paths) > 5 else ""
-                raise EmptyVocabularyError(
-                    f"{e} (corpus file{'s' if len(paths) > 1 else ''}: {shown}{more})"
-                ) from None
-            return files, vocab, counts
-        iterator = _sentence_iterator(X)
-        builder = _embedrs.CorpusBuilder(self.max_vocab_size, self.max_sentence_length)
-        _add_batches(builder, iterator)
-        vocab, corpus, counts = builder.finish(self.min_count, self.max_final_vocab)
-        return corpus, vocab, counts
-
-    def _check_memory(self, n_words: int) -> None:
-        need = 2 * n_words * self.vector_size * 4
+    def _run(
+        self,
+        native_call: Any,
+        args: tuple[Any, ...],
+        callbacks: Sequence[Any] | None,
+        **kwargs: Any,
+    ) -> Any:
+        """Runs one call of the core's pipeline (the GIL is released while it trains), with
+        the callbacks (and the progress bar) behind one dispatcher."""
+        dispatcher = Dispatcher(
+            self, callbacks or (), bool(self.verbose), wrap_vectors=KeyedVectors._from_native
+        )
         try:
-            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-        except (ValueError, OSError, AttributeError):  # pragma: no cover
-            return
-        if need > total:
-            raise MemoryError(
-                f"training needs {need / 2**30:.1f} GiB for the two {n_words} x "
-                f"{self.vector_size} float32 matrices, but this machine has "
-                f"{total / 2**30:.1f} GiB; lower vector_size or raise min_count"
+            return native_call(
+                *args, callback=dispatcher, memory_bytes=physical_memory(), **kwargs
             )
+        finally:
+            dispatcher.close()
+
+    def _set_trained(
+        self, result: Any, seed: int, device: str, *, append: bool = False
+    ) -> None:
+        """Sets the fitted attributes from a finished training (``append``: partial_fit)."""
+        report = result.report
+        stats = list(report.epochs)
+        vocab_time, train_time = float(result.vocab_seconds), float(report.seconds)
+        words, sentences = int(result.corpus_words), int(result.corpus_sentences)
+        if append:
+            stats = self.epoch_stats_ + stats
+            vocab_time += self.vocab_time_
+            train_time += self.train_time_
+            words += self.corpus_total_words_
+            sentences += self.corpus_sentences_
+        self._set_fitted(
+            wv=KeyedVectors._from_native(result.keyed_vectors),
+            syn1neg=result.syn1neg,
+            rare_counts=result.rare_counts,
+            epoch_stats=stats,
+            corpus_total_words=words,
+            corpus_sentences=sentences,
+            random_state=seed,
+            vocab_time=vocab_time,
+            train_time=train_time,
+            stopped_early=bool(report.stopped_early),
+            simd_kernel=str(report.kernel),
+            device=device,
+        )
+        run_words = sum(e.raw_words for e in report.epochs)
+        logger.info(
+            "trained %d raw words in %.1fs (%.0f words/s, %s kernel)",
+            run_words,
+            report.seconds,
+            run_words / max(float(report.seconds), 1e-9),
+            self.simd_kernel_,
+        )
+
+    def _set_fitted(
+        self,
+        *,
+        wv: KeyedVectors,
+        syn1neg: npt.NDArray[np.float32],
+        rare_counts: _embedrs.WordCounts,
+        epoch_stats: list[EpochStats],
+        corpus_total_words: int,
+        corpus_sentences: int,
+        random_state: int,
+        vocab_time: float,
+        train_time: float,
+        stopped_early: bool,
+        simd_kernel: str,
+        device: str,
+    ) -> None:
+        """The one place that sets every fitted attribute: used by ``fit``,
+        ``partial_fit``, ``load`` and the distributed ``fit``."""
+        self.wv_ = wv
+        self.syn1neg_ = syn1neg
+        self.rare_counts_ = rare_counts
+        self.epoch_stats_ = list(epoch_stats)
+        self.training_loss_ = [e.loss for e in self.epoch_stats_]
+        self.corpus_total_words_ = int(corpus_total_words)
+        self.corpus_sentences_ = int(corpus_sentences)
+        self.n_words_seen_ = sum(e.raw_words for e in self.epoch_stats_)
+        self.effective_words_ = sum(e.effective_words for e in self.epoch_stats_)
+        self.random_state_ = int(random_state)
+        self.vocab_time_ = float(vocab_time)
+        self.train_time_ = float(train_time)
+        self.stopped_early_ = bool(stopped_early)
+        self.simd_kernel_ = str(simd_kernel)
+        self.device_ = device
+        self._wv_device: DeviceKeyedVectors | None = None
+        self.n_features_out_ = int(self.vector_size)
 
     # -- persistence -------------------------------------------------------------------
-    _FITTED_SCALARS = (
+    #: Fitted scalars saved in a model file's metadata (the others derive from them).
+    _SAVED_SCALARS = (
         "corpus_total_words_",
         "corpus_sentences_",
-        "n_words_seen_",
-        "effective_words_",
         "random_state_",
         "vocab_time_",
         "train_time_",
@@ -777,23 +478,24 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         ...     embedrs.load(os.path.join(d, "m.embedrs")).wv_.index_to_key == m.wv_.index_to_key
         True
         """
-        import json
-
         from . import __version__
 
         check_is_fitted(self, "wv_")
         params = self.get_params()
-        if not isinstance(params.get("random_state"), (int, type(None))):
+        if not isinstance(params.get("random_state"), (int, np.integer, type(None))):
             params["random_state"] = self.random_state_
         meta = {
             "kind": "Word2Vec",
             "embedrs_version": __version__,
             "params": params,
-            "fitted": {k: getattr(self, k) for k in self._FITTED_SCALARS if hasattr(self, k)},
-            "epoch_stats": [e.__dict__ for e in self.epoch_stats_],
+            "fitted": {k: getattr(self, k) for k in self._SAVED_SCALARS if hasattr(self, k)},
+            "epoch_stats": [e.to_dict() for e in self.epoch_stats_],
         }
-        self.wv_._kv.save_native(
-            os.fspath(path), self.syn1neg_, json.dumps(meta), getattr(self, "rare_counts_", None)
+        self.wv_._native.save_native(
+            os.fspath(path),
+            self.syn1neg_,
+            json.dumps(meta, default=_plain),
+            getattr(self, "rare_counts_", None),
         )
 
     @classmethod
@@ -817,16 +519,11 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def _from_native_file(
         cls,
         path: str | os.PathLike[str],
-        native: Any,
-        syn1: Any,
+        native: _embedrs.KeyedVectors,
+        syn1: npt.NDArray[np.float32] | None,
         meta_text: str,
         rare: _embedrs.WordCounts | None,
     ) -> Word2Vec:
-        import json
-
-        from ._callbacks import EpochStats
-        from .exceptions import FormatError
-
         try:
             meta = json.loads(meta_text) if meta_text else {}
         except ValueError as e:
@@ -839,21 +536,25 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         try:
             model = cls(**meta.get("params", {}))
             fitted = dict(meta.get("fitted", {}))
-            epoch_stats = [EpochStats(**e) for e in meta.get("epoch_stats", [])]
-        except (TypeError, ValueError) as e:
+            epoch_stats = [EpochStats.from_dict(e) for e in meta.get("epoch_stats", [])]
+            model._set_fitted(
+                wv=KeyedVectors._from_native(native),
+                syn1neg=syn1,
+                rare_counts=rare if rare is not None else _embedrs.WordCounts(),
+                epoch_stats=epoch_stats,
+                corpus_total_words=fitted.get("corpus_total_words_", 0),
+                corpus_sentences=fitted.get("corpus_sentences_", 0),
+                random_state=fitted.get("random_state_", 0),
+                vocab_time=fitted.get("vocab_time_", 0.0),
+                train_time=fitted.get("train_time_", 0.0),
+                stopped_early=fitted.get("stopped_early_", False),
+                simd_kernel=fitted.get("simd_kernel_", ""),
+                device=resolve_device(model.device),
+            )
+        except (TypeError, ValueError, KeyError) as e:
             raise FormatError(
                 f"{os.fspath(path)}: the metadata does not describe a Word2Vec model ({e})"
             ) from None
-        model.wv_ = KeyedVectors._from_native(native)
-        model.syn1neg_ = syn1
-        model.rare_counts_ = rare if rare is not None else _embedrs.WordCounts()
-        for k, v in fitted.items():
-            setattr(model, k, v)
-        model.epoch_stats_ = epoch_stats
-        model.training_loss_ = [e.loss for e in model.epoch_stats_]
-        model.device_ = resolve_device(model.device)
-        model._wv_device = None
-        model.n_features_out_ = model.vector_size
         return model
 
     @property
@@ -904,10 +605,10 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if isinstance(X, (str, bytes)):
             raise ValueError("Iterable over raw text documents expected, string object received.")
         if getattr(self, "device_", "cpu") == "cpu":
-            out, n_empty = self.wv_._mean_pool(X)
+            out, n_empty = self.wv_._pool(X)
         else:
             dev_out, n_empty = self.wv_device_._pool(X, "mean")
-            out = dev_out if get_config()["array_api_dispatch"] else _to_numpy(dev_out)
+            out = dev_out if get_config()["array_api_dispatch"] else to_numpy(dev_out)
         if n_empty:
             warnings.warn(
                 f"{n_empty} of {out.shape[0]} documents have no word in the vocabulary; "
@@ -934,47 +635,3 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         tags.non_deterministic = self.n_jobs != 1
         tags.requires_fit = True
         return tags
-
-
-def _as_paths(X: Any) -> list[Path] | None:
-    """The corpus as file paths, or None if it is an iterable of sentences.
-
-    A str or path-like is a file. A list or tuple whose items are all str or path-like is a
-    list of files if any item is path-like or an existing file (so a list of sentences given
-    as str stays sentences); then every missing file is named in one
-    :class:`EmbedrsFileNotFoundError`.
-    """
-    if isinstance(X, os.PathLike):
-        return [Path(X)]
-    if isinstance(X, str):
-        if not os.path.exists(X):
-            raise EmbedrsFileNotFoundError(
-                errno.ENOENT,
-                f"corpus {X[:80]!r} is a str but not an existing file. To train on text, pass "
-                "an iterable of sentences (lists of tokens or str), not a single str",
-                X[:200],
-            )
-        return [Path(X)]
-    if not (isinstance(X, (list, tuple)) and X):
-        return None
-    if not all(isinstance(p, (str, os.PathLike)) for p in X):
-        return None
-    if not any(isinstance(p, os.PathLike) or _is_file(p) for p in X):
-        return None  # sentences given as str
-    missing = [os.fspath(p) for p in X if not os.path.exists(p)]
-    if missing:
-        shown = ", ".join(repr(m[:200]) for m in missing[:5])
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        raise EmbedrsFileNotFoundError(
-            errno.ENOENT,
-            f"corpus file{'s' if len(missing) > 1 else ''} not found: {shown}{more} "
-            f"({len(X) - len(missing)} of the {len(X)} items of the list are existing files, "
-            "so the list is read as file paths; to train on sentences, pass token lists)",
-            missing[0][:200],
-        )
-    return [Path(p) for p in X]
-
-
-def _is_file(p: str | os.PathLike[str]) -> bool:
-    s = os.fspath(p)
-    return len(s) < 4096 and os.path.isfile(s)

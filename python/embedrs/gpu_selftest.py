@@ -3,7 +3,7 @@
 Run ``python -m embedrs.gpu_selftest`` on a machine with a GPU and paste the output into an
 issue: CI has no GPU, so this is how the CuPy path is verified. It builds random vectors,
 answers the same queries, lookups and document pooling with the Rust CPU path and with
-:mod:`embedrs.gpu` (numpy's array-API path always, CuPy when a GPU is usable, float32 and
+:mod:`embedrs.device` (numpy's array-API path always, CuPy when a GPU is usable, float32 and
 float16 storage), and prints the largest differences, the top-k agreement and timings.
 
 Without a usable GPU it says why ("no usable GPU: <reason>"), checks the CPU paths, and
@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .gpu import DeviceKeyedVectors, _compat, _to_numpy, gpu_status, to_device
+from .device import DeviceKeyedVectors, gpu_status, to_device, to_numpy
+from .device._backend import api_compat
 from .keyed_vectors import KeyedVectors
 
 __all__ = ["main"]
@@ -70,7 +71,7 @@ def _timed(fn: Callable[[], Any], sync: Callable[[], None]) -> tuple[Any, float]
 
 
 def _sync_for(dkv: DeviceKeyedVectors) -> Callable[[], None]:
-    if _compat().is_cupy_namespace(dkv.xp):
+    if api_compat().is_cupy_namespace(dkv.xp):
         return dkv.device.synchronize  # type: ignore[no-any-return]
     return lambda: None
 
@@ -88,7 +89,7 @@ def _versions() -> str:
         parts.insert(0, f"embedrs {__version__}")
     except ImportError:  # pragma: no cover
         pass
-    compat = _compat()
+    compat = api_compat()
     parts.append(f"{compat.__name__} {getattr(compat, '__version__', '?')}")
     cupy = sys.modules.get("cupy")
     if cupy is not None:
@@ -131,19 +132,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
 
     # The CPU reference: the Rust batched top-k, lookup and mean pooling.
-    unit = kv.vectors[qids] / np.linalg.norm(kv.vectors[qids], axis=1, keepdims=True)
     t0 = time.perf_counter()
-    ref_idx, ref_scores = kv._kv.most_similar_batch(
-        np.ascontiguousarray(unit, dtype=np.float32),
-        topn,
-        [[int(i)] for i in qids],
-        None,
-        os.cpu_count() or 1,
-    )
+    ref_idx, ref_scores = kv.most_similar_batch([kv.index_to_key[int(i)] for i in qids], topn)
     t_ref = time.perf_counter() - t0
     ref_lookup = kv.lookup(ids)
     t0 = time.perf_counter()
-    ref_pool = kv._mean_pool(docs)[0]
+    ref_pool = kv.transform(docs)
     t_ref_pool = time.perf_counter() - t0
     _say(
         f"\nCPU (Rust): most_similar {t_ref:.3f}s ({len(words) / max(t_ref, 1e-9):.0f} "
@@ -186,14 +180,14 @@ def _check(
     t_up = time.perf_counter() - t0
     dkv.most_similar_batch(words[:8], topn=topn)  # warm-up: kernels compile on first use
     (idx, scores), t_q = _timed(lambda: dkv.most_similar_batch(words, topn=topn), sync)
-    idx, scores = _to_numpy(idx), _to_numpy(scores)
+    idx, scores = to_numpy(idx), to_numpy(scores)
     agree = _agreement(idx, ref_idx.astype(np.int64))
     score_diff = float(np.max(np.abs(scores - ref_scores))) if scores.size else 0.0
     out, t_l = _timed(lambda: dkv.lookup(ids), sync)
     scale = float(np.max(np.abs(ref_lookup))) or 1.0
-    lookup_diff = float(np.max(np.abs(_to_numpy(out).astype(np.float32) - ref_lookup)))
+    lookup_diff = float(np.max(np.abs(to_numpy(out).astype(np.float32) - ref_lookup)))
     pooled, t_p = _timed(lambda: dkv.transform(docs), sync)
-    pool_diff = float(np.max(np.abs(_to_numpy(pooled) - ref_pool))) if len(docs) else 0.0
+    pool_diff = float(np.max(np.abs(to_numpy(pooled) - ref_pool))) if len(docs) else 0.0
     checks = {
         "top-k agreement": agree >= min_agree,
         "scores": score_diff <= max_diff,

@@ -23,10 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from . import _embedrs
-from .exceptions import DimensionError, InvalidParameterError, OutOfVocabularyError
+from .exceptions import DimensionError, InvalidParameterError
 
 if TYPE_CHECKING:
-    from .gpu import DeviceKeyedVectors
+    from .device import DeviceKeyedVectors
 
 __all__ = ["KeyedVectors"]
 
@@ -52,13 +52,10 @@ def _as_list(x: Any) -> list[Any]:
 
 
 def _raise_missing(missing: Sequence[str]) -> None:
-    """Raise :class:`~embedrs.OutOfVocabularyError` naming (the first ten of) ``missing``,
-    if there are any."""
+    """Raise :class:`~embedrs.OutOfVocabularyError` naming (the first ten of) ``missing``, if
+    there are any (the message is the core's, the same on every path)."""
     if missing:
-        shown = ", ".join(repr(w) for w in missing[:10])
-        raise OutOfVocabularyError(
-            f"word{'s' if len(missing) > 1 else ''} not in vocabulary: {shown}"
-        )
+        raise _embedrs.out_of_vocabulary(list(missing))
 
 
 class KeyedVectors:
@@ -104,13 +101,13 @@ class KeyedVectors:
         return self
 
     def _set_native(self, native: _embedrs.KeyedVectors) -> None:
-        self._kv = native
+        self._native = native
         self._vectors = native.vectors
         self._index_to_key: list[str] | None = None
         self._key_to_index: dict[str, int] | None = None
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (KeyedVectors._from_native, (self._kv,))
+        return (KeyedVectors._from_native, (self._native,))
 
     # -- basic access -------------------------------------------------------------------
     @property
@@ -121,13 +118,13 @@ class KeyedVectors:
     @property
     def vector_size(self) -> int:
         """Dimension of the vectors."""
-        return int(self._kv.vector_size)
+        return int(self._native.vector_size)
 
     @property
     def index_to_key(self) -> list[str]:
         """Words in row order."""
         if self._index_to_key is None:
-            self._index_to_key = self._kv.words()
+            self._index_to_key = self._native.words()
         return self._index_to_key
 
     @property
@@ -140,13 +137,13 @@ class KeyedVectors:
     @property
     def counts(self) -> npt.NDArray[np.uint64]:
         """Word frequencies in row order."""
-        return self._kv.counts()
+        return self._native.counts()
 
     def __len__(self) -> int:
-        return len(self._kv)
+        return len(self._native)
 
     def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and self._kv.get_index(word) is not None
+        return isinstance(word, str) and self._native.get_index(word) is not None
 
     def __iter__(self) -> Any:
         return iter(self.index_to_key)
@@ -168,9 +165,9 @@ class KeyedVectors:
         >>> KeyedVectors(["a", "b"], np.eye(2, dtype=np.float32)).get_index("b")
         1
         """
-        i = self._kv.get_index(word) if isinstance(word, str) else None
+        i = self._native.get_index(word) if isinstance(word, str) else None
         if i is None:
-            raise OutOfVocabularyError(f"word not in vocabulary: {word!r}")
+            raise _embedrs.out_of_vocabulary([str(word)])
         return int(i)
 
     def __getitem__(self, key: str | Sequence[str]) -> npt.NDArray[np.float32]:
@@ -258,7 +255,7 @@ class KeyedVectors:
     ) -> DeviceKeyedVectors:
         """Copy the vectors to a device for batched queries, lookups and pooling.
 
-        See :func:`embedrs.gpu.to_device`: ``target`` is ``"cpu"``, ``"cuda"``,
+        See :func:`embedrs.device.to_device`: ``target`` is ``"cpu"``, ``"cuda"``,
         ``"cuda:<n>"``, ``"auto"`` or an array-API namespace; ``dtype`` may be ``"float16"``.
 
         Raises
@@ -274,7 +271,7 @@ class KeyedVectors:
         >>> idx.tolist()
         [[1]]
         """
-        from .gpu import to_device
+        from .device import to_device
 
         return to_device(self, target, device, dtype=dtype)
 
@@ -292,7 +289,7 @@ class KeyedVectors:
         for items, weight in ((positive, 1.0), (negative, -1.0)):
             for item in items:
                 if isinstance(item, str):
-                    i = self._kv.get_index(item)
+                    i = self._native.get_index(item)
                     if i is None:
                         missing.append(item)
                         continue
@@ -347,7 +344,7 @@ class KeyedVectors:
         """
         topn = _check_topn(topn)
         query, exclude = self._query(_as_list(positive), _as_list(negative))
-        ids, scores = self._kv.most_similar_batch(
+        ids, scores = self._native.most_similar_batch(
             query[None, :], topn, [exclude], restrict_vocab, 1
         )
         words = self.index_to_key
@@ -433,7 +430,7 @@ class KeyedVectors:
             q = np.ascontiguousarray(self._vectors[rows]).reshape(len(rows), self.vector_size)
             exclude = [[r] for r in rows]
         threads = (os.cpu_count() or 1) if n_jobs == -1 else max(1, int(n_jobs))
-        ids, scores = self._kv.most_similar_batch(q, topn, exclude, restrict_vocab, threads)
+        ids, scores = self._native.most_similar_batch(q, topn, exclude, restrict_vocab, threads)
         out = ids.astype(np.int64)
         out[ids == np.iinfo(np.uint32).max] = -1
         return out, scores
@@ -530,7 +527,7 @@ class KeyedVectors:
                 if key not in self:
                     if ignore_missing:
                         continue
-                    raise OutOfVocabularyError(f"word not in vocabulary: {key!r}")
+                    raise _embedrs.out_of_vocabulary([key])
                 v = self.get_vector(key, norm=pre_normalize)
             else:
                 v = np.asarray(key, dtype=np.float32)
@@ -756,7 +753,7 @@ class KeyedVectors:
         ...     KeyedVectors.load_word2vec_format(os.path.join(d, "v.bin")).index_to_key
         ['a', 'b']
         """
-        self._kv.save_word2vec_format(os.fspath(path), binary)
+        self._native.save_word2vec_format(os.fspath(path), binary)
 
     @classmethod
     def load_word2vec_format(
@@ -819,7 +816,7 @@ class KeyedVectors:
         ...     KeyedVectors.load(os.path.join(d, "kv.embedrs"), mmap=False).index_to_key
         ['a', 'b']
         """
-        self._kv.save_native(os.fspath(path), None, "")
+        self._native.save_native(os.fspath(path), None, "")
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], mmap: bool = True) -> KeyedVectors:
@@ -845,7 +842,7 @@ class KeyedVectors:
     @property
     def is_mapped(self) -> bool:
         """True if the vectors are memory-mapped from a native file."""
-        return bool(self._kv.is_mapped)
+        return bool(self._native.is_mapped)
 
     def transform(
         self,
@@ -899,7 +896,33 @@ class KeyedVectors:
                 counts = np.log(total / np.maximum(c, 1.0)).astype(np.float32)
             else:
                 raise ValueError(f"weighting must be None, 'sif' or 'idf', got {weighting!r}")
-        return self._kv.pool(docs, pooling, counts)
+        return self._native.pool(docs, pooling, counts)
 
-    def _mean_pool(self, docs: Iterable[Any]) -> tuple[npt.NDArray[np.float32], int]:
-        return self._kv.pool(docs, "mean", None)
+    def doc_ids(
+        self, docs: Iterable[Any]
+    ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint64]]:
+        """The rows of each document's known words, as every pooling path reads them.
+
+        Parameters
+        ----------
+        docs : iterable of list of str or str
+            Documents; a str is split on ASCII whitespace like corpus lines (U+00A0 and the
+            other Unicode spaces stay inside tokens, on every path).
+
+        Returns
+        -------
+        ids : ndarray of uint32
+            The rows of the known words of every document, concatenated.
+        ends : ndarray of uint64
+            The end of each document in ``ids``: document ``i`` is ``ids[ends[i-1]:ends[i]]``.
+
+        Examples
+        --------
+        >>> kv = KeyedVectors(["a", "b"], np.eye(2, dtype=np.float32))
+        >>> ids, ends = kv.doc_ids(["a zzz b", ["b"], ""])
+        >>> ids.tolist(), ends.tolist()
+        ([0, 1, 1], [2, 3, 3])
+        """
+        if isinstance(docs, (str, bytes)):
+            raise ValueError("an iterable of documents is expected, got a single str")
+        return self._native.doc_ids(docs)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import gzip
+import itertools
 import json
 import logging
 import math
@@ -30,11 +30,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import _embedrs
-from .estimator import _add_batches, _as_paths, _cpu_count, _sentence_iterator
+from ._corpus import add_batches, as_paths, sentence_iterator
 from .exceptions import FormatError, InvalidParameterError
 
 __all__ = ["ENGLISH_CONNECTOR_WORDS", "Phrases"]
@@ -152,9 +153,9 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         if not all(isinstance(w, str) for w in words):
             raise bad("connector_words", "must hold only str")
         n = self.n_jobs
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n == 0 or n < -1:
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
             raise bad("n_jobs", f"must be a positive integer or -1, got {n!r}")
-        return (_cpu_count() if n == -1 else int(n)), words
+        return _embedrs.resolve_n_jobs(int(n)), words
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None) -> Phrases:
@@ -186,13 +187,13 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             self.delimiter,
             None if self.max_vocab_size is None else int(self.max_vocab_size),
         )
-        paths = _as_paths(X)
+        paths = as_paths(X)
         if paths is not None:
             model.count_files([os.fspath(p) for p in paths], n_threads)
         else:
-            iterator = _sentence_iterator(X)
+            iterator = sentence_iterator(X)
             try:
-                _add_batches(model, iterator)
+                add_batches(model, iterator)
             except BaseException:
                 # add_batch started a counting thread that runs until `model` is dropped, and
                 # the traceback keeps this frame (so `model`) alive: drop it now.
@@ -274,10 +275,10 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         >>> out[0]
         ['new_york', 'w0']
         """
-        paths = _as_paths(X)
+        paths = as_paths(X)
         if paths is not None:
             self.fit(X)
-            return self.transform(_iter_lines(paths))
+            return self.transform(_lines(paths))
         if isinstance(X, Iterator):
             X = list(X)
         return self.fit(X).transform(X)
@@ -383,11 +384,6 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         return tags
 
 
-def _iter_lines(paths: Sequence[Path]) -> Iterator[str]:
-    """The lines of text files (plain or gzip), decoded with replacement."""
-    for p in paths:
-        with open(p, "rb") as raw:
-            gz = raw.read(2) == b"\x1f\x8b"
-        opener: Any = gzip.open if gz else open
-        with opener(p, "rt", encoding="utf-8", errors="replace") as f:
-            yield from f
+def _lines(paths: Sequence[Path]) -> Iterator[str]:
+    """The lines of text files (plain or compressed), read by the core's reader."""
+    return itertools.chain.from_iterable(_embedrs.LineReader([os.fspath(p) for p in paths]))

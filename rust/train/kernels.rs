@@ -736,6 +736,28 @@ pub fn detect(requested: Option<KernelChoice>) -> KernelChoice {
         .unwrap_or(KernelChoice::Scalar)
 }
 
+/// The kernel the `EMBEDRS_SIMD` environment variable asks for (`None` if it is unset, empty
+/// or `auto`), so that tests and benchmarks can run each path.
+///
+/// # Errors
+/// `InvalidParameter` if it names no kernel.
+pub fn from_env() -> crate::Result<Option<KernelChoice>> {
+    match std::env::var("EMBEDRS_SIMD") {
+        Err(_) => Ok(None),
+        Ok(v) => parse_choice(&v).ok_or_else(|| crate::EmbedError::InvalidParameter {
+            name: "EMBEDRS_SIMD",
+            reason: format!(
+                "{} is not a SIMD kernel; use one of {}",
+                crate::error::show_str(&v),
+                NAMES.join(", ")
+            ),
+        }),
+    }
+}
+
+/// The names [`parse_choice`] accepts (`auto`: the best this CPU supports).
+pub const NAMES: [&str; 4] = ["scalar", "avx2", "avx512", "auto"];
+
 /// Parses a kernel name (`scalar`, `avx2`, `avx512`, `auto`).
 pub fn parse_choice(name: &str) -> Option<Option<KernelChoice>> {
     match name.trim().to_ascii_lowercase().as_str() {
@@ -926,65 +948,5 @@ mod tests {
         assert_eq!(detect(Some(KernelChoice::Scalar)), KernelChoice::Scalar);
         assert_eq!(parse_choice("AVX2"), Some(Some(KernelChoice::Avx2)));
         assert_eq!(parse_choice("neon?"), None);
-    }
-}
-
-/// `c = a . b^T` for row-major `a` (`m x k`), `b` (`n x k`) and `c` (`m x n`), through
-/// `matrixmultiply`'s runtime-dispatched SIMD sgemm. Used for batched similarity search.
-///
-/// # Panics
-/// If a slice is shorter than its shape says.
-pub fn gemm_abt(m: usize, n: usize, k: usize, a: &[f32], b: &[f32], c: &mut [f32]) {
-    assert!(
-        a.len() >= m * k && b.len() >= n * k && c.len() >= m * n,
-        "gemm_abt: short slice"
-    );
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        c[..m * n].fill(0.0);
-        return;
-    }
-    // SAFETY: the asserts above guarantee that every element addressed by the shapes and
-    // strides below lies inside the three slices; `c` is exclusively borrowed, so it aliases
-    // neither input.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            k as isize,
-            1,
-            b.as_ptr(),
-            1,
-            k as isize,
-            0.0,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
-}
-
-#[cfg(test)]
-mod gemm_tests {
-    use super::gemm_abt;
-
-    #[test]
-    fn gemm_matches_naive() {
-        let (m, n, k) = (5, 7, 13);
-        let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 - 3.0).collect();
-        let b: Vec<f32> = (0..n * k).map(|i| (i % 5) as f32 * 0.5).collect();
-        let mut c = vec![0.0; m * n];
-        gemm_abt(m, n, k, &a, &b, &mut c);
-        for i in 0..m {
-            for j in 0..n {
-                let want: f32 = (0..k).map(|t| a[i * k + t] * b[j * k + t]).sum();
-                assert!((c[i * n + j] - want).abs() < 1e-4);
-            }
-        }
     }
 }

@@ -12,269 +12,28 @@
 //! of raw words that every worker bumps about every thousand words:
 //! `alpha = alpha0 - (alpha0 - min_alpha) * done / (epochs * words_per_epoch)`.
 
+pub mod config;
 pub mod hogwild;
 pub mod kernels;
 pub mod sgns;
+
+pub use config::{
+    AlphaSchedule, TrainConfig, MAX_ALPHA, MAX_NEGATIVE, MAX_SCRATCH_BYTES, MAX_SENTENCE_LENGTH,
+    MAX_THREADS,
+};
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::corpus::{Batch, CorpusRef, Feed};
-use crate::error::{EmbedError, Result};
-use crate::sampling::{subsample_thresholds, word_hash, UnigramTable, WordRng};
+use crate::error::{show_f64, EmbedError, Result};
+use crate::hash::fnv1a;
+use crate::sampling::{subsample_thresholds, UnigramTable, WordRng};
 use crate::vocab::Vocab;
 use hogwild::SharedMatrix;
 use kernels::{Kernel, KernelChoice, KernelTask};
 use sgns::{Scratch, SigmoidTable, StepCtx};
-
-/// Largest `negative` accepted: each positive example costs `negative + 1` row updates, so
-/// far larger values only make a run that never ends (word2vec uses 5-20).
-pub const MAX_NEGATIVE: usize = 10_000;
-/// Largest `n_threads` (`n_jobs`) accepted.
-pub const MAX_THREADS: usize = 1024;
-/// Largest `alpha` accepted. Useful learning rates are below 0.1; beyond a few units the
-/// vectors overflow to infinity within the first epoch.
-pub const MAX_ALPHA: f32 = 10.0;
-/// Largest `max_sentence_length` accepted (sentence lengths are stored as 32-bit counts).
-pub const MAX_SENTENCE_LENGTH: usize = u32::MAX as usize;
-/// Bound on the buffers each worker thread allocates for one window (context rows, target
-/// rows and their gradients): about `4 * (m * dim + t * dim + 2 * m * t)` bytes with
-/// `m = 2 * window` and `t = negative + 1`.
-pub const MAX_SCRATCH_BYTES: u128 = 1 << 30;
-
-/// How training measures its progress for the learning-rate decay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum AlphaSchedule {
-    /// Linear from `alpha` to `min_alpha` by the words all threads have processed (one atomic
-    /// counter), as word2vec.c and gensim's iterable mode do. The default.
-    #[default]
-    Global,
-    /// gensim's `corpus_file` mode: each thread measures its progress by its *own* words in
-    /// the epoch against the whole epoch's words. With `n` threads, alpha therefore falls only
-    /// `1/n` of an epoch's step within each epoch and jumps down at the next one, ending near
-    /// `alpha / (n * epochs)` instead of `min_alpha`; with one thread it is the same as
-    /// `Global`. Offered to reproduce gensim `corpus_file` numbers, not as an improvement.
-    PerThread,
-}
-
-impl AlphaSchedule {
-    /// Parses `"global"` or `"per_thread"`.
-    pub fn parse(name: &str) -> Option<AlphaSchedule> {
-        match name {
-            "global" => Some(AlphaSchedule::Global),
-            "per_thread" => Some(AlphaSchedule::PerThread),
-            _ => None,
-        }
-    }
-
-    /// The point of the run (in words) the learning rate is read at, for a worker that has
-    /// processed `own / share` words of the epoch starting at `epoch_base`, when all threads
-    /// together have processed `done` words of the run.
-    #[inline]
-    pub fn position(self, done: u64, epoch_base: u64, own: u64, share: usize) -> u64 {
-        match self {
-            AlphaSchedule::Global => done,
-            AlphaSchedule::PerThread => epoch_base.saturating_add(own / share.max(1) as u64),
-        }
-    }
-}
-
-/// Hyper-parameters of a training run (names follow gensim).
-#[derive(Debug, Clone)]
-pub struct TrainConfig {
-    /// Dimension of the vectors.
-    pub vector_size: usize,
-    /// Maximum distance between the centre and a context word.
-    pub window: usize,
-    /// Skip-gram (true) or CBOW (false).
-    pub sg: bool,
-    /// Negative samples per positive example.
-    pub negative: usize,
-    /// Exponent of the negative-sampling distribution.
-    pub ns_exponent: f64,
-    /// CBOW: mean (true) or sum (false) of the context vectors.
-    pub cbow_mean: bool,
-    /// Initial learning rate.
-    pub alpha: f32,
-    /// Final learning rate.
-    pub min_alpha: f32,
-    /// Passes over the corpus.
-    pub epochs: usize,
-    /// Subsampling threshold (0 disables).
-    pub sample: f64,
-    /// Draw the effective window uniformly from 1..=window for each centre word.
-    pub shrink_windows: bool,
-    /// Worker threads.
-    pub n_threads: usize,
-    /// Seed of every random stream.
-    pub seed: u64,
-    /// Sentences longer than this are cut into pieces.
-    pub max_sentence_length: usize,
-    /// SIMD kernel to use (`None`: detect).
-    pub kernel: Option<KernelChoice>,
-    /// Skip-gram: share each window's negatives (faster, see `sgns::train_sentence_sg_shared`).
-    pub shared_negatives: bool,
-    /// How progress (and so the learning rate) is measured.
-    pub alpha_schedule: AlphaSchedule,
-    /// With more than one thread, rows `0..private_rows` of both matrices (the most
-    /// frequent words: the vocabulary is sorted by count) are trained in thread-private
-    /// copies whose changes are published every `private_sync_words` raw words; 0 turns
-    /// this off. Those rows are updated by every thread all the time, and sharing them
-    /// directly moves their cache lines between cores on nearly every update.
-    pub private_rows: usize,
-    /// Raw words a thread trains between two publications of its private rows.
-    pub private_sync_words: u64,
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        TrainConfig {
-            vector_size: 100,
-            window: 5,
-            sg: false,
-            negative: 5,
-            ns_exponent: 0.75,
-            cbow_mean: true,
-            alpha: 0.025,
-            min_alpha: 0.0001,
-            epochs: 5,
-            sample: 1e-3,
-            shrink_windows: true,
-            n_threads: 1,
-            seed: 1,
-            max_sentence_length: crate::corpus::DEFAULT_MAX_SENTENCE_LENGTH,
-            kernel: None,
-            shared_negatives: false,
-            alpha_schedule: AlphaSchedule::Global,
-            private_rows: 512,
-            private_sync_words: 16384,
-        }
-    }
-}
-
-impl TrainConfig {
-    /// Checks every parameter's domain.
-    ///
-    /// # Errors
-    /// `InvalidParameter` naming the first bad parameter.
-    pub fn validate(&self) -> Result<()> {
-        fn p(name: &'static str, reason: impl Into<String>) -> EmbedError {
-            EmbedError::param(name, reason)
-        }
-        if self.vector_size == 0 {
-            return Err(p("vector_size", "must be >= 1"));
-        }
-        if self.max_sentence_length == 0 {
-            return Err(p("max_sentence_length", "must be >= 1"));
-        }
-        if self.max_sentence_length > MAX_SENTENCE_LENGTH {
-            return Err(p(
-                "max_sentence_length",
-                format!(
-                    "must be <= {MAX_SENTENCE_LENGTH} (sentence lengths are 32-bit counts), \
-                     got {}",
-                    self.max_sentence_length
-                ),
-            ));
-        }
-        if self.window == 0 {
-            return Err(p("window", "must be >= 1"));
-        }
-        if self.window > self.max_sentence_length {
-            return Err(p(
-                "window",
-                format!(
-                    "{} is larger than max_sentence_length={}: sentences are cut into pieces \
-                     of at most max_sentence_length words, so no window could ever be that \
-                     wide; lower window or raise max_sentence_length",
-                    self.window, self.max_sentence_length
-                ),
-            ));
-        }
-        if self.negative == 0 {
-            return Err(p(
-                "negative",
-                "must be >= 1 (negative sampling is the only objective)",
-            ));
-        }
-        if self.negative > MAX_NEGATIVE {
-            return Err(p(
-                "negative",
-                format!(
-                    "must be <= {MAX_NEGATIVE} (each positive example costs negative + 1 \
-                     updates; word2vec uses 5 to 20), got {}",
-                    self.negative
-                ),
-            ));
-        }
-        let scratch = self.scratch_bytes();
-        if scratch > MAX_SCRATCH_BYTES {
-            return Err(p(
-                "window",
-                format!(
-                    "window={}, vector_size={} and negative={} need {:.1} GiB of buffers per \
-                     thread (at most {} GiB); lower window, vector_size or negative",
-                    self.window,
-                    self.vector_size,
-                    self.negative,
-                    scratch as f64 / (1u64 << 30) as f64,
-                    MAX_SCRATCH_BYTES >> 30
-                ),
-            ));
-        }
-        if !self.ns_exponent.is_finite() {
-            return Err(p("ns_exponent", "must be a finite number"));
-        }
-        if !(self.alpha.is_finite() && self.alpha > 0.0 && self.alpha <= MAX_ALPHA) {
-            return Err(p(
-                "alpha",
-                format!(
-                    "must be a finite number > 0 and <= {MAX_ALPHA}, got {}",
-                    self.alpha
-                ),
-            ));
-        }
-        if !(self.min_alpha.is_finite() && self.min_alpha >= 0.0) {
-            return Err(p(
-                "min_alpha",
-                format!("must be a finite number >= 0, got {}", self.min_alpha),
-            ));
-        }
-        if self.epochs == 0 {
-            return Err(p("epochs", "must be >= 1"));
-        }
-        if !(self.sample.is_finite() && self.sample >= 0.0) {
-            return Err(p(
-                "sample",
-                format!("must be a finite number >= 0, got {}", self.sample),
-            ));
-        }
-        if self.n_threads == 0 {
-            return Err(p("n_jobs", "must give at least one thread"));
-        }
-        if self.n_threads > MAX_THREADS {
-            return Err(p(
-                "n_jobs",
-                format!("must be <= {MAX_THREADS} threads, got {}", self.n_threads),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Bytes of the per-thread window buffers (see [`MAX_SCRATCH_BYTES`]).
-    pub fn scratch_bytes(&self) -> u128 {
-        let m = 2 * self.window as u128;
-        let t = self.negative as u128 + 1;
-        let d = self.vector_size as u128;
-        let floats = m
-            .saturating_mul(d)
-            .saturating_add(t.saturating_mul(d))
-            .saturating_add(m.saturating_mul(t).saturating_mul(2))
-            .saturating_add(2 * d);
-        floats.saturating_mul(4)
-    }
-}
 
 /// A snapshot of a running training, reported to the sink about every 100 ms.
 #[derive(Debug, Clone, Copy, Default)]
@@ -339,6 +98,11 @@ pub enum Control {
 /// Receives progress on the coordinating thread. An `Err` cancels the run and is returned by
 /// [`train`] (bindings keep their own error and return `EmbedError::Cancelled`).
 pub trait ProgressSink {
+    /// Once, before the first epoch, with the vocabulary and the raw words the whole run
+    /// will read.
+    fn on_train_begin(&mut self, _vocab: &Vocab, _words_total: u64) -> Result<Control> {
+        Ok(Control::Continue)
+    }
     /// Before each epoch.
     fn on_epoch_begin(&mut self, _epoch: usize) -> Result<Control> {
         Ok(Control::Continue)
@@ -373,31 +137,54 @@ pub fn weights_bytes(vocab_len: usize, dim: usize) -> u128 {
 /// # Errors
 /// `Memory` if the matrices cannot be allocated (before anything is written).
 pub fn init_weights(vocab: &Vocab, dim: usize, seed: u64) -> Result<(Vec<f32>, Vec<f32>)> {
-    let n = vocab
-        .len()
-        .checked_mul(dim)
-        .ok_or_else(|| EmbedError::Memory {
-            bytes: weights_bytes(vocab.len(), dim),
-            what: "the weight matrices".into(),
-        })?;
-    let alloc = |what: &str| -> Result<Vec<f32>> {
+    extend_weights(&[], &[], vocab.words().iter(), vocab.len(), dim, seed)
+}
+
+/// The matrices of a vocabulary that grew: the rows already trained (`syn0`, `syn1`, copied
+/// once) followed by the rows of the `n_new` words of `new_words`, initialised as
+/// [`init_weights`] would (so a word's start vector is the same whenever it joins).
+///
+/// # Errors
+/// `Memory` if the matrices cannot be allocated (before anything is written), `Dimension`
+/// if the old matrices differ in size or are not whole rows.
+pub fn extend_weights<'w>(
+    syn0: &[f32],
+    syn1: &[f32],
+    new_words: impl Iterator<Item = &'w str>,
+    n_new: usize,
+    dim: usize,
+    seed: u64,
+) -> Result<(Vec<f32>, Vec<f32>)> {
+    if syn0.len() != syn1.len() || dim == 0 || !syn0.len().is_multiple_of(dim) {
+        return Err(EmbedError::Dimension(format!(
+            "the input ({} floats) and output ({} floats) matrices are not both whole rows of \
+             {dim} floats",
+            syn0.len(),
+            syn1.len()
+        )));
+    }
+    let rows = syn0.len() / dim + n_new;
+    let oom = || EmbedError::Memory {
+        bytes: weights_bytes(rows, dim),
+        what: format!("the input and output matrices ({rows} words x {dim} dimensions, float32)"),
+    };
+    let n = rows.checked_mul(dim).ok_or_else(oom)?;
+    let alloc = || -> Result<Vec<f32>> {
         let mut v: Vec<f32> = Vec::new();
-        hogwild::reserve_huge(&mut v, n).map_err(|_| EmbedError::Memory {
-            bytes: weights_bytes(vocab.len(), dim),
-            what: format!("{what} ({} words x {dim} dimensions, float32)", vocab.len()),
-        })?;
+        hogwild::reserve_huge(&mut v, n).map_err(|_| oom())?;
         Ok(v)
     };
-    let mut syn0 = alloc("the input and output matrices")?;
-    let mut syn1 = alloc("the input and output matrices")?;
-    for w in vocab.words() {
-        let mut rng = WordRng::derive(seed, 0x1417, word_hash(w));
+    let (mut syn0_new, mut syn1_new) = (alloc()?, alloc()?);
+    syn0_new.extend_from_slice(syn0);
+    for w in new_words.take(n_new) {
+        let mut rng = WordRng::derive(seed, 0x1417, fnv1a(w.as_bytes()));
         for _ in 0..dim {
-            syn0.push((rng.next_f32() - 0.5) / dim as f32);
+            syn0_new.push((rng.next_f32() - 0.5) / dim as f32);
         }
     }
-    syn1.resize(n, 0.0);
-    Ok((syn0, syn1))
+    syn1_new.extend_from_slice(syn1);
+    syn1_new.resize(n, 0.0);
+    Ok((syn0_new, syn1_new))
 }
 
 #[repr(align(64))]
@@ -421,8 +208,10 @@ impl Shared<'_> {
     /// The learning rate after `done` words of the whole run.
     fn alpha_at(&self, done: u64) -> f32 {
         let progress = (done as f64 / self.words_total.max(1) as f64).min(1.0);
-        let a = self.cfg.alpha as f64 - (self.cfg.alpha - self.cfg.min_alpha) as f64 * progress;
-        (a as f32).max(self.cfg.min_alpha)
+        // In f32, as the rates are given to the kernels (and as earlier versions computed).
+        let (alpha, min_alpha) = (self.cfg.alpha as f32, self.cfg.min_alpha as f32);
+        let a = alpha as f64 - (alpha - min_alpha) as f64 * progress;
+        (a as f32).max(min_alpha)
     }
 
     /// A worker's learning rate in the epoch starting at word `epoch_base`, when all threads
@@ -484,7 +273,11 @@ pub fn train(
         words_per_epoch,
         cancel: AtomicBool::new(false),
     };
-    let choice = kernels::detect(cfg.kernel);
+    let requested = match cfg.kernel {
+        Some(k) => Some(k),
+        None => kernels::from_env()?,
+    };
+    let choice = kernels::detect(requested);
     let mut r = run(&shared, syn0, syn1, sink, choice)?;
     r.kernel = choice.name();
     Ok(r)
@@ -526,6 +319,10 @@ fn run(
     let mut report = TrainReport::default();
     let n_threads = sh.cfg.n_threads;
     let losses: Vec<PaddedLoss> = (0..n_threads).map(|_| PaddedLoss::default()).collect();
+    if sink.on_train_begin(sh.vocab, sh.words_total)? == Control::Stop {
+        report.stopped_early = true;
+        return Ok(report);
+    }
     for epoch in 0..sh.cfg.epochs {
         if sink.on_epoch_begin(epoch)? == Control::Stop {
             report.stopped_early = true;
@@ -678,7 +475,7 @@ fn run(
 
 /// Fails if training diverged: a NaN or infinite weight would poison every later update and
 /// query, silently (the sigmoid table maps NaN scores to no update).
-fn check_finite(syn0: &[f32], syn1: &[f32], epoch: usize, alpha: f32) -> Result<()> {
+fn check_finite(syn0: &[f32], syn1: &[f32], epoch: usize, alpha: f64) -> Result<()> {
     let finite = |m: &[f32]| m.chunks(4096).all(|c| c.iter().all(|x| x.is_finite()));
     if finite(syn0) && finite(syn1) {
         return Ok(());
@@ -688,8 +485,9 @@ fn check_finite(syn0: &[f32], syn1: &[f32], epoch: usize, alpha: f32) -> Result<
         "alpha",
         format!(
             "training diverged in epoch {epoch}: {bad} of the {} weights are NaN or infinite \
-             (alpha={alpha}); lower alpha",
-            syn0.len() + syn1.len()
+             (alpha={}); lower alpha",
+            syn0.len() + syn1.len(),
+            show_f64(alpha)
         ),
     ))
 }

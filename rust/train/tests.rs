@@ -251,7 +251,7 @@ fn bad_parameters_are_named() {
         ),
         (
             TrainConfig {
-                alpha: f32::NAN,
+                alpha: f64::NAN,
                 ..Default::default()
             },
             "alpha",
@@ -343,7 +343,7 @@ fn parameter_caps_are_named() {
                 alpha: 1e30,
                 ..Default::default()
             },
-            "invalid parameter alpha: must be a finite number > 0 and <= 10",
+            "invalid parameter alpha: must be <= 10.0, got 1e+30",
         ),
         (
             TrainConfig {
@@ -525,8 +525,9 @@ fn reported_alpha_follows_the_schedule() {
     let per_epoch = c.raw_words();
     let total = 2 * per_epoch;
     let at = |done: u64| {
-        let a =
-            base.alpha as f64 - (base.alpha - base.min_alpha) as f64 * done as f64 / total as f64;
+        // As the trainer computes it: the rates in f32, the progress in f64.
+        let (a0, a1) = (base.alpha as f32, base.min_alpha as f32);
+        let a = a0 as f64 - (a0 - a1) as f64 * done as f64 / total as f64;
         a as f32
     };
     for (schedule, want) in [

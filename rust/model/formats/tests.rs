@@ -1,0 +1,251 @@
+use super::native::HEADER_LEN;
+use super::*;
+use crate::hash::{fnv1a_wide, fnv1a_wide_start};
+use crate::model::KeyedVectors;
+use crate::vocab::{Vocab, WordCounts};
+use proptest::prelude::*;
+
+fn kv() -> KeyedVectors {
+    let vocab =
+        Vocab::from_sorted(vec![("a".into(), 3), ("b".into(), 2), ("c".into(), 1)]).unwrap();
+    KeyedVectors::new(vocab, 2, vec![1.0, 0.0, 0.9, 0.1, -1.0, 0.0]).unwrap()
+}
+
+fn opts(binary: bool) -> Word2VecReadOptions {
+    Word2VecReadOptions {
+        binary,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn word2vec_round_trips() {
+    let kv = kv();
+    let d = tempfile::tempdir().unwrap();
+    for binary in [true, false] {
+        let p = d.path().join(format!("v{binary}.w2v"));
+        kv.save_word2vec_format(&p, binary).unwrap();
+        let back = KeyedVectors::load_word2vec_format(&p, opts(binary)).unwrap();
+        assert_eq!(back.vocab().words(), kv.vocab().words());
+        assert_eq!(back.vectors(), kv.vectors());
+    }
+    assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 2);
+}
+
+#[test]
+fn malformed_word2vec_files_name_the_place() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("v.txt");
+    let cases: &[(&[u8], &str)] = &[
+        (b"2 3\na 1 2 3\nb 1 2\n", "line 3: expected 3 numbers"),
+        (b"3 2\na 1 2\nb 1 2\n", "line 4: file ends after 2 of 3"),
+        (b"x y\n", "line 1: expected a header"),
+        (b"2 2\na 1 2\na 3 4\n", "duplicate word \"a\""),
+        (b"1 2\na 1 nan\n", "line 2: value NaN is not finite"),
+        (b"1 2\na 1 zz\n", "line 2: \"zz\" is not a number"),
+        (b"1 2\nb\xff 1 2\n", "line 2: the word"),
+    ];
+    for (content, want) in cases {
+        std::fs::write(&p, content).unwrap();
+        let e = KeyedVectors::load_word2vec_format(&p, opts(false)).unwrap_err();
+        assert!(e.to_string().contains(want), "{e} does not contain {want}");
+    }
+    std::fs::write(&p, b"1 2\nb\xff 1 2\n").unwrap();
+    let o = Word2VecReadOptions {
+        binary: false,
+        unicode_errors: UnicodeErrors::Replace,
+        ..Default::default()
+    };
+    assert_eq!(
+        KeyedVectors::load_word2vec_format(&p, o)
+            .unwrap()
+            .vocab()
+            .words(),
+        ["b\u{fffd}"]
+    );
+    let o = Word2VecReadOptions {
+        binary: false,
+        unicode_errors: UnicodeErrors::Ignore,
+        ..Default::default()
+    };
+    assert_eq!(
+        KeyedVectors::load_word2vec_format(&p, o)
+            .unwrap()
+            .vocab()
+            .words(),
+        ["b"]
+    );
+    std::fs::write(&p, b"a 1 2\nb 3 4\n").unwrap();
+    let o = Word2VecReadOptions {
+        binary: false,
+        no_header: true,
+        ..Default::default()
+    };
+    assert_eq!(KeyedVectors::load_word2vec_format(&p, o).unwrap().len(), 2);
+}
+
+#[test]
+fn truncated_binary_names_the_offset() {
+    let kv = kv();
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("v.bin");
+    kv.save_word2vec_format(&p, true).unwrap();
+    let bytes = std::fs::read(&p).unwrap();
+    std::fs::write(&p, &bytes[..bytes.len() - 5]).unwrap();
+    let e = KeyedVectors::load_word2vec_format(&p, opts(true)).unwrap_err();
+    assert!(e.to_string().contains("byte"), "{e}");
+}
+
+#[test]
+fn failed_save_keeps_the_old_file() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("v.txt");
+    std::fs::write(&p, b"old").unwrap();
+    let bad = KeyedVectors::new(
+        Vocab::from_sorted(vec![("has space".into(), 1)]).unwrap(),
+        2,
+        vec![0.0, 1.0],
+    )
+    .unwrap();
+    assert!(bad.save_word2vec_format(&p, false).is_err());
+    assert_eq!(std::fs::read(&p).unwrap(), b"old");
+    let missing_dir = d.path().join("no/such/dir/v.bin");
+    assert!(save_native(&missing_dir, &kv(), None, None, "").is_err());
+}
+
+#[test]
+fn native_round_trips_with_and_without_mmap() {
+    let kv = kv();
+    let syn1 = vec![0.5f32; 6];
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("m.embedrs");
+    save_native(&p, &kv, Some(&syn1), None, "{\"x\": 1}").unwrap();
+    for mmap in [true, false] {
+        let m = load_native(&p, mmap).unwrap();
+        assert_eq!(m.kv.is_mapped(), mmap);
+        assert_eq!(m.kv.vectors(), kv.vectors());
+        assert_eq!(m.kv.vocab().counts(), kv.vocab().counts());
+        assert_eq!(m.syn1neg.unwrap().as_slice(), &syn1[..]);
+        assert_eq!(m.meta, "{\"x\": 1}");
+    }
+    let b = native_to_bytes(&kv, None, "");
+    let m = native_from_bytes(&b).unwrap();
+    assert!(m.syn1neg.is_none());
+    assert_eq!(m.kv.vectors(), kv.vectors());
+}
+
+#[test]
+fn rare_word_counts_round_trip_and_are_checked() {
+    let kv = kv();
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("m.embedrs");
+    let mut rare = WordCounts::new(None);
+    rare.add_str("zebra", 3);
+    rare.add_str("yak", 4);
+    save_native(&p, &kv, Some(&[0.0; 6]), Some(&rare), "").unwrap();
+    let m = load_native(&p, false).unwrap();
+    let back = m.rare.expect("rare counts were written");
+    assert_eq!(back.sorted_items(), vec![("yak", 4), ("zebra", 3)]);
+    assert_eq!(m.kv.vocab().counts(), kv.vocab().counts());
+    // No rare words: no block, and the same bytes as a file written without them.
+    let empty = WordCounts::new(None);
+    save_native(&p, &kv, None, Some(&empty), "").unwrap();
+    assert_eq!(std::fs::read(&p).unwrap(), native_to_bytes(&kv, None, ""));
+    assert!(load_native(&p, true).unwrap().rare.is_none());
+    // A rare entry cut short is named (the checksum is recomputed so that only the
+    // entry's length is wrong).
+    let mut b = Vec::new();
+    write_native(&mut b, &kv, None, Some(&rare), "").unwrap();
+    let vocab_len = u64::from_le_bytes(b[40..48].try_into().unwrap()) as usize;
+    let last_len_at = HEADER_LEN + vocab_len - 8 - 5 - 4; // "zebra": u32 len, 5 bytes, u64
+    b[last_len_at] = 200;
+    let block = &b[HEADER_LEN..HEADER_LEN + vocab_len];
+    let sum = fnv1a_wide(block, fnv1a_wide(b"", fnv1a_wide_start()));
+    b[48..56].copy_from_slice(&sum.to_le_bytes());
+    let e = native_from_bytes(&b).unwrap_err().to_string();
+    assert!(e.contains("rare-word entry 2 is cut short"), "{e}");
+    // A repeated rare word (found by fuzzing: repeats added up and overflowed).
+    let mut twice = WordCounts::new(None);
+    twice.add_str("yak", u64::MAX);
+    twice.add_str("zed", u64::MAX);
+    let mut b = Vec::new();
+    write_native(&mut b, &kv, None, Some(&twice), "").unwrap();
+    let at = b.windows(3).rposition(|w| w == b"zed").unwrap();
+    b[at..at + 3].copy_from_slice(b"yak");
+    let block = &b[HEADER_LEN..HEADER_LEN + vocab_len_of(&b)];
+    let sum = fnv1a_wide(block, fnv1a_wide(b"", fnv1a_wide_start()));
+    b[48..56].copy_from_slice(&sum.to_le_bytes());
+    let e = native_from_bytes(&b).unwrap_err().to_string();
+    assert!(
+        e.contains("rare-word entry 2 (\"yak\") repeats a word"),
+        "{e}"
+    );
+}
+
+fn vocab_len_of(b: &[u8]) -> usize {
+    u64::from_le_bytes(b[40..48].try_into().unwrap()) as usize
+}
+
+#[test]
+fn damaged_native_files_are_format_errors() {
+    let kv = kv();
+    let b = native_to_bytes(&kv, None, "meta");
+    for cut in [0, 7, 20, 60, b.len() - 1] {
+        let e = native_from_bytes(&b[..cut]).unwrap_err();
+        assert!(matches!(e, EmbedError::Format { .. }), "{e:?}");
+    }
+    let mut v = b.clone();
+    v[8] = 9;
+    assert!(native_from_bytes(&v)
+        .unwrap_err()
+        .to_string()
+        .contains("version 9"));
+    let mut c = b.clone();
+    c[HEADER_LEN + 1] ^= 0xff; // inside the metadata
+    assert!(native_from_bytes(&c)
+        .unwrap_err()
+        .to_string()
+        .contains("checksum"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn native_round_trips_any_words(words in prop::collection::hash_set(".{1,12}", 1..20), dim in 1usize..5) {
+        let words: Vec<String> = words.into_iter().collect();
+        let n = words.len();
+        let items = words.iter().cloned().zip((0..n as u64).rev()).collect();
+        let data: Vec<f32> = (0..n * dim).map(|i| i as f32 * 0.25 - 3.0).collect();
+        let kv = KeyedVectors::new(Vocab::from_sorted(items).unwrap(), dim, data).unwrap();
+        let mut rare = WordCounts::new(None);
+        for (i, w) in words.iter().enumerate() {
+            rare.add_str(&format!("{w}~"), i as u64 + 1);
+        }
+        let mut bytes = Vec::new();
+        write_native(&mut bytes, &kv, None, Some(&rare), "").unwrap();
+        let m = native_from_bytes(&bytes).unwrap();
+        prop_assert_eq!(m.kv.vocab().words(), kv.vocab().words());
+        prop_assert_eq!(m.kv.vectors(), kv.vectors());
+        let back = m.rare.unwrap();
+        prop_assert_eq!(back.sorted_items(), rare.sorted_items());
+    }
+
+    #[test]
+    fn native_reader_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let _ = native_from_bytes(&bytes);
+        let mut b = native_to_bytes(&kv(), None, "m");
+        let k = bytes.len().min(b.len());
+        b[..k].copy_from_slice(&bytes[..k]);
+        let _ = native_from_bytes(&b);
+    }
+
+    #[test]
+    fn word2vec_text_rejects_words_with_whitespace(w in "[a-z]{1,4}[ \t][a-z]{1,4}") {
+        let kv = KeyedVectors::new(Vocab::from_sorted(vec![(w, 1)]).unwrap(), 1, vec![1.0]).unwrap();
+        let d = tempfile::tempdir().unwrap();
+        let e = kv.save_word2vec_format(&d.path().join("x"), false).unwrap_err();
+        let is_format = matches!(e, EmbedError::Format { .. });
+        prop_assert!(is_format);
+    }
+}

@@ -1,0 +1,149 @@
+//! Bindings for `pipeline`: a first fit and continued training, each one call.
+
+use std::path::PathBuf;
+
+use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray2};
+use pyo3::prelude::*;
+
+use super::corpus::PyCorpusBuilder;
+use super::model::PyKeyedVectors;
+use super::train::{PySink, PyTrainConfig, PyTrainReport};
+use super::vocab::PyWordCounts;
+use crate::corpus::{FileCorpus, IdCorpusBuilder};
+use crate::model::KeyedVectors;
+use crate::pipeline::{self, Previous, Source, Trained};
+
+/// A trained model, as `fit` and `continue_training` return it.
+#[pyclass(name = "TrainedModel", module = "embedrs._embedrs", frozen, get_all)]
+pub struct PyTrainedModel {
+    /// The input vectors, with the vocabulary.
+    keyed_vectors: Py<PyKeyedVectors>,
+    /// The output matrix, `(n_words, vector_size)`.
+    syn1neg: Py<PyArray2<f32>>,
+    /// The counts of the words seen but left out of the vocabulary.
+    rare_counts: Py<PyWordCounts>,
+    /// What training did.
+    report: Py<PyTrainReport>,
+    /// Raw tokens of the text of this call (one pass).
+    corpus_words: u64,
+    /// Sentences of the text of this call.
+    corpus_sentences: u64,
+    /// Words this call added to the vocabulary.
+    added_words: usize,
+    /// Seconds spent counting and building the vocabulary.
+    vocab_seconds: f64,
+}
+
+impl PyTrainedModel {
+    fn new(py: Python<'_>, t: Trained, dim: usize) -> PyResult<Self> {
+        let rows = t.vocab.len();
+        let kv = KeyedVectors::new(t.vocab, dim, t.syn0)?;
+        Ok(PyTrainedModel {
+            keyed_vectors: Py::new(py, PyKeyedVectors::from(kv))?,
+            syn1neg: t.syn1.into_pyarray(py).reshape((rows, dim))?.unbind(),
+            rare_counts: Py::new(py, PyWordCounts::from(t.rare))?,
+            report: Py::new(py, PyTrainReport::new(py, &t.report)?)?,
+            corpus_words: t.corpus_words,
+            corpus_sentences: t.corpus_sentences,
+            added_words: t.added_words,
+            vocab_seconds: t.vocab_seconds,
+        })
+    }
+}
+
+/// The text: file paths, or a `CorpusBuilder` holding sentences (consumed).
+enum SourceArg {
+    Files(FileCorpus),
+    Builder(IdCorpusBuilder),
+}
+
+impl SourceArg {
+    fn extract(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<SourceArg> {
+        if let Ok(b) = source.cast::<PyCorpusBuilder>() {
+            return Ok(SourceArg::Builder(b.borrow_mut().take()?));
+        }
+        let paths: Vec<PathBuf> = source.extract()?;
+        Ok(SourceArg::Files(py.detach(|| FileCorpus::open(&paths))?))
+    }
+}
+
+/// The pipeline's source, borrowing the files of `arg` (a builder moves into it).
+macro_rules! source {
+    ($arg:expr) => {
+        match $arg {
+            SourceArg::Files(ref f) => Source::Files(f),
+            SourceArg::Builder(b) => Source::Sentences(b),
+        }
+    };
+}
+
+/// Trains a new model on `source` (a list of paths, or a `CorpusBuilder` of sentences) with
+/// `config`; the GIL is released while it runs. `callback` receives the training events
+/// (see the sink); `memory_bytes` bounds the matrices.
+#[pyfunction]
+#[pyo3(signature = (source, config, *, callback=None, memory_bytes=None, progress_interval=0.5))]
+pub(crate) fn fit(
+    py: Python<'_>,
+    source: &Bound<'_, PyAny>,
+    config: &PyTrainConfig,
+    callback: Option<Py<PyAny>>,
+    memory_bytes: Option<u64>,
+    progress_interval: f64,
+) -> PyResult<PyTrainedModel> {
+    let src = SourceArg::extract(py, source)?;
+    let mut sink = PySink::new(py, callback, config.train.vector_size, progress_interval)?;
+    let result = py.detach(|| {
+        pipeline::fit(
+            source!(src),
+            &config.vocab,
+            &config.train,
+            memory_bytes,
+            &mut sink,
+        )
+    });
+    let trained = sink.finish(result)?;
+    PyTrainedModel::new(py, trained, config.train.vector_size)
+}
+
+/// Continues training a model (`keyed_vectors`, `syn1neg`, `rare_counts`, trained for
+/// `epochs_done` epochs so far) on `source` with `config`, growing the vocabulary.
+#[pyfunction]
+#[pyo3(signature = (keyed_vectors, syn1neg, rare_counts, source, config, *, epochs_done,
+    callback=None, memory_bytes=None, progress_interval=0.5))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn continue_training(
+    py: Python<'_>,
+    keyed_vectors: &PyKeyedVectors,
+    syn1neg: PyReadonlyArray2<'_, f32>,
+    rare_counts: Option<&PyWordCounts>,
+    source: &Bound<'_, PyAny>,
+    config: &PyTrainConfig,
+    epochs_done: u64,
+    callback: Option<Py<PyAny>>,
+    memory_bytes: Option<u64>,
+    progress_interval: f64,
+) -> PyResult<PyTrainedModel> {
+    let src = SourceArg::extract(py, source)?;
+    let mut sink = PySink::new(py, callback, config.train.vector_size, progress_interval)?;
+    let kv = &keyed_vectors.inner;
+    let syn1 = syn1neg.as_slice()?;
+    let prev = Previous {
+        vocab: kv.vocab(),
+        syn0: kv.vectors(),
+        syn1,
+        rare: rare_counts.map(|r| &r.inner),
+        epochs_done,
+    };
+    let result = py.detach(|| {
+        pipeline::continue_training(
+            prev,
+            source!(src),
+            &config.vocab,
+            &config.train,
+            memory_bytes,
+            &mut sink,
+        )
+    });
+    let trained = sink.finish(result)?;
+    PyTrainedModel::new(py, trained, config.train.vector_size)
+}
