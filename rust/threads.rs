@@ -9,7 +9,9 @@
 use std::sync::{Mutex, PoisonError};
 
 use crate::error::{EmbedError, Result};
-use crate::train::MAX_THREADS;
+
+/// Largest number of threads (`n_jobs`) accepted.
+pub const MAX_THREADS: usize = 1024;
 
 /// The threads `n_jobs` asks for: `-1` means every core this process may run on (its CPU
 /// affinity and container quota included, as the standard library counts them), capped at

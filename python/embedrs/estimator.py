@@ -233,7 +233,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         ----------
         X : str, path, list of paths, or iterable of sentences
             A corpus file (plain text or gzip; one sentence per line), several files, or any
-            iterable of sentences, each a list of str tokens or a str (split on whitespace).
+            iterable of sentences, each a list of str tokens or a str (split on ASCII whitespace).
             An iterable is read once, so a generator works. A str is taken as a path. A list
             of str and paths is a list of files if any item is a path object or an existing
             file; a missing file then raises :class:`embedrs.EmbedrsFileNotFoundError` naming
@@ -584,7 +584,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         Parameters
         ----------
         X : iterable of documents
-            Each a list of str tokens or a str (split on whitespace like corpus lines).
+            Each a list of str tokens or a str (split on ASCII whitespace like corpus lines).
 
         Returns
         -------

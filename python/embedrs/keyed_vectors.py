@@ -856,7 +856,7 @@ class KeyedVectors:
         Parameters
         ----------
         docs : iterable of list of str or str
-            Documents; a str is split on whitespace like corpus lines.
+            Documents; a str is split on ASCII whitespace like corpus lines.
         pooling : {"mean", "sum", "max"}
         weighting : {None, "sif", "idf"}
             Scale each word's vector first: SIF ``a / (a + p(w))`` (Arora et al. 2017) or

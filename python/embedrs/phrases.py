@@ -166,7 +166,7 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         X : str, path, list of paths, or iterable of sentences
             A corpus file (plain text or gzip; one sentence per line, tokens split on ASCII
             whitespace), several files, or any iterable of sentences, each a list of str
-            tokens or a str (split on whitespace). An iterable is read once, so a generator
+            tokens or a str (split on ASCII whitespace). An iterable is read once, so a generator
             works. A str is taken as a path.
         y : ignored
 
@@ -225,7 +225,7 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         Parameters
         ----------
         X : iterable of sentences
-            Each a list of str tokens or a str (split on whitespace); an open text file works
+            Each a list of str tokens or a str (split on ASCII whitespace); an open text file works
             (one sentence per line).
 
         Returns

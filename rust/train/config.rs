@@ -10,8 +10,7 @@ use super::kernels::KernelChoice;
 /// Largest `negative` accepted: each positive example costs `negative + 1` row updates, so
 /// far larger values only make a run that never ends (word2vec uses 5-20).
 pub const MAX_NEGATIVE: usize = 10_000;
-/// Largest `n_threads` (`n_jobs`) accepted.
-pub const MAX_THREADS: usize = 1024;
+pub use crate::threads::MAX_THREADS;
 /// Largest `alpha` accepted. Useful learning rates are below 0.1; beyond a few units the
 /// vectors overflow to infinity within the first epoch.
 pub const MAX_ALPHA: f64 = 10.0;

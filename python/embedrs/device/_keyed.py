@@ -536,8 +536,8 @@ class DeviceKeyedVectors:
         Parameters
         ----------
         docs : iterable of documents
-            Each a list of str tokens or a str (split on whitespace). Unknown tokens are
-            ignored.
+            Each a list of str tokens or a str (split on ASCII whitespace, as corpus lines
+            and every other path split it). Unknown tokens are ignored.
         pooling : {"mean", "sum", "max"}, default="mean"
 
         Returns
@@ -567,19 +567,15 @@ class DeviceKeyedVectors:
             raise ValueError("an iterable of documents is expected, got a single str")
         xp = self._xp
         d = self.vector_size
-        k2i = self._kv.key_to_index
+        # The rows of each document's known words, split and looked up by the core exactly
+        # as the CPU path does (one tokenizer for every path).
+        ids, ends = self._kv.doc_ids(docs)
+        ends = ends.astype(np.int64)
+        starts = np.concatenate((np.zeros(1, np.int64), ends[:-1])) if len(ends) else ends
         id_lists = [
-            np.fromiter(
-                (
-                    i
-                    for t in (doc.split() if isinstance(doc, str) else doc)
-                    if (i := k2i.get(t)) is not None
-                ),
-                dtype=np.int64,
-            )
-            for doc in docs
+            ids[a:b].astype(np.int64) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
         ]
-        lengths = np.fromiter((a.size for a in id_lists), dtype=np.int64, count=len(id_lists))
+        lengths = ends - starts
         n_docs = len(id_lists)
         # tokens per block: gathered float32 rows plus the masked copy and the reduction
         cap = max(1, self._budget(max_chunk_bytes) // (12 * d))

@@ -47,7 +47,7 @@ def read_text(
     files_per_partition: int | None = None,
     storage_options: dict[str, Any] | None = None,
 ) -> Bag:
-    """A bag of corpus lines (one sentence per line, tokens split on whitespace).
+    """A bag of corpus lines (one sentence per line, tokens split on ASCII whitespace).
 
     A thin wrapper over :func:`dask.bag.read_text` (local paths, globs, or any fsspec URL such
     as ``s3://``; ``.gz`` and other compressions are inferred) that strips line ends.

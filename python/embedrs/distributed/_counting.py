@@ -26,7 +26,7 @@ def count_partition(
     Parameters
     ----------
     sentences : iterable of str or of lists of str
-        A str is split on whitespace.
+        A str is split on ASCII whitespace.
     max_vocab_size : int, optional
         Prune rare words while counting (word2vec.c style). Pruning is per partition, so
         the merged counts are then approximate; leave None for exact counts.
@@ -73,7 +73,7 @@ def count_words(
     Parameters
     ----------
     corpus : dask.bag.Bag or dask Series
-        Sentences: str (split on whitespace) or lists of str.
+        Sentences: str (split on ASCII whitespace) or lists of str.
     max_vocab_size, max_sentence_length
         See :func:`count_partition`.
     split_every : int, default=8
@@ -120,7 +120,7 @@ def count_vocab(
     Parameters
     ----------
     corpus : dask.bag.Bag or dask Series
-        Sentences: str (split on whitespace) or lists of str.
+        Sentences: str (split on ASCII whitespace) or lists of str.
     min_count : int, default=5
     max_final_vocab : int, optional
         Raise ``min_count`` until at most this many words remain.

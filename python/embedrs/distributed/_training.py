@@ -427,7 +427,7 @@ def fit(
     Parameters
     ----------
     corpus : dask.bag.Bag or dask Series
-        Sentences: str (split on whitespace) or lists of str. Partition ``p`` goes to replica
+        Sentences: str (split on ASCII whitespace) or lists of str. Partition ``p`` goes to replica
         ``p % n_replicas``, so use at least as many partitions as replicas.
     vocab : embedrs Vocab, optional
         From :func:`count_vocab` over the same corpus; counted here if omitted (with

@@ -118,7 +118,7 @@ def transform(
         A fitted model, its ``wv_``, or a native file (``model.save`` / ``kv.save``) that
         every worker can read.
     docs : dask.bag.Bag or dask Series
-        Documents: str (split on whitespace) or lists of str.
+        Documents: str (split on ASCII whitespace) or lists of str.
     client : dask.distributed.Client, optional
         Defaults to the current client; without any, the vectors are put in the graph
         once (for dask's local schedulers).
