@@ -369,10 +369,114 @@ pub fn continue_training(
     })
 }
 
+/// Trains `prev`'s weights (copied once) on `source` with its vocabulary fixed: words
+/// outside it are skipped but still count as raw words for the learning-rate schedule
+/// (gensim's `train` after `build_vocab`). The schedule runs over the words of `source`
+/// (files are counted once first), with `cfg.seed` as the random stream's seed.
+///
+/// # Errors
+/// As [`continue_training`].
+pub fn train_more(
+    prev: Previous<'_>,
+    source: Source<'_>,
+    cfg: &TrainConfig,
+    sink: &mut dyn ProgressSink,
+) -> Result<Trained> {
+    cfg.validate()?;
+    let expected = prev.vocab.len() * cfg.vector_size;
+    if prev.syn0.len() != expected || prev.syn1.len() != expected {
+        return Err(EmbedError::Dimension(format!(
+            "the model has {} words x {} dimensions, but its matrices hold {} and {} floats",
+            prev.vocab.len(),
+            cfg.vector_size,
+            prev.syn0.len(),
+            prev.syn1.len()
+        )));
+    }
+    let start = Instant::now();
+    let mut vocab = prev.vocab.clone();
+    let (corpus, sentences) = match source {
+        Source::Files(f) => {
+            let counts = count_files(f, cfg.n_threads, None, cfg.max_sentence_length)?;
+            vocab.corpus_words = counts.total_words;
+            vocab.corpus_sentences = counts.sentences;
+            (Corpus::Files(f), counts.sentences)
+        }
+        Source::Sentences(b) => {
+            let ids = b.finish_with(&vocab);
+            vocab.corpus_words = ids.raw_words();
+            vocab.corpus_sentences = ids.n_sentences() as u64;
+            let n = vocab.corpus_sentences;
+            (Corpus::Ids(ids), n)
+        }
+    };
+    let (mut syn0, mut syn1) = extend_weights(
+        prev.syn0,
+        prev.syn1,
+        std::iter::empty(),
+        0,
+        cfg.vector_size,
+        cfg.seed,
+    )?;
+    let vocab_seconds = start.elapsed().as_secs_f64();
+    let report = train::train(cfg, &vocab, corpus.as_ref(), &mut syn0, &mut syn1, sink)?;
+    Ok(Trained {
+        corpus_words: vocab.corpus_words,
+        corpus_sentences: sentences,
+        added_words: 0,
+        vocab: Arc::new(vocab),
+        syn0,
+        syn1,
+        rare: prev.rare.cloned().unwrap_or_default(),
+        report,
+        vocab_seconds,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::train::NoProgress;
+
+    #[test]
+    fn training_more_keeps_the_vocabulary_and_counts_its_own_text() {
+        let settings = VocabSettings {
+            min_count: 1,
+            ..Default::default()
+        };
+        let first = fit(
+            Source::Sentences(builder(&["a b c"])),
+            &settings,
+            &cfg(),
+            None,
+            &mut NoProgress,
+        )
+        .unwrap();
+        let prev = Previous {
+            vocab: &first.vocab,
+            syn0: &first.syn0,
+            syn1: &first.syn1,
+            rare: None,
+            epochs_done: 2,
+        };
+        let no_subsampling = TrainConfig {
+            sample: 0.0,
+            ..cfg()
+        };
+        let more = train_more(
+            prev,
+            Source::Sentences(builder(&["a b z z"])),
+            &no_subsampling,
+            &mut NoProgress,
+        )
+        .unwrap();
+        assert_eq!(more.vocab.words(), ["a", "b", "c"]);
+        assert_eq!(more.corpus_words, 80);
+        assert_eq!(more.report.epochs[0].raw_words, 80);
+        // c is not in the new text: its input row is untouched.
+        assert_eq!(&more.syn0[16..24], &first.syn0[16..24]);
+        assert_ne!(&more.syn0[..8], &first.syn0[..8]);
+    }
 
     fn builder(lines: &[&str]) -> IdCorpusBuilder {
         let mut b = IdCorpusBuilder::new(None, 10_000);

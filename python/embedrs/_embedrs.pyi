@@ -33,6 +33,7 @@ __all__ = [
     "simd_kernel",
     "simd_supported",
     "tokenize",
+    "train_more",
 ]
 
 @final
@@ -338,6 +339,17 @@ def continue_training(
     epochs_done: int,
     callback: Any = None,
     memory_bytes: int | None = None,
+    progress_interval: float = 0.5,
+) -> TrainedModel: ...
+
+def train_more(
+    vocab: Vocab,
+    syn0: npt.NDArray[np.float32],
+    syn1: npt.NDArray[np.float32],
+    source: Sequence[str | PathLike[str]] | CorpusBuilder,
+    config: TrainConfig,
+    *,
+    callback: Any = None,
     progress_interval: float = 0.5,
 ) -> TrainedModel: ...
 

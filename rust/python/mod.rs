@@ -44,6 +44,7 @@ fn _embedrs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<phrases::PyFrozenPhrases>()?;
     m.add_function(wrap_pyfunction!(pipeline::fit, m)?)?;
     m.add_function(wrap_pyfunction!(pipeline::continue_training, m)?)?;
+    m.add_function(wrap_pyfunction!(pipeline::train_more, m)?)?;
     m.add_function(wrap_pyfunction!(train::defaults, m)?)?;
     m.add_function(wrap_pyfunction!(train::limits, m)?)?;
     m.add_function(wrap_pyfunction!(train::init_weights, m)?)?;

@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use super::corpus::PyCorpusBuilder;
 use super::model::PyKeyedVectors;
 use super::train::{PySink, PyTrainConfig, PyTrainReport};
-use super::vocab::PyWordCounts;
+use super::vocab::{PyVocab, PyWordCounts};
 use crate::corpus::{FileCorpus, IdCorpusBuilder};
 use crate::model::KeyedVectors;
 use crate::pipeline::{self, Previous, Source, Trained};
@@ -144,6 +144,37 @@ pub(crate) fn continue_training(
             &mut sink,
         )
     });
+    let trained = sink.finish(result)?;
+    PyTrainedModel::new(py, trained, config.train.vector_size)
+}
+
+/// Trains the weights `syn0`/`syn1` of `vocab` (copied once) on `source` with `config`, the
+/// vocabulary fixed (gensim's `train` after `build_vocab`).
+#[pyfunction]
+#[pyo3(signature = (vocab, syn0, syn1, source, config, *, callback=None, progress_interval=0.5))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn train_more(
+    py: Python<'_>,
+    vocab: &PyVocab,
+    syn0: PyReadonlyArray2<'_, f32>,
+    syn1: PyReadonlyArray2<'_, f32>,
+    source: &Bound<'_, PyAny>,
+    config: &PyTrainConfig,
+    callback: Option<Py<PyAny>>,
+    progress_interval: f64,
+) -> PyResult<PyTrainedModel> {
+    let src = SourceArg::extract(py, source)?;
+    let mut sink = PySink::new(py, callback, config.train.vector_size, progress_interval)?;
+    let s0: Vec<f32> = syn0.as_array().iter().copied().collect();
+    let s1: Vec<f32> = syn1.as_array().iter().copied().collect();
+    let prev = Previous {
+        vocab: &vocab.inner,
+        syn0: &s0,
+        syn1: &s1,
+        rare: None,
+        epochs_done: 0,
+    };
+    let result = py.detach(|| pipeline::train_more(prev, source!(src), &config.train, &mut sink));
     let trained = sink.finish(result)?;
     PyTrainedModel::new(py, trained, config.train.vector_size)
 }

@@ -249,3 +249,19 @@ proptest! {
         prop_assert!(is_format);
     }
 }
+
+#[test]
+fn a_text_file_read_as_binary_is_refused_with_the_offset() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("v.txt");
+    kv().save_word2vec_format(&p, false).unwrap();
+    // dim 2: "a 1 0" gives too few bytes for the check; use a wider text file.
+    let text = "2 4\nking 0.1 -0.25 1e-3 0.5\nqueen 0.2 0.3 0.4 0.5\n";
+    std::fs::write(&p, text).unwrap();
+    let e = KeyedVectors::load_word2vec_format(&p, opts(true)).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, EmbedError::Format { .. }), "{msg}");
+    assert!(msg.contains("byte 9: the 16 bytes of the vector of 'king'"), "{msg}");
+    assert!(msg.contains("read it with binary=False"), "{msg}");
+    assert!(KeyedVectors::load_word2vec_format(&p, opts(false)).is_ok());
+}

@@ -38,6 +38,16 @@ impl UnicodeErrors {
     }
 }
 
+/// True if `bytes` (the raw vector of a binary entry) could be the numbers of a text entry:
+/// only digits, signs, dots, exponents and whitespace. Random float32 bytes are never all of
+/// them (for 4 bytes, one chance in 200,000; the check needs every byte of the vector).
+fn looks_like_text(bytes: &[u8]) -> bool {
+    bytes.len() >= 8
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_digit() || b" .-+eE\t\r\n".contains(b))
+}
+
 /// Options of [`KeyedVectors::load_word2vec_format`].
 #[derive(Debug, Clone, Copy)]
 pub struct Word2VecReadOptions {
@@ -249,6 +259,15 @@ impl KeyedVectors {
                         EmbedError::io(path, e)
                     }
                 })?;
+                if i < 3 && looks_like_text(&buf) {
+                    return Err(bad(format!(
+                        "byte {offset}: the {} bytes of the vector of {} are all digits, signs, \
+                         dots and spaces: this is the word2vec text format, read it with \
+                         binary=False",
+                        buf.len(),
+                        crate::error::show_str(&word)
+                    )));
+                }
                 for (j, c) in buf.chunks_exact(4).enumerate() {
                     let x = f32::from_le_bytes([c[0], c[1], c[2], c[3]]);
                     vectors.push(check(x, &|| format!("byte {}", offset + 4 * j as u64))?);
