@@ -1,4 +1,6 @@
-"""Shared fixtures: small synthetic corpora with a known structure, and the leak check."""
+"""Shared fixtures and helpers: small synthetic corpora with a known structure, a quick model,
+the same vectors in embedrs and gensim, a child process without privileges, and the leak
+check."""
 
 from __future__ import annotations
 
@@ -6,16 +8,23 @@ import contextlib
 import io
 import os
 import random
+import subprocess
+import sys
 import tempfile
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
-pytest_plugins = ["pytester"]  # tests/test_leak_check.py runs the leak check on sample tests
+from embedrs import KeyedVectors, Word2Vec
+
+pytest_plugins = ["pytester"]  # tests/test_conftest.py runs the leak check on sample tests
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -58,6 +67,72 @@ def shared_dir() -> Path:
     if not (SHARED / "corpora" / "embedrs-corpus-small.txt").exists():
         pytest.skip("../shared corpora not available")
     return SHARED
+
+
+def small(**kw):
+    """A quick Word2Vec (16 dimensions, 2 epochs, 2 threads) for tests of inputs, parameters and
+    faults; test_estimator.py has its own, larger one."""
+    params = dict(
+        vector_size=16, window=3, min_count=1, epochs=2, sample=0, n_jobs=2, random_state=1
+    )
+    params.update(kw)
+    return Word2Vec(**params)
+
+
+#: Hypothesis settings of the property tests: many examples, no deadline, no database.
+PROPERTY = settings(
+    max_examples=100,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def run_unprivileged(script: str, cwd: Path) -> str:
+    """Runs `script` in a child that imports embedrs, enters `cwd` and, if it runs as root,
+    becomes user 65534 (nobody) before the script's body, so that permissions and process
+    limits apply; returns its stdout. Skips the test only if root cannot switch users."""
+    if not hasattr(os, "geteuid"):
+        pytest.skip("POSIX users and limits only")
+    prologue = textwrap.dedent(
+        f"""
+        import errno, os, resource, sys, threading
+        import numpy as np
+        import embedrs
+        from embedrs import _embedrs
+        os.chdir({str(cwd)!r})
+        if os.geteuid() == 0:
+            try:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            except OSError as e:
+                print("SKIP", e)
+                sys.exit(0)
+        """
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", prologue + textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if r.stdout.startswith("SKIP"):
+        pytest.skip(f"cannot switch to user 65534: {r.stdout.strip()}")
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+@pytest.fixture(scope="module")
+def pair():
+    """The same random vectors as an embedrs and a gensim KeyedVectors."""
+    rng = np.random.default_rng(5)
+    words = [f"w{i}" for i in range(400)]
+    vecs = rng.standard_normal((400, 20)).astype(np.float32)
+    g = pytest.importorskip("gensim.models").KeyedVectors(20)
+    g.add_vectors(words, vecs)
+    return KeyedVectors(words, vecs), g
 
 
 # -- leak check: no test leaves threads or temporary files behind (issue 6) -------------------

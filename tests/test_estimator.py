@@ -1,4 +1,5 @@
-"""The scikit-learn estimator: fitting from every input kind, the sklearn protocol, quality."""
+"""The scikit-learn estimator Word2Vec: fitting from every input kind, parameters, the sklearn
+protocol, transform, callbacks, save/load and pickle of complete models, partial_fit, quality."""
 
 from __future__ import annotations
 
@@ -15,7 +16,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 import embedrs
-from embedrs import EmbedrsWarning, EmptyVocabularyError, InvalidParameterError, Word2Vec
+from embedrs import (
+    EmbedrsWarning,
+    EmptyVocabularyError,
+    FormatError,
+    InvalidParameterError,
+    Word2Vec,
+)
 
 from conftest import planted_corpus, topic_purity
 
@@ -137,11 +144,6 @@ def test_transform_before_fit_is_not_fitted_error():
 
     with pytest.raises(NotFittedError):
         Word2Vec().transform([["a"]])
-
-
-def test_str_that_is_not_a_file_is_rejected():
-    with pytest.raises(FileNotFoundError, match="not an existing file"):
-        Word2Vec().fit("the cat sat on the mat")
 
 
 def test_missing_file_in_list_is_named(tmp_path, planted_file):
@@ -299,6 +301,24 @@ def test_pickle_round_trip(planted):
     np.testing.assert_array_equal(m2.transform([["t0w1"]]), m.transform([["t0w1"]]))
 
 
+def test_complete_model_save_load_and_pickle(tmp_path):
+    corpus = [["a", "b", "c", "d"], ["b", "c", "d", "e"]] * 50
+    m = Word2Vec(vector_size=8, min_count=1, epochs=2, n_jobs=1, random_state=3, sg=1).fit(corpus)
+    p = tmp_path / "m.embedrs"
+    m.save(p)
+    for back in (Word2Vec.load(p), embedrs.load(p, mmap=False), pickle.loads(pickle.dumps(m))):
+        assert isinstance(back, Word2Vec)
+        assert back.get_params() == m.get_params()
+        np.testing.assert_array_equal(back.wv_.vectors, m.wv_.vectors)
+        np.testing.assert_array_equal(back.syn1neg_, m.syn1neg_)
+        assert back.training_loss_ == m.training_loss_
+        assert back.corpus_total_words_ == m.corpus_total_words_
+        np.testing.assert_array_equal(back.transform([["a", "b"]]), m.transform([["a", "b"]]))
+    m.wv_.save(tmp_path / "kv.embedrs")
+    with pytest.raises(FormatError, match="vectors only"):
+        Word2Vec.load(tmp_path / "kv.embedrs")
+
+
 class Recorder:
     def __init__(self):
         self.events = []
@@ -426,14 +446,6 @@ def test_max_final_vocab_and_ordering():
     assert m.wv_.index_to_key == ["a"]
     m = small().fit(corpus)
     assert m.wv_.index_to_key == ["a", "b", "c", "d"]
-
-
-def test_sample_corpus_is_shipped():
-    p = embedrs.sample_corpus_path()
-    assert p.exists()
-    assert p.stat().st_size < 2_000_000
-    with gzip.open(p, "rt") as f:
-        assert sum(1 for _ in f) > 10000
 
 
 def test_invalid_utf8_is_replaced_not_fatal(tmp_path: Path):

@@ -1,4 +1,4 @@
-"""Every SIMD training path, forced with EMBEDRS_SIMD, against the scalar oracle.
+"""The core's SIMD training kernels, each forced with EMBEDRS_SIMD, against the scalar oracle.
 
 The Rust unit tests compare each kernel's dot/axpy with the scalar loops on every length up
 to 67; these tests run whole trainings through each path the CPU supports, so CI exercises
@@ -13,7 +13,7 @@ import pytest
 import embedrs
 from embedrs import _embedrs
 
-from .conftest import topic_purity
+from conftest import topic_purity
 
 KERNELS = ["scalar", "avx2", "avx512"]
 MODES = {

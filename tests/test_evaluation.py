@@ -1,4 +1,5 @@
-"""Phrase analogy sets (the format of Mikolov et al.'s questions-phrases.txt).
+"""embedrs.evaluation on phrase analogy sets (the format of Mikolov et al.'s
+questions-phrases.txt).
 
 The phrases paper's test set has the word analogy file's layout, with phrases written as
 underscore-joined tokens in their original case::

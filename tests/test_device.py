@@ -1,4 +1,5 @@
-"""The device (array-API / CuPy) path against the Rust CPU path.
+"""embedrs.device (formerly embedrs.gpu, still an alias): the array-API / CuPy path against
+the Rust CPU path.
 
 Every backend test runs on numpy, on array_api_strict (default device and the fake
 "device1", which catches a forgotten ``device=`` or a silent host round-trip) and on cupy,
@@ -24,8 +25,7 @@ import pytest
 
 import embedrs
 from embedrs import KeyedVectors
-from embedrs.exceptions import DimensionError, InvalidParameterError, OutOfVocabularyError
-from embedrs.gpu import (
+from embedrs.device import (
     DeviceKeyedVectors,
     GPUUnavailableError,
     gpu_available,
@@ -33,6 +33,7 @@ from embedrs.gpu import (
     resolve_device,
     to_device,
 )
+from embedrs.exceptions import DimensionError, InvalidParameterError, OutOfVocabularyError
 
 V, D = 300, 16
 
