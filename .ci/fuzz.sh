@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${1:-30}"
-TARGETS=(word2vec native corpus)
+TARGETS=(word2vec native corpus reader)
 CARGO_FUZZ_VERSION=0.13.2
 export RUSTC_BOOTSTRAP=1 CARGO_TERM_COLOR=never
 # Where `cargo install` puts binaries ($CARGO_INSTALL_ROOT/bin, else $CARGO_HOME/bin, by default

@@ -13,8 +13,8 @@
 //!
 //! let mut b = IdCorpusBuilder::new(None, 10_000);
 //! for _ in 0..50 {
-//!     b.add_line(b"the cat sat on the mat");
-//!     b.add_line(b"the dog sat on the rug");
+//!     b.add_line(b"the cat sat on the mat").unwrap();
+//!     b.add_line(b"the dog sat on the rug").unwrap();
 //! }
 //! let (vocab, corpus, _) = b.finish(VocabConfig { min_count: 1, max_final_vocab: None }).unwrap();
 //! let cfg = TrainConfig { vector_size: 16, sg: true, epochs: 2, ..Default::default() };
@@ -23,9 +23,11 @@
 //! assert_eq!(report.epochs.len(), 2);
 //! ```
 
+pub mod cancel;
 pub mod corpus;
 pub mod error;
 pub mod hash;
+pub mod lazy;
 pub mod model;
 pub mod phrases;
 pub mod pipeline;

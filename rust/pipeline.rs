@@ -11,8 +11,8 @@
 //!
 //! let mut b = IdCorpusBuilder::new(None, 10_000);
 //! for _ in 0..50 {
-//!     b.add_line(b"the cat sat on the mat");
-//!     b.add_line(b"the dog sat on the rug");
+//!     b.add_line(b"the cat sat on the mat").unwrap();
+//!     b.add_line(b"the dog sat on the rug").unwrap();
 //! }
 //! let vocab = VocabSettings { min_count: 1, ..Default::default() };
 //! let cfg = TrainConfig { vector_size: 16, sg: true, epochs: 2, ..Default::default() };
@@ -24,8 +24,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::corpus::{count_files, CorpusRef, FileCorpus, IdCorpus, IdCorpusBuilder};
+use crate::cancel::Interrupt;
+use crate::corpus::{count_files_with, CorpusRef, FileCorpus, IdCorpus, IdCorpusBuilder};
 use crate::error::{show_str, EmbedError, Result};
+use crate::reader::LineBatches;
+use crate::text::{SentenceBatch, MAX_TOKEN_BYTES};
 use crate::train::{self, extend_weights, weights_bytes, ProgressSink, TrainConfig, TrainReport};
 use crate::vocab::{Vocab, VocabConfig, WordCounts};
 
@@ -140,19 +143,55 @@ fn check_memory(words: usize, dim: usize, memory_bytes: Option<u64>) -> Result<(
     }
 }
 
+/// A source of streams (pipes, devices: they can be read only once) read now into an id
+/// corpus, as an iterable would be; other sources as they are.
+fn readable_once<'a>(
+    source: Source<'a>,
+    cfg: &TrainConfig,
+    settings: &VocabSettings,
+    interrupt: &Interrupt,
+) -> Result<Source<'a>> {
+    let Source::Files(files) = source else {
+        return Ok(source);
+    };
+    if !files.has_streams() {
+        return Ok(source);
+    }
+    let mut builder = IdCorpusBuilder::new(settings.max_vocab_size, cfg.max_sentence_length);
+    let mut lines = LineBatches::new(
+        files.files().to_vec(),
+        1 << 20,
+        cfg.max_sentence_length,
+        interrupt.clone(),
+    );
+    let mut buf = Vec::new();
+    let mut batch = SentenceBatch::new();
+    while lines.next_batch(&mut buf)? {
+        batch.clear();
+        for line in buf.split(|&b| b == b'\n') {
+            batch.push_line(line);
+        }
+        builder.add_batch(&batch)?;
+    }
+    builder.note_cuts(lines.cuts());
+    Ok(Source::Sentences(builder))
+}
+
 /// Counts the source: the counts and, for sentences, the builder still holding their ids.
 fn count(
     source: Source<'_>,
     settings: &VocabSettings,
     cfg: &TrainConfig,
+    interrupt: &Interrupt,
 ) -> Result<(WordCounts, Option<IdCorpusBuilder>)> {
     match source {
         Source::Files(files) => Ok((
-            count_files(
+            count_files_with(
                 files,
                 cfg.n_threads,
                 settings.max_vocab_size,
                 cfg.max_sentence_length,
+                interrupt,
             )?,
             None,
         )),
@@ -161,6 +200,13 @@ fn count(
 }
 
 fn log_counts(counts: &WordCounts, cfg: &TrainConfig) {
+    if counts.long_tokens > 0 {
+        log::warn!(
+            target: "embedrs",
+            "{} tokens were longer than {MAX_TOKEN_BYTES} bytes and were cut to that length",
+            counts.long_tokens
+        );
+    }
     if counts.long_sentences > 0 {
         log::warn!(
             target: "embedrs",
@@ -207,11 +253,13 @@ pub fn fit(
     cfg.validate()?;
     settings.validate()?;
     let start = Instant::now();
+    let interrupt = sink.interrupt();
+    let source = readable_once(source, cfg, settings, &interrupt)?;
     let files = match &source {
         Source::Files(f) => Some(*f),
         Source::Sentences(_) => None,
     };
-    let (counts, builder) = count(source, settings, cfg)?;
+    let (counts, builder) = count(source, settings, cfg, &interrupt)?;
     log_counts(&counts, cfg);
     let vocab =
         Vocab::from_counts(counts.clone(), settings.config()).map_err(|e| name_files(e, files))?;
@@ -303,11 +351,13 @@ pub fn continue_training(
         )));
     }
     let start = Instant::now();
+    let interrupt = sink.interrupt();
+    let source = readable_once(source, cfg, settings, &interrupt)?;
     let files = match &source {
         Source::Files(f) => Some(*f),
         Source::Sentences(_) => None,
     };
-    let (counts, builder) = count(source, settings, cfg)?;
+    let (counts, builder) = count(source, settings, cfg, &interrupt)?;
     log_counts(&counts, cfg);
     let grown = prev.vocab.grow(
         &counts,
@@ -394,10 +444,13 @@ pub fn train_more(
         )));
     }
     let start = Instant::now();
+    let interrupt = sink.interrupt();
+    let source = readable_once(source, cfg, &VocabSettings::default(), &interrupt)?;
     let mut vocab = prev.vocab.clone();
     let (corpus, sentences) = match source {
         Source::Files(f) => {
-            let counts = count_files(f, cfg.n_threads, None, cfg.max_sentence_length)?;
+            let counts =
+                count_files_with(f, cfg.n_threads, None, cfg.max_sentence_length, &interrupt)?;
             vocab.corpus_words = counts.total_words;
             vocab.corpus_sentences = counts.sentences;
             (Corpus::Files(f), counts.sentences)
@@ -482,7 +535,7 @@ mod tests {
         let mut b = IdCorpusBuilder::new(None, 10_000);
         for _ in 0..20 {
             for l in lines {
-                b.add_line(l.as_bytes());
+                b.add_line(l.as_bytes()).unwrap();
             }
         }
         b

@@ -185,7 +185,7 @@ mod tests {
             batch.push_text(&format!("a b c d e w{}", i % 7));
         }
         let mut b = IdCorpusBuilder::new(None, 100).track_sentences();
-        b.add_batch(&batch);
+        b.add_batch(&batch).unwrap();
         let vocab = Vocab::from_counts(
             b.word_counts(),
             VocabConfig {

@@ -9,10 +9,41 @@
 /// Default for `max_sentence_length` (gensim's limit; word2vec.c uses 1000).
 pub const DEFAULT_MAX_SENTENCE_LENGTH: usize = 10_000;
 
-/// Splits a line into tokens on ASCII whitespace.
+/// Longest token kept whole, in bytes: a longer one is cut to its first `MAX_TOKEN_BYTES`
+/// bytes (at a character boundary), as word2vec.c cuts at 100. Words are far shorter; the cap
+/// bounds the memory one token can take, whatever the input.
+pub const MAX_TOKEN_BYTES: usize = 1000;
+
+/// `token` cut to at most [`MAX_TOKEN_BYTES`] bytes, at a UTF-8 character boundary (a
+/// character the cut would split is left out whole; bytes that are not UTF-8 are cut at the
+/// limit).
+#[inline]
+pub fn cap_token(token: &[u8]) -> &[u8] {
+    if token.len() <= MAX_TOKEN_BYTES {
+        return token;
+    }
+    &token[..MAX_TOKEN_BYTES - straddling(&token[..MAX_TOKEN_BYTES], token[MAX_TOKEN_BYTES])]
+}
+
+/// How many bytes at the end of `kept` belong to a character that continues with `next`:
+/// 0 if `next` starts a character (or the bytes are not UTF-8), else 1 to 3.
+#[inline]
+pub fn straddling(kept: &[u8], next: u8) -> usize {
+    let continuation = |b: u8| b & 0xC0 == 0x80;
+    if !continuation(next) {
+        return 0;
+    }
+    (1..=3.min(kept.len()))
+        .find(|&j| !continuation(kept[kept.len() - j]))
+        .unwrap_or(0)
+}
+
+/// Splits a line into tokens on ASCII whitespace (each cut by [`cap_token`]).
 #[inline]
 pub fn tokenize(line: &[u8]) -> impl Iterator<Item = &[u8]> {
     line.split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty())
+        .map(cap_token)
         .filter(|t| !t.is_empty())
 }
 
@@ -31,9 +62,10 @@ impl SentenceBatch {
         SentenceBatch::default()
     }
 
-    /// Appends a token to the current sentence.
+    /// Appends a token to the current sentence (cut by [`cap_token`]).
     pub fn push_token(&mut self, token: &str) {
-        self.text.push_str(token);
+        let kept = cap_token(token.as_bytes()).len();
+        self.text.push_str(&token[..kept]);
         self.tok_ends.push(self.text.len());
     }
 
@@ -115,6 +147,24 @@ mod tests {
     fn tokenize_splits_on_ascii_whitespace_only() {
         let toks: Vec<_> = tokenize(b" a\tb\r\nc\xc2\xa0d\x0be\x0cf  ").collect();
         assert_eq!(toks, vec![&b"a"[..], b"b", b"c\xc2\xa0d\x0be", b"f"]);
+    }
+
+    #[test]
+    fn long_tokens_are_cut_at_a_character_boundary() {
+        let long = "é".repeat(600); // 1200 bytes of 2-byte characters
+        let cut = cap_token(long.as_bytes());
+        assert_eq!(cut.len(), MAX_TOKEN_BYTES);
+        assert!(std::str::from_utf8(cut).is_ok());
+        let odd = format!("a{long}"); // the boundary falls inside a character
+        let cut = cap_token(odd.as_bytes());
+        assert_eq!(cut.len(), MAX_TOKEN_BYTES - 1);
+        assert!(std::str::from_utf8(cut).is_ok());
+        let line = format!("x {odd} y");
+        let toks: Vec<_> = tokenize(line.as_bytes()).map(|t| t.len()).collect();
+        assert_eq!(toks, [1, MAX_TOKEN_BYTES - 1, 1]);
+        let mut b = SentenceBatch::new();
+        b.push_token(&odd);
+        assert_eq!(b.token(0).len(), MAX_TOKEN_BYTES - 1);
     }
 
     #[test]

@@ -76,6 +76,43 @@ where
     })
 }
 
+/// Like [`run_all`], but the first task runs on the calling thread (so a task that polls an
+/// [`crate::cancel::Interrupt`] there runs the caller's check), the others on their own
+/// threads where one can be started.
+pub fn run_all_here<T, F>(mut tasks: Vec<F>) -> Vec<T>
+where
+    T: Send,
+    F: FnOnce() -> T + Send,
+{
+    if tasks.is_empty() {
+        return Vec::new();
+    }
+    let first = tasks.remove(0);
+    let slots: Vec<Mutex<Option<F>>> = tasks.into_iter().map(|f| Mutex::new(Some(f))).collect();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = slots
+            .iter()
+            .map(|slot| {
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || take(slot).map(|f| f()))
+                    .ok()
+            })
+            .collect();
+        let mut out = vec![first()];
+        for (handle, slot) in handles.into_iter().zip(&slots) {
+            let ran = match handle {
+                Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                None => None,
+            };
+            out.push(
+                ran.or_else(|| take(slot).map(|f| f()))
+                    .expect("each task is taken exactly once"),
+            );
+        }
+        out
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +138,16 @@ mod tests {
             let e = resolve_n_jobs(bad).unwrap_err().to_string();
             assert!(e.starts_with("invalid parameter n_jobs: "), "{e}");
         }
+    }
+
+    #[test]
+    fn the_first_task_runs_on_the_calling_thread() {
+        let me = std::thread::current().id();
+        let tasks: Vec<Box<dyn FnOnce() -> bool + Send>> = vec![
+            Box::new(move || std::thread::current().id() == me),
+            Box::new(move || std::thread::current().id() == me),
+        ];
+        assert_eq!(run_all_here(tasks), [true, false]);
     }
 
     #[test]

@@ -38,10 +38,15 @@ from .phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 logging.getLogger("embedrs").addHandler(logging.NullHandler())
 
 
-def load(path: str | os.PathLike[str], mmap: bool = True) -> Word2Vec | KeyedVectors:
+def load(path: str | os.PathLike[str], mmap: bool = False) -> Word2Vec | KeyedVectors:
     """Open a native embedrs file: a complete :class:`Word2Vec` model if the file holds one,
-    else :class:`KeyedVectors`. With ``mmap`` the vectors are mapped from the file (O(1), no
-    copy) — for a complete model the output matrix is still read into memory.
+    else :class:`KeyedVectors`.
+
+    With ``mmap=True`` the vectors are mapped read-only from the file (O(1), no copy; for a
+    complete model the output matrix is still read into memory). The file must then stay as
+    it is while the model is in use: replacing it through a save (an atomic rename) is safe,
+    but truncating or rewriting it in place makes the mapped vectors change or the process die
+    of SIGBUS, as with any memory map. Mapping is off by default, as in gensim.
 
     Examples
     --------

@@ -819,8 +819,14 @@ class KeyedVectors:
         self._native.save_native(os.fspath(path), None, "")
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], mmap: bool = True) -> KeyedVectors:
-        """Open a native file; with ``mmap`` the vectors are mapped from the file, not copied.
+    def load(cls, path: str | os.PathLike[str], mmap: bool = False) -> KeyedVectors:
+        """Open a native file; with ``mmap=True`` the vectors are mapped read-only from the
+        file (O(1), no copy), instead of read into memory.
+
+        A mapped file must stay as it is while the vectors are in use: a save over it (an
+        atomic rename) is safe, but truncating or rewriting it in place makes the vectors
+        change or the process die of SIGBUS, as with any memory map. Mapping is off by
+        default, as in gensim.
 
         Raises
         ------

@@ -1,8 +1,7 @@
 //! Counting the words of corpus files, in parallel.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use super::{Batch, CorpusRef, Feed, FileCorpus};
+use crate::cancel::Interrupt;
 use crate::error::Result;
 use crate::text::tokenize;
 use crate::vocab::WordCounts;
@@ -19,31 +18,55 @@ pub fn count_files(
     max_vocab_size: Option<usize>,
     max_sentence_length: usize,
 ) -> Result<WordCounts> {
-    let feed = Feed::new(CorpusRef::Files(corpus));
+    count_files_with(
+        corpus,
+        n_threads,
+        max_vocab_size,
+        max_sentence_length,
+        &Interrupt::never(),
+    )
+}
+
+/// [`count_files`], stopping when `interrupt` asks (the calling thread counts too, and polls
+/// it between batches).
+///
+/// # Errors
+/// As [`count_files`], and `Cancelled`.
+pub fn count_files_with(
+    corpus: &FileCorpus,
+    n_threads: usize,
+    max_vocab_size: Option<usize>,
+    max_sentence_length: usize,
+    interrupt: &Interrupt,
+) -> Result<WordCounts> {
+    let feed = Feed::new(CorpusRef::Files(corpus), max_sentence_length);
     let max = max_sentence_length.max(1);
-    // Set when a reader fails: the others stop at their next batch.
-    let stop = AtomicBool::new(false);
     // More threads than units of work would only wait.
     let n_threads = n_threads.clamp(1, feed.tasks.len().max(1));
-    let (feed, stop) = (&feed, &stop);
+    let feed = &feed;
     // Every task takes batches from the same feed until it is empty, so however many of
-    // them run at once (one, if no thread could start) all the text is counted once.
+    // them run at once (one, if no thread could start) all the text is counted once. A task
+    // that fails asks the others to stop, through the interrupt's flag.
     let count = move || -> Result<WordCounts> {
         let mut counts = WordCounts::new(max_vocab_size);
         let mut batch = Batch::default();
-        while !stop.load(Ordering::Relaxed) {
+        loop {
+            interrupt.check()?;
             match feed.next_batch(&mut batch) {
                 Ok(Some(_)) => {}
                 Ok(None) => break,
                 Err(e) => {
-                    stop.store(true, Ordering::Relaxed);
+                    interrupt.request();
                     return Err(e);
                 }
             }
+            let mut grown = Ok(());
             batch.for_each_line(|line| {
                 let before = counts.total_words;
                 for tok in tokenize(line) {
-                    counts.add_token(tok);
+                    if grown.is_ok() {
+                        grown = counts.add_token(tok);
+                    }
                 }
                 let n = counts.total_words - before;
                 if n > 0 {
@@ -53,13 +76,35 @@ pub fn count_files(
                     }
                 }
             });
+            if let Err(e) = grown {
+                interrupt.request();
+                return Err(e);
+            }
         }
+        counts.long_sentences += batch.cuts.long_lines;
+        counts.long_tokens += batch.cuts.long_tokens;
         Ok(counts)
     };
-    let results = crate::threads::run_all(vec![count; n_threads]);
+    let results = crate::threads::run_all_here(vec![count; n_threads]);
     let mut total = WordCounts::new(max_vocab_size);
+    let mut first_error = None;
     for r in results {
-        total.merge(r?);
+        match r {
+            Ok(c) => total.merge(c),
+            // A reader's own error wins over the cancellation it caused in the others.
+            Err(crate::EmbedError::Cancelled) => {
+                first_error.get_or_insert(crate::EmbedError::Cancelled);
+            }
+            Err(e) => {
+                if !matches!(first_error, Some(ref f) if !matches!(f, crate::EmbedError::Cancelled))
+                {
+                    first_error = Some(e);
+                }
+            }
+        }
     }
-    Ok(total)
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(total),
+    }
 }

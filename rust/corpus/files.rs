@@ -12,8 +12,9 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use super::Batch;
+use crate::cancel::Interrupt;
 use crate::error::Result;
-use crate::reader::{self, Compression, TextFile};
+use crate::reader::{self, Compression, LineState, Stop, TextFile};
 
 /// Target size of one unit of work read from a file.
 pub(super) const BATCH_BYTES: u64 = 1 << 20;
@@ -30,9 +31,22 @@ impl FileCorpus {
     /// # Errors
     /// `Io` naming the first path that is missing, a directory, or unreadable.
     pub fn open<P: AsRef<Path>>(paths: &[P]) -> Result<FileCorpus> {
+        FileCorpus::open_with(paths, &Interrupt::never())
+    }
+
+    /// [`FileCorpus::open`], polling `interrupt` while waiting for a pipe's writer.
+    ///
+    /// # Errors
+    /// As [`TextFile::open_with`].
+    pub fn open_with<P: AsRef<Path>>(paths: &[P], interrupt: &Interrupt) -> Result<FileCorpus> {
         Ok(FileCorpus {
-            files: TextFile::open_all(paths)?,
+            files: TextFile::open_all(paths, interrupt)?,
         })
+    }
+
+    /// True if a file is not a regular file (a pipe, a device): the corpus can be read once.
+    pub fn has_streams(&self) -> bool {
+        self.files.iter().any(TextFile::is_stream)
     }
 
     /// The files' paths.
@@ -63,7 +77,7 @@ impl FileCorpus {
     pub(super) fn tasks(&self) -> Vec<Task> {
         let mut tasks = Vec::new();
         for (i, f) in self.files.iter().enumerate() {
-            if f.compression() != Compression::None {
+            if f.compression() != Compression::None || f.is_stream() {
                 tasks.push(Task::Stream {
                     file: i,
                     state: Mutex::new(StreamState::NotOpened),
@@ -90,8 +104,26 @@ pub(super) enum StreamState {
     Open {
         reader: Box<dyn BufRead + Send>,
         batches: u64,
+        line: LineState,
     },
     Done,
+}
+
+/// Where a range stopped inside a long line, to go on from there.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Resume {
+    pub(super) task: usize,
+    pub(super) part: u64,
+    pub(super) pos: u64,
+    pub(super) line: LineState,
+}
+
+impl Resume {
+    /// The unit id of this continuation (stable across passes, distinct from the ids of
+    /// whole ranges and of stream batches).
+    pub(super) fn id(&self) -> u64 {
+        (1 << 62) | ((self.task as u64) << 24) | self.part
+    }
 }
 
 pub(super) enum Task {
@@ -106,12 +138,13 @@ pub(super) enum Task {
     },
 }
 
-/// Reads the next ~1 MiB of whole lines of a shared stream into `batch`; returns its id
-/// (stable across passes: `task << 32 | batch number`), or `None` once the stream is read.
+/// Reads the next ~1 MiB of pieces of a shared stream into `batch`; returns its id (stable
+/// across passes: `task << 32 | batch number`), or `None` once the stream is read.
 pub(super) fn read_stream(
     info: &TextFile,
     task: usize,
     state: &Mutex<StreamState>,
+    max_tokens: usize,
     batch: &mut Batch,
 ) -> Result<Option<u64>> {
     let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
@@ -119,33 +152,54 @@ pub(super) fn read_stream(
         *st = StreamState::Open {
             reader: info.stream()?,
             batches: 0,
+            line: LineState::default(),
         };
     }
-    let StreamState::Open { reader, batches } = &mut *st else {
+    let StreamState::Open {
+        reader,
+        batches,
+        line,
+    } = &mut *st
+    else {
         return Ok(None);
     };
     batch.ids = None;
     batch.bytes.clear();
-    let eof = reader::read_lines(
-        info,
+    let (stop, _) = reader::read_pieces(
         reader.as_mut(),
         &mut batch.bytes,
         BATCH_BYTES as usize,
-    )?;
+        max_tokens,
+        true,
+        None,
+        line,
+        &mut batch.cuts,
+    )
+    .map_err(|e| info.io_error(e))?;
     let id = ((task as u64) << 32) | *batches;
     *batches += 1;
-    if eof {
+    if stop == Stop::End {
         *st = StreamState::Done;
         info.check_unchanged()?;
     }
     Ok((!batch.bytes.is_empty()).then_some(id))
 }
 
-/// Reads the lines that start in `[start, end)` of a plain file into `batch`.
+/// Reads the lines that start in `[start, end)` of a plain file into `batch`, cut into
+/// pieces of at most `max_tokens` tokens, or, with `resume`, goes on with a line that
+/// continues from an earlier call. Returns where to resume if it stopped inside a long line
+/// (a batch never holds more than about two units of work, whatever the line length).
 ///
 /// # Errors
 /// `Io` if the file cannot be read, or ends before `end` (it shrank since it was opened).
-pub(super) fn read_range(info: &TextFile, start: u64, end: u64, batch: &mut Batch) -> Result<()> {
+pub(super) fn read_range(
+    info: &TextFile,
+    start: u64,
+    end: u64,
+    max_tokens: usize,
+    resume: Option<(u64, LineState)>,
+    batch: &mut Batch,
+) -> Result<Option<(u64, LineState)>> {
     let io = |e| info.io_error(e);
     let shrank = |pos: u64| {
         info.changed(format!(
@@ -156,14 +210,18 @@ pub(super) fn read_range(info: &TextFile, start: u64, end: u64, batch: &mut Batc
     batch.ids = None;
     batch.bytes.clear();
     let mut f = File::open(info.path()).map_err(io)?;
-    let seek_to = start.saturating_sub(1);
-    f.seek(SeekFrom::Start(seek_to)).map_err(io)?;
+    let (mut pos, mut line) = match resume {
+        Some((pos, line)) => (pos, line),
+        None => (start.saturating_sub(1), LineState::default()),
+    };
+    f.seek(SeekFrom::Start(pos)).map_err(io)?;
     let mut r = BufReader::with_capacity(1 << 16, f);
-    let mut pos = seek_to;
-    if start > 0 {
-        // start" come out as an empty skip. The skip never goes past `end`: a range that
-        // lies inside one long line owns nothing (without this bound, every range of a
-        // 100 MB single-line file would scan to its end).
+    if start > 0 && resume.is_none() {
+        // Skip the tail of the line that started before `start` (if any): the range before
+        // ours owns it. Reading from start-1 makes "a line starts exactly at start" come out
+        // as an empty skip. The skip never goes past `end`: a range that lies inside one
+        // long line owns nothing (without this bound, every range of a 100 MB single-line
+        // file would scan to its end).
         loop {
             let buf = r.fill_buf().map_err(io)?;
             if buf.is_empty() {
@@ -182,18 +240,29 @@ pub(super) fn read_range(info: &TextFile, start: u64, end: u64, batch: &mut Batc
                     r.consume(k);
                     pos += k as u64;
                     if pos >= end {
-                        return Ok(());
+                        return Ok(None);
                     }
                 }
             }
         }
     }
-    while pos < end {
-        let n = r.read_until(b'\n', &mut batch.bytes).map_err(io)?;
-        if n == 0 {
-            return Err(shrank(pos));
-        }
-        pos += n as u64;
+    let (stop, consumed) = reader::read_pieces(
+        &mut r,
+        &mut batch.bytes,
+        2 * BATCH_BYTES as usize,
+        max_tokens,
+        true,
+        Some(end.saturating_sub(pos)),
+        &mut line,
+        &mut batch.cuts,
+    )
+    .map_err(io)?;
+    pos += consumed;
+    match stop {
+        Stop::End if pos < end => Err(shrank(pos)),
+        Stop::End => Ok(None),
+        Stop::Piece => Ok(Some((pos, line))),
+        Stop::Line if pos < end => Ok(Some((pos, LineState::default()))),
+        Stop::Line => Ok(None),
     }
-    Ok(())
 }

@@ -6,7 +6,7 @@ use std::hash::BuildHasher;
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 
-use crate::error::Result;
+use crate::error::{EmbedError, Result};
 use crate::text::{tokenize, SentenceBatch};
 use crate::vocab::{Vocab, VocabConfig, WordCounts};
 
@@ -62,6 +62,7 @@ pub struct IdCorpusBuilder {
     ends: Vec<usize>,
     total_words: u64,
     long_sentences: u64,
+    long_tokens: u64,
     prunes: u64,
     /// With [`IdCorpusBuilder::track_sentences`]: per sentence added by `add_batch`, its
     /// token count and the number of pieces (`ends`) once it was added.
@@ -93,6 +94,7 @@ impl IdCorpusBuilder {
             ends: Vec::new(),
             total_words: 0,
             long_sentences: 0,
+            long_tokens: 0,
             prunes: 0,
             sentence_marks: None,
         }
@@ -106,50 +108,77 @@ impl IdCorpusBuilder {
     }
 
     /// Adds one sentence given as tokens (bytes; invalid UTF-8 is replaced).
-    pub fn add_sentence<'a>(&mut self, tokens: impl IntoIterator<Item = &'a [u8]>) {
+    ///
+    /// # Errors
+    /// `Memory`, naming the size, if the corpus held in memory cannot grow.
+    pub fn add_sentence<'a>(&mut self, tokens: impl IntoIterator<Item = &'a [u8]>) -> Result<()> {
         let mut n_in_piece = 0usize;
         let mut split = false;
         for tok in tokens {
             if n_in_piece == self.max_sentence_length {
+                room(
+                    &mut self.ends,
+                    "the sentence ends of the corpus held in memory",
+                )?;
                 self.ends.push(self.tokens.len());
                 n_in_piece = 0;
                 split = true;
             }
             let id = match std::str::from_utf8(tok) {
-                Ok(s) => self.intern(s),
-                Err(_) => self.intern(&String::from_utf8_lossy(tok)),
+                Ok(s) => self.intern(s)?,
+                Err(_) => self.intern(&String::from_utf8_lossy(tok))?,
             };
+            room(&mut self.tokens, "the corpus held in memory (word ids)")?;
             self.tokens.push(id);
             n_in_piece += 1;
             self.total_words += 1;
         }
         if n_in_piece > 0 {
+            room(
+                &mut self.ends,
+                "the sentence ends of the corpus held in memory",
+            )?;
             self.ends.push(self.tokens.len());
         }
         if split {
             self.long_sentences += 1;
         }
+        Ok(())
     }
 
     /// Adds every sentence of a batch (empty tokens, which only a token list can hold, are
     /// skipped).
-    pub fn add_batch(&mut self, batch: &SentenceBatch) {
+    ///
+    /// # Errors
+    /// As [`IdCorpusBuilder::add_sentence`].
+    pub fn add_batch(&mut self, batch: &SentenceBatch) -> Result<()> {
         for i in 0..batch.len() {
             self.add_sentence(
                 batch
                     .sentence(i)
                     .map(str::as_bytes)
                     .filter(|t| !t.is_empty()),
-            );
+            )?;
             if let Some(marks) = &mut self.sentence_marks {
+                room(marks, "the sentence marks of a replica's corpus")?;
                 marks.push((batch.token_range(i).len() as u64, self.ends.len()));
             }
         }
+        Ok(())
     }
 
     /// Adds one sentence given as a line of text (split like a corpus file line).
-    pub fn add_line(&mut self, line: &[u8]) {
-        self.add_sentence(tokenize(line));
+    ///
+    /// # Errors
+    /// As [`IdCorpusBuilder::add_sentence`].
+    pub fn add_line(&mut self, line: &[u8]) -> Result<()> {
+        self.add_sentence(tokenize(line))
+    }
+
+    /// Counts the lines and tokens a reader cut before handing its pieces over.
+    pub fn note_cuts(&mut self, cuts: crate::reader::Cuts) {
+        self.long_sentences += cuts.long_lines;
+        self.long_tokens += cuts.long_tokens;
     }
 
     /// Raw tokens seen so far.
@@ -157,7 +186,7 @@ impl IdCorpusBuilder {
         self.total_words
     }
 
-    fn intern(&mut self, word: &str) -> u32 {
+    fn intern(&mut self, word: &str) -> Result<u32> {
         let h = self.hasher.hash_one(word.as_bytes());
         let words = &self.words;
         if let Some(&id) = self.interner.find(h, |&id| words[id as usize] == word) {
@@ -169,17 +198,38 @@ impl IdCorpusBuilder {
             if *c == 1 {
                 self.maybe_prune();
             }
-            return id;
+            return Ok(id);
         }
         let id = self.words.len() as u32;
-        self.words.push(word.to_owned());
+        let oom = |bytes: usize| EmbedError::Memory {
+            bytes: bytes as u128,
+            what: format!("the words of the corpus held in memory ({} words)", id),
+        };
+        let mut owned = String::new();
+        owned
+            .try_reserve_exact(word.len())
+            .map_err(|_| oom(word.len()))?;
+        owned.push_str(word);
+        room(&mut self.words, "the words of the corpus held in memory")?;
+        room(
+            &mut self.counts,
+            "the word counts of the corpus held in memory",
+        )?;
+        let hasher = &self.hasher;
+        {
+            let words = &self.words;
+            self.interner
+                .try_reserve(1, |&i| hasher.hash_one(words[i as usize].as_bytes()))
+                .map_err(|_| oom(self.interner.capacity().saturating_mul(8)))?;
+        }
+        self.words.push(owned);
         let (words, hasher) = (&self.words, &self.hasher);
         self.interner
             .insert_unique(h, id, |&i| hasher.hash_one(words[i as usize].as_bytes()));
         self.counts.push(1);
         self.live += 1;
         self.maybe_prune();
-        id
+        Ok(id)
     }
 
     fn maybe_prune(&mut self) {
@@ -210,6 +260,7 @@ impl IdCorpusBuilder {
         wc.total_words = self.total_words;
         wc.sentences = self.ends.len() as u64;
         wc.long_sentences = self.long_sentences;
+        wc.long_tokens = self.long_tokens;
         wc.prunes = self.prunes;
         wc
     }
@@ -261,6 +312,18 @@ impl IdCorpusBuilder {
         corpus.chunks = make_chunks(&corpus.raw, CHUNK_WORDS);
         corpus
     }
+}
+
+/// Makes room for one more element of `v` (growing it as `push` would), or a `Memory` error
+/// naming `what` and the bytes asked for, instead of aborting the process.
+fn room<T>(v: &mut Vec<T>, what: &str) -> Result<()> {
+    if v.len() < v.capacity() {
+        return Ok(());
+    }
+    v.try_reserve(1).map_err(|_| EmbedError::Memory {
+        bytes: (v.capacity().max(4) as u128 * 2) * std::mem::size_of::<T>() as u128,
+        what: what.to_owned(),
+    })
 }
 
 impl IdCorpusBuilder {

@@ -17,16 +17,19 @@ mod ids;
 #[cfg(test)]
 mod tests;
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 pub use crate::text::{tokenize, DEFAULT_MAX_SENTENCE_LENGTH};
-pub use count::count_files;
+pub use count::{count_files, count_files_with};
 pub use files::FileCorpus;
 pub use ids::{IdCorpus, IdCorpusBuilder};
 
 use crate::error::Result;
+use crate::reader::Cuts;
 use crate::vocab::{LookupKey, Vocab};
-use files::Task;
+use files::{Resume, Task};
 
 /// How many tokens ahead of its lookup a token's index slot is prefetched.
 const LOOKAHEAD: usize = 8;
@@ -45,6 +48,9 @@ pub struct Feed<'a> {
     corpus: CorpusRef<'a>,
     tasks: Vec<Task>,
     next: AtomicUsize,
+    /// Ranges that stopped inside a long line, taken before new tasks.
+    resume: Mutex<VecDeque<Resume>>,
+    max_tokens: usize,
 }
 
 /// A worker's current unit of work.
@@ -53,11 +59,14 @@ pub struct Batch {
     pub(crate) bytes: Vec<u8>,
     pub(crate) ids: Option<(usize, usize)>,
     sentence: Vec<u32>,
+    /// Lines and tokens the reader cut while filling the batch (accumulated).
+    pub(crate) cuts: Cuts,
 }
 
 impl<'a> Feed<'a> {
-    /// Starts a pass.
-    pub fn new(corpus: CorpusRef<'a>) -> Feed<'a> {
+    /// Starts a pass; file lines are cut into pieces of at most `max_sentence_length`
+    /// tokens as they are read (the pieces training makes anyway), so memory stays bounded.
+    pub fn new(corpus: CorpusRef<'a>, max_sentence_length: usize) -> Feed<'a> {
         let tasks = match corpus {
             CorpusRef::Files(f) => f.tasks(),
             CorpusRef::Ids(_) => Vec::new(),
@@ -66,7 +75,16 @@ impl<'a> Feed<'a> {
             corpus,
             tasks,
             next: AtomicUsize::new(0),
+            resume: Mutex::new(VecDeque::new()),
+            max_tokens: max_sentence_length.max(1),
         }
+    }
+
+    fn push_resume(&self, r: Resume) {
+        self.resume
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push_back(r);
     }
 
     /// Fills `batch` with the next unit of work; returns an id that is the same for the same
@@ -83,36 +101,84 @@ impl<'a> Feed<'a> {
                     i as u64
                 }))
             }
-            CorpusRef::Files(fc) => loop {
-                let i = self.next.load(Ordering::Acquire);
-                let Some(task) = self.tasks.get(i) else {
-                    return Ok(None);
-                };
-                match task {
-                    Task::Range { file, start, end } => {
-                        if self
-                            .next
-                            .compare_exchange(i, i + 1, Ordering::AcqRel, Ordering::Relaxed)
-                            .is_err()
-                        {
-                            continue;
-                        }
-                        files::read_range(&fc.files[*file], *start, *end, batch)?;
-                        return Ok(Some(i as u64));
+            CorpusRef::Files(fc) => {
+                let resumed = self
+                    .resume
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .pop_front();
+                if let Some(r) = resumed {
+                    let Task::Range { file, start, end } = self.tasks[r.task] else {
+                        unreachable!("only ranges resume");
+                    };
+                    let info = &fc.files[file];
+                    let more = files::read_range(
+                        info,
+                        start,
+                        end,
+                        self.max_tokens,
+                        Some((r.pos, r.line)),
+                        batch,
+                    )?;
+                    if let Some((pos, line)) = more {
+                        self.push_resume(Resume {
+                            part: r.part + 1,
+                            pos,
+                            line,
+                            ..r
+                        });
                     }
-                    Task::Stream { file, state } => {
-                        if let Some(id) = files::read_stream(&fc.files[*file], i, state, batch)? {
-                            return Ok(Some(id));
+                    return Ok(Some(r.id()));
+                }
+                loop {
+                    let i = self.next.load(Ordering::Acquire);
+                    let Some(task) = self.tasks.get(i) else {
+                        return Ok(None);
+                    };
+                    match task {
+                        Task::Range { file, start, end } => {
+                            if self
+                                .next
+                                .compare_exchange(i, i + 1, Ordering::AcqRel, Ordering::Relaxed)
+                                .is_err()
+                            {
+                                continue;
+                            }
+                            let more = files::read_range(
+                                &fc.files[*file],
+                                *start,
+                                *end,
+                                self.max_tokens,
+                                None,
+                                batch,
+                            )?;
+                            if let Some((pos, line)) = more {
+                                self.push_resume(Resume {
+                                    task: i,
+                                    part: 1,
+                                    pos,
+                                    line,
+                                });
+                            }
+                            return Ok(Some(i as u64));
                         }
-                        let _ = self.next.compare_exchange(
-                            i,
-                            i + 1,
-                            Ordering::AcqRel,
-                            Ordering::Relaxed,
-                        );
+                        Task::Stream { file, state } => {
+                            let info = &fc.files[*file];
+                            if let Some(id) =
+                                files::read_stream(info, i, state, self.max_tokens, batch)?
+                            {
+                                return Ok(Some(id));
+                            }
+                            let _ = self.next.compare_exchange(
+                                i,
+                                i + 1,
+                                Ordering::AcqRel,
+                                Ordering::Relaxed,
+                            );
+                        }
                     }
                 }
-            },
+            }
         }
     }
 }

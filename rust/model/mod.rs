@@ -6,7 +6,9 @@ mod pooling;
 mod similarity;
 pub mod storage;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+
+use crate::lazy::Lazy;
 
 pub use formats::atomic_write;
 pub use pooling::{DocIds, Pooling};
@@ -22,7 +24,7 @@ pub struct KeyedVectors {
     vocab: Arc<Vocab>,
     dim: usize,
     vectors: Storage,
-    unit: OnceLock<Vec<f32>>,
+    unit: Lazy<Vec<f32>>,
 }
 
 impl Clone for KeyedVectors {
@@ -31,7 +33,7 @@ impl Clone for KeyedVectors {
             vocab: self.vocab.clone(),
             dim: self.dim,
             vectors: Storage::Owned(self.vectors().to_vec()),
-            unit: OnceLock::new(),
+            unit: Lazy::new(),
         }
     }
 }
@@ -67,7 +69,7 @@ impl KeyedVectors {
             vocab,
             dim,
             vectors,
-            unit: OnceLock::new(),
+            unit: Lazy::new(),
         })
     }
 

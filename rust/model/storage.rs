@@ -52,17 +52,18 @@ impl Storage {
         matches!(self, Storage::Mapped { .. })
     }
 
-    /// Maps `len` floats at `offset` of `path` (little-endian hosts; the caller copies and
-    /// converts on big-endian ones).
+    /// Maps `len` floats at `offset` of the open `file` (whose path is `path`, for messages;
+    /// little-endian hosts: the caller copies and converts on big-endian ones). The file is
+    /// the one the caller read the header from: mapping the descriptor, not the path, means a
+    /// concurrent rename over the path cannot pair one file's header with another's floats.
     ///
     /// # Errors
     /// `Io` if the file cannot be mapped; `Format` if the range is outside the file or
     /// misaligned.
-    pub fn map(path: &Path, offset: usize, len: usize) -> Result<Storage> {
-        let file = File::open(path).map_err(|e| EmbedError::io(path, e))?;
+    pub fn map(file: &File, path: &Path, offset: usize, len: usize) -> Result<Storage> {
         // SAFETY: the map is read-only and private to this process; see the module docs for
         // the one thing Rust cannot check (another process editing the file in place).
-        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| EmbedError::io(path, e))?;
+        let map = unsafe { memmap2::Mmap::map(file) }.map_err(|e| EmbedError::io(path, e))?;
         let end = len
             .checked_mul(4)
             .and_then(|b| b.checked_add(offset))

@@ -9,6 +9,7 @@ use super::{
     can_pass, contains, hash, python_split_ends, sort_phrases, Connectors, ScoreParams,
     SentenceBatch, DEFAULT_MAX_VOCAB_SIZE, ENGLISH_CONNECTOR_WORDS,
 };
+use crate::cancel::Interrupt;
 use crate::corpus::FileCorpus;
 use crate::error::{EmbedError, Result};
 use crate::reader::{LineBatches, TextFile};
@@ -323,18 +324,31 @@ impl PhraseCounts {
         Ok(())
     }
 
-    /// Counts text files (plain or gzip; one sentence per line, tokens split on ASCII
-    /// whitespace) in order, with `n_threads` threads (see [`PhraseCounts::add_batch`]); one
-    /// more thread reads and splits the text ahead of the counting.
+    /// Counts text files (plain or compressed; one sentence per line, tokens split on ASCII
+    /// whitespace, lines longer than `max_sentence_length` tokens cut into pieces as
+    /// gensim's `LineSentence` cuts them) in order, with `n_threads` threads (see
+    /// [`PhraseCounts::add_batch`]); one more thread reads and splits the text ahead of the
+    /// counting. The calling thread polls `interrupt` between batches.
     ///
     /// # Errors
-    /// `Io` naming a file that cannot be read or that changed while it was read.
-    pub fn count_files(&mut self, corpus: &FileCorpus, n_threads: usize) -> Result<()> {
+    /// `Io` naming a file that cannot be read or that changed while it was read;
+    /// `Cancelled` when interrupted (the counts so far are kept).
+    pub fn count_files(
+        &mut self,
+        corpus: &FileCorpus,
+        n_threads: usize,
+        max_sentence_length: usize,
+        interrupt: &Interrupt,
+    ) -> Result<()> {
         let files = corpus.files();
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<SentenceBatch>>(1);
+        let reading = interrupt.clone();
         std::thread::scope(|s| {
             let reader = std::thread::Builder::new().spawn_scoped(s, move || {
-                if let Err(e) = read_batches(files, |b| tx.send(Ok(b)).is_ok()) {
+                let sent = read_batches(files, max_sentence_length, &reading, |b| {
+                    tx.send(Ok(b)).is_ok()
+                });
+                if let Err(e) = sent {
                     let _ = tx.send(Err(e));
                 }
             });
@@ -342,12 +356,14 @@ impl PhraseCounts {
                 // No thread for reading ahead (the closure, and with it the sender, is
                 // gone): read and count in turn on this thread.
                 drop(rx);
-                return read_batches(files, |b| {
+                return read_batches(files, max_sentence_length, interrupt, |b| {
                     self.add_batch(&b, n_threads);
                     true
                 });
             }
             for b in rx {
+                // On a stop, the reader sees the flag at its next batch and stops too.
+                interrupt.check()?;
                 self.add_batch(&b?, n_threads);
             }
             Ok(())
@@ -398,8 +414,18 @@ const READ_CHUNK: usize = 4 << 20;
 
 /// Reads `files` in order as batches of ~4 MiB of whole lines split into sentences, and
 /// hands each to `f` (which returns false to stop).
-fn read_batches(files: &[TextFile], mut f: impl FnMut(SentenceBatch) -> bool) -> Result<()> {
-    let mut lines = LineBatches::new(files.to_vec(), READ_CHUNK);
+fn read_batches(
+    files: &[TextFile],
+    max_sentence_length: usize,
+    interrupt: &Interrupt,
+    mut f: impl FnMut(SentenceBatch) -> bool,
+) -> Result<()> {
+    let mut lines = LineBatches::new(
+        files.to_vec(),
+        READ_CHUNK,
+        max_sentence_length,
+        interrupt.clone(),
+    );
     let mut buf = Vec::with_capacity(READ_CHUNK + (1 << 16));
     while lines.next_batch(&mut buf)? {
         let mut batch = SentenceBatch::new();

@@ -1,4 +1,5 @@
 use super::*;
+use crate::cancel::Interrupt;
 use crate::corpus::FileCorpus;
 use crate::error::EmbedError;
 use proptest::prelude::*;
@@ -246,7 +247,8 @@ fn files_are_counted_like_sentences_with_any_thread_count() {
     let c0 = count(&sents, cfg(&ENGLISH_CONNECTOR_WORDS, None));
     for threads in [1, 3] {
         let mut c = PhraseCounts::new(cfg(&ENGLISH_CONNECTOR_WORDS, None)).unwrap();
-        c.count_files(&fc, threads).unwrap();
+        c.count_files(&fc, threads, 10_000, &Interrupt::never())
+            .unwrap();
         assert_eq!(c.corpus_word_count, c0.corpus_word_count);
         assert_eq!(c.len(), c0.len());
         for (k, n) in c0.iter() {
@@ -260,8 +262,13 @@ fn files_are_counted_like_sentences_with_any_thread_count() {
     g.write_all(&enc.finish().unwrap()).unwrap();
     g.flush().unwrap();
     let mut c = PhraseCounts::new(cfg(&ENGLISH_CONNECTOR_WORDS, None)).unwrap();
-    c.count_files(&FileCorpus::open(&[g.path()]).unwrap(), 2)
-        .unwrap();
+    c.count_files(
+        &FileCorpus::open(&[g.path()]).unwrap(),
+        2,
+        10_000,
+        &Interrupt::never(),
+    )
+    .unwrap();
     assert_eq!(c.len(), c0.len());
     assert_eq!(c.get("new_york"), 40_000);
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 
+use super::cancel::detached;
 use super::text::{extract, Items};
 use super::vocab::{PyVocab, PyWordCounts};
 use crate::corpus::{self, IdCorpusBuilder};
@@ -20,9 +21,11 @@ pub struct PyFileCorpus {
 #[pymethods]
 impl PyFileCorpus {
     #[new]
-    fn new(paths: Vec<PathBuf>) -> PyResult<Self> {
+    fn new(py: Python<'_>, paths: Vec<PathBuf>) -> PyResult<Self> {
         Ok(PyFileCorpus {
-            inner: corpus::FileCorpus::open(&paths)?,
+            inner: detached(py, |interrupt| {
+                corpus::FileCorpus::open_with(&paths, interrupt)
+            })?,
         })
     }
     /// The files' paths.
@@ -38,8 +41,14 @@ impl PyFileCorpus {
         max_vocab_size: Option<usize>,
         max_sentence_length: usize,
     ) -> PyResult<PyWordCounts> {
-        let c = py.detach(|| {
-            corpus::count_files(&self.inner, n_threads, max_vocab_size, max_sentence_length)
+        let c = detached(py, |interrupt| {
+            corpus::count_files_with(
+                &self.inner,
+                n_threads,
+                max_vocab_size,
+                max_sentence_length,
+                interrupt,
+            )
         })?;
         Ok(c.into())
     }
@@ -117,8 +126,7 @@ impl PyCorpusBuilder {
         let sentences = extract(batch, items, None)?;
         self.sentences_seen += sentences.len() as u64;
         let builder = self.inner.as_mut().ok_or_else(Self::finished)?;
-        py.detach(|| builder.add_batch(&sentences));
-        Ok(())
+        Ok(py.detach(|| builder.add_batch(&sentences))?)
     }
 
     /// Raw tokens seen so far.

@@ -5,6 +5,7 @@
 //! converted. Core errors become exceptions through one `From<EmbedError> for PyErr`
 //! ([`errors`]).
 
+mod cancel;
 mod corpus;
 mod errors;
 mod model;

@@ -7,6 +7,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, P
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use super::cancel::detached;
 use super::text::{extract, Items};
 use super::vocab::{PyVocab, PyWordCounts};
 use super::Pair;
@@ -23,6 +24,23 @@ type NativeLoad<'py> = (
     String,
     Option<PyWordCounts>,
 );
+
+/// A copy of a float32 array in row order, or a `MemoryError` naming its size.
+pub(crate) fn copy_floats(a: &PyReadonlyArray2<'_, f32>, what: &str) -> PyResult<Vec<f32>> {
+    let arr = a.as_array();
+    let n = arr.len();
+    let mut v: Vec<f32> = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| EmbedError::Memory {
+        bytes: n as u128 * 4,
+        what: format!(
+            "a copy of {what} ({} x {} float32)",
+            arr.dim().0,
+            arr.dim().1
+        ),
+    })?;
+    v.extend(arr.iter().copied());
+    Ok(v)
+}
 
 /// `(ids, ends)` of documents.
 type DocIdArrays<'py> = (Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<u64>>);
@@ -68,16 +86,15 @@ impl PyKeyedVectors {
             None => (0..n as u64).map(|i| n as u64 - i).collect(),
         };
         let v = vocab::Vocab::from_sorted(words.into_iter().zip(counts).collect())?;
-        let data: Vec<f32> = arr.iter().copied().collect();
+        let data = copy_floats(&vectors, "the vectors")?;
         Ok(model::KeyedVectors::new(v, d, data)?.into())
     }
 
     /// Vectors (copied) for the words of a vocabulary, in its order.
     #[staticmethod]
     fn from_vocab(vocab: &PyVocab, vectors: PyReadonlyArray2<'_, f32>) -> PyResult<Self> {
-        let arr = vectors.as_array();
-        let data: Vec<f32> = arr.iter().copied().collect();
-        Ok(model::KeyedVectors::new(vocab.inner.clone(), arr.dim().1, data)?.into())
+        let data = copy_floats(&vectors, "the vectors")?;
+        Ok(model::KeyedVectors::new(vocab.inner.clone(), vectors.as_array().dim().1, data)?.into())
     }
 
     fn __len__(&self) -> usize {
@@ -139,11 +156,17 @@ impl PyKeyedVectors {
             .into());
         }
         let nq = q.dim().0;
-        let data: Vec<f32> = q.iter().copied().collect();
+        let data = copy_floats(&queries, "the queries")?;
         let exclude = exclude.unwrap_or_default();
-        let (ids, scores, k) = py.detach(|| {
-            self.inner
-                .most_similar_batch(&data, topn, &exclude, restrict_vocab, n_threads)
+        let (ids, scores, k) = detached(py, |interrupt| {
+            self.inner.most_similar_batch_with(
+                &data,
+                topn,
+                &exclude,
+                restrict_vocab,
+                n_threads,
+                interrupt,
+            )
         })?;
         Ok((
             ids.into_pyarray(py).reshape((nq, k))?,

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
+use super::cancel::detached;
 use super::text::{extract, type_name, Items};
 use crate::corpus::FileCorpus;
 use crate::error::EmbedError;
 use crate::phrases::{
     self, BackgroundCounter, PhraseConfig, PhraseCounts, Piece, ScoreParams, Scoring,
 };
+use crate::text::DEFAULT_MAX_SENTENCE_LENGTH;
 
 fn score_params(min_count: u64, threshold: f64, scoring: &str) -> PyResult<ScoreParams> {
     let p = ScoreParams {
@@ -111,9 +113,11 @@ impl PyPhrasesModel {
         paths: Vec<PathBuf>,
         n_threads: usize,
     ) -> PyResult<()> {
-        let corpus = py.detach(|| FileCorpus::open(&paths))?;
+        let corpus = detached(py, |interrupt| FileCorpus::open_with(&paths, interrupt))?;
         let counts = self.counts(py)?;
-        Ok(py.detach(|| counts.count_files(&corpus, n_threads))?)
+        detached(py, |interrupt| {
+            counts.count_files(&corpus, n_threads, DEFAULT_MAX_SENTENCE_LENGTH, interrupt)
+        })
     }
 
     /// The frozen phrase table for these scoring parameters.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray2};
 use pyo3::prelude::*;
 
+use super::cancel::detached;
 use super::corpus::PyCorpusBuilder;
 use super::model::PyKeyedVectors;
 use super::train::{PySink, PyTrainConfig, PyTrainReport};
@@ -63,7 +64,9 @@ impl SourceArg {
             return Ok(SourceArg::Builder(b.borrow_mut().take()?));
         }
         let paths: Vec<PathBuf> = source.extract()?;
-        Ok(SourceArg::Files(py.detach(|| FileCorpus::open(&paths))?))
+        Ok(SourceArg::Files(detached(py, |interrupt| {
+            FileCorpus::open_with(&paths, interrupt)
+        })?))
     }
 }
 

@@ -8,7 +8,9 @@ use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
 use crate::error::EmbedError;
 use crate::reader::{LineBatches, TextFile};
-use crate::text::SentenceBatch;
+use crate::text::{SentenceBatch, DEFAULT_MAX_SENTENCE_LENGTH};
+
+use super::cancel::Signals;
 
 /// The name of an object's type, for messages.
 pub(crate) fn type_name(o: &Bound<'_, PyAny>) -> String {
@@ -25,17 +27,31 @@ pub(crate) struct Items {
     pub noun: &'static str,
     /// The index of the batch's first item in the whole input.
     pub first: u64,
+    /// A missing value (None, NaN, pandas' NA) is an empty item.
+    pub missing_is_empty: bool,
 }
 
 impl Items {
     pub(crate) const SENTENCES: Items = Items {
         noun: "sentence",
         first: 0,
+        missing_is_empty: false,
     };
+    /// Documents to pool: on every path (CPU, device, Dask), a missing value is a document
+    /// without words.
     pub(crate) const DOCUMENTS: Items = Items {
         noun: "document",
         first: 0,
+        missing_is_empty: true,
     };
+}
+
+/// A missing value as Python data libraries write it: None, a NaN float (Python's or
+/// numpy's), or pandas' `NA` and `NaT`.
+fn is_missing(item: &Bound<'_, PyAny>) -> bool {
+    item.is_none()
+        || item.extract::<f64>().is_ok_and(f64::is_nan)
+        || matches!(type_name(item).as_str(), "NAType" | "NaTType")
 }
 
 /// Copies a batch of sentences (each a `str`, split by the core tokenizer, or an iterable of
@@ -74,6 +90,10 @@ pub(crate) fn extract<'py>(
                 "{noun} {index} is bytes; decode it to str (or pass token lists)"
             ))
             .into());
+        }
+        if items.missing_is_empty && is_missing(&item) {
+            s.end_sentence();
+            continue;
         }
         let mut push = |j: usize, tok: Bound<'py, PyAny>| -> PyResult<()> {
             let ps = tok.cast::<PyString>().map_err(|_| {
@@ -130,15 +150,24 @@ pub struct PyLineReader {
     // A pyclass must be Sync; the reader (a boxed stream) is only Send.
     lines: std::sync::Mutex<LineBatches>,
     buf: Vec<u8>,
+    signals: Signals,
 }
 
 #[pymethods]
 impl PyLineReader {
+    /// Lines of `paths`, cut into pieces of at most `max_sentence_length` tokens.
     #[new]
-    fn new(paths: Vec<PathBuf>) -> PyResult<Self> {
+    #[pyo3(signature = (paths, max_sentence_length=DEFAULT_MAX_SENTENCE_LENGTH))]
+    fn new(py: Python<'_>, paths: Vec<PathBuf>, max_sentence_length: usize) -> PyResult<Self> {
+        let signals = Signals::default();
+        let interrupt = signals.interrupt();
+        let files = py.detach(|| TextFile::open_all(&paths, &interrupt));
+        let files = signals.finish(files)?;
+        let lines = LineBatches::new(files, 1 << 20, max_sentence_length, signals.interrupt());
         Ok(PyLineReader {
-            lines: std::sync::Mutex::new(LineBatches::new(TextFile::open_all(&paths)?, 1 << 20)),
+            lines: std::sync::Mutex::new(lines),
             buf: Vec::new(),
+            signals,
         })
     }
 
@@ -149,7 +178,8 @@ impl PyLineReader {
     fn __next__(&mut self, py: Python<'_>) -> PyResult<Option<Vec<String>>> {
         let (lines, buf) = (&mut self.lines, &mut self.buf);
         let lines = lines.get_mut().unwrap_or_else(|p| p.into_inner());
-        let more = py.detach(|| lines.next_batch(buf))?;
+        let more = py.detach(|| lines.next_batch(buf));
+        let more = self.signals.finish(more)?;
         if !more {
             return Ok(None);
         }

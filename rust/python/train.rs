@@ -9,6 +9,7 @@ use numpy::{IntoPyArray, PyArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
+use super::cancel::Signals;
 use super::model::PyKeyedVectors;
 use crate::error::EmbedError;
 use crate::model::KeyedVectors;
@@ -459,6 +460,7 @@ impl PyTrainReport {
 /// weights; an exception cancels training and is re-raised. Ctrl-C is honoured at every
 /// progress tick even without a callback.
 pub(crate) struct PySink {
+    signals: Signals,
     callback: Option<Py<PyAny>>,
     snapshots: bool,
     /// The vocabulary of the epoch snapshots (a copy, made only when snapshots are wanted).
@@ -484,6 +486,7 @@ impl PySink {
             None => false,
         };
         Ok(PySink {
+            signals: Signals::default(),
             callback,
             snapshots,
             vocab: None,
@@ -499,7 +502,7 @@ impl PySink {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
-        Ok(r?)
+        self.signals.finish(r)
     }
 
     fn call(
@@ -529,6 +532,9 @@ impl PySink {
 }
 
 impl ProgressSink for PySink {
+    fn interrupt(&self) -> crate::cancel::Interrupt {
+        self.signals.interrupt()
+    }
     fn on_train_begin(&mut self, vocab: &Vocab, words_total: u64) -> crate::Result<Control> {
         if self.snapshots {
             self.vocab = Some(Arc::new(vocab.clone()));

@@ -98,6 +98,11 @@ pub enum Control {
 /// Receives progress on the coordinating thread. An `Err` cancels the run and is returned by
 /// [`train`] (bindings keep their own error and return `EmbedError::Cancelled`).
 pub trait ProgressSink {
+    /// How the steps before training (counting, reading a pipe) learn that the caller wants
+    /// to stop; by default they never do.
+    fn interrupt(&self) -> crate::cancel::Interrupt {
+        crate::cancel::Interrupt::never()
+    }
     /// Once, before the first epoch, with the vocabulary and the raw words the whole run
     /// will read.
     fn on_train_begin(&mut self, _vocab: &Vocab, _words_total: u64) -> Result<Control> {
@@ -339,7 +344,7 @@ fn run(
         for l in &losses {
             l.0.store(0f64.to_bits(), Ordering::Relaxed);
         }
-        let feed = Feed::new(sh.corpus);
+        let feed = Feed::new(sh.corpus, sh.cfg.max_sentence_length);
         // The shared views live for this epoch only: once the workers are joined, the
         // buffers are plain slices again and can be shown to the sink.
         let syn0 = SharedMatrix::new(&mut *syn0_buf, rows, dim);

@@ -14,7 +14,7 @@ fn planted(seed: u64, sentences: usize) -> (Vocab, IdCorpus) {
         let words: Vec<String> = (0..12)
             .map(|_| format!("t{topic}w{}", rng.below(10)))
             .collect();
-        b.add_line(words.join(" ").as_bytes());
+        b.add_line(words.join(" ").as_bytes()).unwrap();
     }
     let (v, c, _) = b
         .finish(VocabConfig {

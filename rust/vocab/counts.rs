@@ -33,6 +33,8 @@ pub struct WordCounts {
     pub long_sentences: u64,
     /// Number of prune passes made because of `max_vocab_size`.
     pub prunes: u64,
+    /// Tokens longer than [`crate::text::MAX_TOKEN_BYTES`] that were cut.
+    pub long_tokens: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -69,12 +71,46 @@ impl WordCounts {
 
     /// Counts one token given as bytes (invalid UTF-8 is replaced by U+FFFD).
     #[inline]
-    pub fn add_token(&mut self, token: &[u8]) {
+    ///
+    /// # Errors
+    /// `Memory`, naming the size, if the table cannot grow (instead of aborting).
+    pub fn add_token(&mut self, token: &[u8]) -> crate::Result<()> {
         self.total_words += 1;
         match std::str::from_utf8(token) {
-            Ok(s) => self.add_str(s, 1),
-            Err(_) => self.add_str(&String::from_utf8_lossy(token), 1),
+            Ok(s) => self.try_add_str(s, 1),
+            Err(_) => self.try_add_str(&String::from_utf8_lossy(token), 1),
         }
+    }
+
+    /// [`WordCounts::add_str`], or a `Memory` error if the table cannot grow.
+    ///
+    /// # Errors
+    /// `Memory`, naming the size.
+    pub fn try_add_str(&mut self, word: &str, n: u64) -> crate::Result<()> {
+        let hash = self.hasher.hash_one(word.as_bytes());
+        let arena = &self.arena;
+        if let Some(e) = self.table.find_mut(hash, |e| {
+            &arena[e.offset..e.offset + e.len as usize] == word.as_bytes()
+        }) {
+            e.count = e.count.saturating_add(n);
+            return Ok(());
+        }
+        let words = self.table.len();
+        let oom = move |bytes: usize| crate::EmbedError::Memory {
+            bytes: bytes as u128,
+            what: format!("the word counts ({words} distinct words)"),
+        };
+        self.arena
+            .try_reserve(word.len())
+            .map_err(|_| oom(self.arena.capacity().saturating_mul(2)))?;
+        let (arena, hasher) = (&self.arena, &self.hasher);
+        self.table
+            .try_reserve(1, |e| {
+                hasher.hash_one(&arena[e.offset..e.offset + e.len as usize])
+            })
+            .map_err(|_| oom(self.table.capacity().saturating_mul(2 * 24)))?;
+        self.add_str(word, n);
+        Ok(())
     }
 
     /// Adds `n` to the count of `word` (does not touch `total_words`).
@@ -132,6 +168,7 @@ impl WordCounts {
         self.sentences += other.sentences;
         self.long_sentences += other.long_sentences;
         self.prunes += other.prunes;
+        self.long_tokens += other.long_tokens;
         self.min_reduce = self.min_reduce.max(other.min_reduce);
         if self.len() < other.len() {
             let mine = std::mem::replace(
@@ -146,6 +183,7 @@ impl WordCounts {
                     sentences: self.sentences,
                     long_sentences: self.long_sentences,
                     prunes: self.prunes,
+                    long_tokens: self.long_tokens,
                 },
             );
             for (w, c) in mine.iter() {

@@ -22,7 +22,7 @@ pub use words::{LookupKey, Words};
 pub struct Vocab {
     words: Words,
     counts: Vec<u64>,
-    index: std::sync::OnceLock<WordIndex>,
+    index: crate::lazy::Lazy<WordIndex>,
     hasher: FxBuildHasher,
     /// Raw tokens in one pass over the corpus (including words below `min_count`).
     pub corpus_words: u64,
@@ -136,7 +136,7 @@ impl Vocab {
         Vocab {
             words,
             counts,
-            index: std::sync::OnceLock::new(),
+            index: crate::lazy::Lazy::new(),
             hasher: FxBuildHasher,
             corpus_words,
             corpus_sentences: 0,

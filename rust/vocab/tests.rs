@@ -12,7 +12,7 @@ fn counts_saturate_instead_of_wrapping() {
 fn count(text: &str, max: Option<usize>) -> WordCounts {
     let mut c = WordCounts::new(max);
     for t in text.split_whitespace() {
-        c.add_token(t.as_bytes());
+        c.add_token(t.as_bytes()).unwrap();
     }
     c
 }
@@ -69,7 +69,7 @@ fn pruning_bounds_the_table() {
 #[test]
 fn invalid_utf8_is_replaced() {
     let mut c = WordCounts::new(None);
-    c.add_token(b"caf\xe9");
+    c.add_token(b"caf\xe9").unwrap();
     assert_eq!(c.get("caf\u{fffd}"), 1);
     let v = Vocab::from_counts(c, cfg(1)).unwrap();
     assert_eq!(v.get_bytes(b"caf\xe9"), Some(0));

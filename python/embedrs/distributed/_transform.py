@@ -31,9 +31,11 @@ def transform_partition(
 ) -> npt.NDArray[np.float32]:
     """Pooled document vectors of one partition (a pure function: any engine can map it).
 
-    :meth:`KeyedVectors.transform` on one partition: documents are str (split on
-    whitespace) or token lists; a document without a known word, or a missing value
-    (None, NaN), gets a zero row. With the defaults it equals :meth:`Word2Vec.transform`.
+    :meth:`KeyedVectors.transform` on one partition, with the same rule for documents as
+    every other path: a str (split on ASCII whitespace) or any iterable of str tokens (a
+    list, a tuple, a numpy array, a set); a document without a known word, or a missing
+    value (None, NaN), gets a zero row. With the defaults it equals
+    :meth:`Word2Vec.transform`.
 
     Parameters
     ----------
@@ -55,12 +57,7 @@ def transform_partition(
     >>> transform_partition(kv, ["a b", ["b"], None]).tolist()
     [[0.5, 0.5], [0.0, 1.0], [0.0, 0.0]]
     """
-    clean = [d if isinstance(d, str) or _is_tokens(d) else "" for d in docs]
-    return kv.transform(clean, pooling=pooling, weighting=weighting, sif_a=sif_a)
-
-
-def _is_tokens(d: Any) -> bool:
-    return isinstance(d, (list, tuple)) or (isinstance(d, np.ndarray) and d.dtype == object)
+    return kv.transform(docs, pooling=pooling, weighting=weighting, sif_a=sif_a)
 
 
 _PATH_CACHE: dict[tuple[str, int, int], KeyedVectors] = {}

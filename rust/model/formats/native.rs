@@ -376,9 +376,10 @@ pub fn load_native(path: &Path, mmap: bool) -> Result<NativeModel> {
     let p = parse_header(&all, total, path)?;
     let floats = p.vocab.len() * p.dim;
     let (vectors, syn1neg) = if mmap && cfg!(target_endian = "little") {
-        let v = Storage::map(path, p.data_offset, floats)?;
+        // The descriptor the header was read from, not the path: see `Storage::map`.
+        let v = Storage::map(&f, path, p.data_offset, floats)?;
         let s = if p.has_syn1 {
-            Some(Storage::map(path, p.data_offset + floats * 4, floats)?)
+            Some(Storage::map(&f, path, p.data_offset + floats * 4, floats)?)
         } else {
             None
         };

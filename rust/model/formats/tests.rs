@@ -261,7 +261,10 @@ fn a_text_file_read_as_binary_is_refused_with_the_offset() {
     let e = KeyedVectors::load_word2vec_format(&p, opts(true)).unwrap_err();
     let msg = e.to_string();
     assert!(matches!(e, EmbedError::Format { .. }), "{msg}");
-    assert!(msg.contains("byte 9: the 16 bytes of the vector of 'king'"), "{msg}");
+    assert!(
+        msg.contains("byte 9: the 16 bytes of the vector of 'king'"),
+        "{msg}"
+    );
     assert!(msg.contains("read it with binary=False"), "{msg}");
     assert!(KeyedVectors::load_word2vec_format(&p, opts(false)).is_ok());
 }
