@@ -530,3 +530,45 @@ def test_permission_denied_save_keeps_the_old_file_as_any_user(tmp_path):
     assert sorted(p.name for p in d.iterdir()) == ["kv.bin", "kv.embedrs"]  # no temp file
     assert (d / "kv.embedrs").read_bytes() == b"previous"
     assert (d / "kv.bin").read_bytes() == b"previous"
+
+
+def test_a_mapped_load_never_pairs_one_file_with_another_under_concurrent_saves(tmp_path):
+    """Saves alternate between two models over one path while another thread loads it with
+    mmap=True: every load must hold one model's words with that model's vectors (the file is
+    opened once and the matrix mapped from that descriptor)."""
+    import threading
+
+    n = 2000
+    a = KeyedVectors([f"a{i}" for i in range(n)], np.full((n, 8), 1.0, np.float32))
+    b = KeyedVectors([f"b{i}" for i in range(n)], np.full((n, 8), 2.0, np.float32))
+    path = tmp_path / "kv.embedrs"
+    a.save(path)
+    stop = threading.Event()
+
+    def save_loop() -> None:
+        k = 0
+        while not stop.is_set():
+            (a, b)[k % 2].save(path)
+            k += 1
+
+    saver = threading.Thread(target=save_loop)
+    saver.start()
+    mismatched = 0
+    try:
+        for _ in range(400):
+            kv = KeyedVectors.load(path, mmap=True)
+            want = 1.0 if kv.index_to_key[0] == "a0" else 2.0
+            if not np.all(kv.vectors == want):
+                mismatched += 1
+    finally:
+        stop.set()
+        saver.join()
+    assert mismatched == 0
+
+
+def test_load_does_not_map_unless_asked(tmp_path):
+    kv = KeyedVectors(["a"], np.ones((1, 3), np.float32))
+    kv.save(tmp_path / "kv")
+    assert not KeyedVectors.load(tmp_path / "kv").is_mapped
+    assert not embedrs.load(tmp_path / "kv").is_mapped
+    assert KeyedVectors.load(tmp_path / "kv", mmap=True).is_mapped
