@@ -176,8 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     got = json.loads(json.dumps(run(args.no_dask)))
     if args.out:
         args.out.write_text(json.dumps(got, indent=1, sort_keys=True) + "\n")
-        print(f"{sum(len(v) if isinstance(v, dict) else 1 for v in got.values())} fingerprints "
-              f"({got['kernel']} kernel) written to {args.out}")
+        print(
+            f"{sum(len(v) if isinstance(v, dict) else 1 for v in got.values())} fingerprints "
+            f"({got['kernel']} kernel) written to {args.out}"
+        )
         return 0
     want = json.loads(args.compare.read_text())
     diffs = []
@@ -191,8 +193,10 @@ def main(argv: list[str] | None = None) -> int:
         diffs = [d for d in diffs if not d.startswith("distributed")]
     for d in diffs:
         print(f"DIFFERENT: {d}")
-    print(f"{'FAIL' if diffs else 'OK'}: {len(diffs)} of the fingerprints differ "
-          f"({got['kernel']} kernel, {os.environ.get('EMBEDRS_SIMD', 'auto')})")
+    print(
+        f"{'FAIL' if diffs else 'OK'}: {len(diffs)} of the fingerprints differ "
+        f"({got['kernel']} kernel, {os.environ.get('EMBEDRS_SIMD', 'auto')})"
+    )
     return 1 if diffs else 0
 
 

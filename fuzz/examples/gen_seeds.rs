@@ -27,7 +27,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let w2v = root.join("word2vec");
     let native = root.join("native");
     let corpus = root.join("corpus");
-    for d in [&w2v, &native, &corpus] {
+    let reader = root.join("reader");
+    for d in [&w2v, &native, &corpus, &reader] {
         std::fs::create_dir_all(d)?;
     }
 
@@ -59,5 +60,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     enc.write_all(text)?;
     std::fs::write(corpus.join("lines.txt.gz"), enc.finish()?)?;
+
+    // The reader target: one knob byte (max tokens per piece, buffer size), then the text.
+    for (name, knobs) in [
+        ("lines-3tok-8b", 0x3a_u8),
+        ("lines-1tok-1b", 0x00),
+        ("lines-8tok-32b", 0xff),
+    ] {
+        let mut seed = vec![knobs];
+        seed.extend_from_slice(text);
+        std::fs::write(reader.join(name), seed)?;
+    }
     Ok(())
 }

@@ -10,9 +10,9 @@ use std::io::Write;
 
 use embedrs::corpus::{count_files, CorpusRef, FileCorpus, IdCorpusBuilder};
 use embedrs::reader::Compression;
-use embedrs::EmbedError;
 use embedrs::train::{init_weights, train, NoProgress, TrainConfig};
 use embedrs::vocab::{Vocab, VocabConfig};
+use embedrs::EmbedError;
 use libfuzzer_sys::fuzz_target;
 
 const CFG: VocabConfig = VocabConfig {

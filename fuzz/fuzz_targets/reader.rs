@@ -37,8 +37,10 @@ fn read_all(src: &mut dyn std::io::BufRead, target: usize, max_tokens: usize) ->
     let mut cuts = Cuts::default();
     loop {
         let mut buf = Vec::new();
-        let (stop, _) = read_pieces(src, &mut buf, target, max_tokens, true, None, &mut state, &mut cuts)
-            .expect("reading memory never fails");
+        let (stop, _) = read_pieces(
+            src, &mut buf, target, max_tokens, true, None, &mut state, &mut cuts,
+        )
+        .expect("reading memory never fails");
         largest = largest.max(buf.len());
         all.extend_from_slice(&buf);
         if stop == Stop::End {
