@@ -27,7 +27,7 @@ NO_RUST_PATH = $(shell $(PYTHON) -c 'import os, shutil; print(os.pathsep.join(d 
 
 .PHONY: help
 help: ## list the targets
-	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z][a-z0-9-]*:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 # --- build ---------------------------------------------------------------------------------
 
@@ -86,7 +86,7 @@ lint-ci: $(VENV)/bin/ruff
 $(VENV)/bin/ruff:
 	$(MAKE) venv
 
-.PHONY: test test-rust test-python
+.PHONY: test test-rust test-python test-aarch64
 test: venv lint test-rust test-python ## the README's test command: wheel, linters, Rust and Python tests
 
 test-rust: ## the Rust unit, property and doc tests (no Python needed)
@@ -105,6 +105,9 @@ test-python: ## pytest, the docstring examples and stubtest, against the install
 	  python -m pytest -q -p no:cacheprovider && \
 	  cd $(BUILD) && python -m pytest -q -p no:cacheprovider -c /dev/null \
 	    --doctest-modules --pyargs embedrs'
+
+test-aarch64: $(TOOLS)/.done ## the Rust tests (NEON kernels included) for aarch64, under qemu-user
+	bash scripts/test_aarch64_qemu.sh "$$($(TOOLS)/bin/python -c 'import os, ziglang; print(os.path.join(os.path.dirname(ziglang.__file__), "zig"))')"
 
 # --- documentation -------------------------------------------------------------------------
 
