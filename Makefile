@@ -115,7 +115,7 @@ test-aarch64: $(TOOLS)/.done ## the Rust tests (NEON kernels included) for aarch
 docs: $(VENV)/bin/ruff ## the documentation site into docs/_build/html, warnings are errors
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$(WHEEL)[docs]"
 	rm -rf docs/_build docs/auto_examples
-	MPLBACKEND=Agg $(VENV)/bin/python -m sphinx -W --keep-going -b html -j 1 docs docs/_build/html
+	MPLBACKEND=Agg $(VENV)/bin/python -m sphinx -q -W --keep-going -b html -j 1 docs docs/_build/html
 	$(VENV)/bin/python docs/check_api.py docs/_build/html/objects.inv
 
 # --- longer runs ---------------------------------------------------------------------------
