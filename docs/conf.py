@@ -81,7 +81,7 @@ html_sidebars = {
     page: []
     for page in [
         "index", "install", "benchmarks", "changelog", "coming-from-gensim",
-        "coming-from-keras", "phrases", "gpu", "distributed",
+        "coming-from-keras", "phrases", "gpu", "distributed", "contributing",
     ]
 }
 html_show_sourcelink = False
