@@ -301,7 +301,8 @@ class _KillWorkerAt:
         if self.rounds == self.at_round:
             pids = self.client.run(os.getpid)
             self.killed = sorted(pids)[0]
-            os.kill(pids[self.killed], signal.SIGKILL)
+            # SIGKILL; Windows has no such signal, and SIGTERM there is TerminateProcess
+            os.kill(pids[self.killed], getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 def test_fit_survives_a_killed_worker(

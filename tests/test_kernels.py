@@ -15,7 +15,7 @@ from embedrs import _embedrs
 
 from conftest import topic_purity
 
-KERNELS = ["scalar", "avx2", "avx512"]
+KERNELS = ["scalar", "avx2", "avx512", "neon"]
 MODES = {
     "sg-shared": {"sg": 1, "shared_negatives": True},
     "sg-per-pair": {"sg": 1, "shared_negatives": False},
@@ -57,7 +57,7 @@ def test_forced_kernel_is_used_deterministic_and_learns(planted, monkeypatch, ke
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
-@pytest.mark.parametrize("kernel", ["avx2", "avx512"])
+@pytest.mark.parametrize("kernel", ["avx2", "avx512", "neon"])
 def test_simd_training_tracks_the_scalar_oracle(planted, monkeypatch, kernel, mode):
     """One epoch through a SIMD path stays within rounding of the scalar path.
 
@@ -80,7 +80,7 @@ def test_simd_training_tracks_the_scalar_oracle(planted, monkeypatch, kernel, mo
 
 def test_default_kernel_is_the_best_supported(planted, monkeypatch):
     monkeypatch.delenv("EMBEDRS_SIMD", raising=False)
-    best = next(k for k in ("avx512", "avx2", "scalar") if _embedrs.simd_supported(k))
+    best = next(k for k in ("avx512", "avx2", "neon", "scalar") if _embedrs.simd_supported(k))
     assert _embedrs.simd_kernel() == best
     assert _fit(planted, "cbow-mean", epochs=1).simd_kernel_ == best
 

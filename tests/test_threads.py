@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from conftest import planted_corpus, run_unprivileged, small, topic_purity
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="counts threads in /proc/self/task")
 def test_a_thread_that_cannot_start_is_an_error_not_a_panic(tmp_path):
     """RLIMIT_NPROC lets the child start one more thread: the second worker fails to spawn."""
     out = run_unprivileged(
@@ -40,6 +42,7 @@ def test_a_thread_that_cannot_start_is_an_error_not_a_panic(tmp_path):
     ), out
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="counts threads in /proc/self/task")
 def test_helper_threads_that_cannot_start_fall_back_to_the_calling_thread(tmp_path):
     """Corpus and phrase counting, phrase scoring, and batched similarity search use threads
     only for speed: with no thread to spare they give the same results on the calling thread."""

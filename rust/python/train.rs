@@ -88,7 +88,7 @@ impl PyTrainConfig {
             Some(name) => kernels::parse_choice(name).ok_or_else(|| {
                 EmbedError::param(
                     "kernel",
-                    format!("unknown SIMD kernel {name:?}; use scalar, avx2, avx512 or auto"),
+                    format!("unknown SIMD kernel {name:?}; use scalar, avx2, avx512, neon or auto"),
                 )
             })?,
         };

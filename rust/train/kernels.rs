@@ -2,8 +2,11 @@
 //! reference (the test oracle) and SIMD versions chosen once per run by runtime CPU detection.
 //!
 //! The kernel is a type parameter of the worker loop ([`Kernel`]), so the choice is made once
-//! and the loop is compiled for each kernel. `EMBEDRS_SIMD=scalar|avx2|avx512` forces a path (an
-//! unsupported choice falls back to the best supported one, with a log line).
+//! and the loop is compiled for each kernel. `EMBEDRS_SIMD=scalar|avx2|avx512|neon` forces a path
+//! (an unsupported choice falls back to the best supported one, with a log line).
+//!
+//! x86_64 has AVX2+FMA and AVX-512F kernels, aarch64 a NEON kernel (4 lanes, the same loops as
+//! the AVX2 one); every other CPU runs the scalar loops.
 //!
 //! Kernels take raw pointers because their operands are rows of the shared Hogwild matrices
 //! (see `hogwild.rs`) or thread-local scratch buffers.
@@ -356,7 +359,7 @@ macro_rules! fused_kernels {
 use fused_kernels;
 
 /// `impl Kernel for $ty` by forwarding to the functions of module `$module`.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 macro_rules! simd_kernel {
     ($ty:ident, $module:ident, $name:literal) => {
         impl Kernel for $ty {
@@ -624,6 +627,229 @@ mod avx512 {
 #[cfg(target_arch = "x86_64")]
 simd_kernel!(Avx512, avx512, "avx512");
 
+/// NEON (aarch64), 4 lanes, two accumulators: the AVX2 kernel's loops at half its width, the
+/// fused kernels written out (`fused_kernels!` uses SSE for its 4-float tails, and here 4
+/// floats are the full width). NEON is part of every AArch64 CPU; it is still detected at run
+/// time, as the x86 features are.
+///
+/// Written on an x86_64 machine, where it is compiled for aarch64 and its tests run under
+/// qemu-user (`make test-aarch64`), never on aarch64 hardware and never timed. The aarch64
+/// jobs of `.github/workflows/ci.yml` (Linux arm64, macOS arm64) and of `release.yml` run it
+/// natively against the scalar oracle (`neon_matches_scalar` below; `tests/test_simd.py`).
+#[cfg(target_arch = "aarch64")]
+#[derive(Clone, Copy, Debug)]
+pub struct Neon;
+
+#[cfg(target_arch = "aarch64")]
+mod neon {
+    use std::arch::aarch64::*;
+
+    // `vfmaq_f32(acc, x, y)` is `acc + x * y`: the accumulator comes first, where the x86
+    // `_mm*_fmadd_ps(x, y, acc)` takes it last.
+
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+        let mut acc0 = vdupq_n_f32(0.0);
+        let mut acc1 = vdupq_n_f32(0.0);
+        let mut i = 0;
+        // SAFETY: the caller guarantees n readable floats at a and b, and every load below
+        // reads lanes [i, i+4) or [i, i+8) with that bound checked first.
+        unsafe {
+            while i + 8 <= n {
+                acc0 = vfmaq_f32(acc0, vld1q_f32(a.add(i)), vld1q_f32(b.add(i)));
+                acc1 = vfmaq_f32(acc1, vld1q_f32(a.add(i + 4)), vld1q_f32(b.add(i + 4)));
+                i += 8;
+            }
+            if i + 4 <= n {
+                acc0 = vfmaq_f32(acc0, vld1q_f32(a.add(i)), vld1q_f32(b.add(i)));
+                i += 4;
+            }
+            let mut s = vaddvq_f32(vaddq_f32(acc0, acc1));
+            while i < n {
+                s += *a.add(i) * *b.add(i);
+                i += 1;
+            }
+            s
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
+        let va = vdupq_n_f32(alpha);
+        let mut i = 0;
+        // SAFETY: the caller guarantees n floats at x (read) and y (read/write); every
+        // access is bounded by n.
+        unsafe {
+            while i + 4 <= n {
+                let r = vfmaq_f32(vld1q_f32(y.add(i)), va, vld1q_f32(x.add(i)));
+                vst1q_f32(y.add(i), r);
+                i += 4;
+            }
+            while i < n {
+                *y.add(i) += alpha * *x.add(i);
+                i += 1;
+            }
+        }
+    }
+
+    /// Up to 4 dot products of `a` against rows of `b` per pass (see `fused_kernels!`).
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) unsafe fn dots(
+        a: *const f32,
+        b: *const f32,
+        stride: usize,
+        t: usize,
+        n: usize,
+        out: *mut f32,
+    ) {
+        let full = n - n % 4;
+        let mut k = 0;
+        // SAFETY: the caller guarantees n readable floats at a and at every row
+        // b + k*stride (k < t), and t writable floats at out; vector loads read lanes
+        // [i, i + 4) with i + 4 <= n, the rest is scalar.
+        unsafe {
+            while k + 4 <= t {
+                let rows = [
+                    b.add(k * stride),
+                    b.add((k + 1) * stride),
+                    b.add((k + 2) * stride),
+                    b.add((k + 3) * stride),
+                ];
+                let mut acc = [vdupq_n_f32(0.0); 4];
+                let mut i = 0;
+                while i < full {
+                    let va = vld1q_f32(a.add(i));
+                    acc[0] = vfmaq_f32(acc[0], va, vld1q_f32(rows[0].add(i)));
+                    acc[1] = vfmaq_f32(acc[1], va, vld1q_f32(rows[1].add(i)));
+                    acc[2] = vfmaq_f32(acc[2], va, vld1q_f32(rows[2].add(i)));
+                    acc[3] = vfmaq_f32(acc[3], va, vld1q_f32(rows[3].add(i)));
+                    i += 4;
+                }
+                for (q, row) in rows.into_iter().enumerate() {
+                    let mut s = vaddvq_f32(acc[q]);
+                    for j in full..n {
+                        s += *a.add(j) * *row.add(j);
+                    }
+                    *out.add(k + q) = s;
+                }
+                k += 4;
+            }
+            while k < t {
+                *out.add(k) = dot(a, b.add(k * stride), n);
+                k += 1;
+            }
+        }
+    }
+
+    /// `acc += g row; row += g src` in one pass over `row` (see `Kernel::axpy2`).
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) unsafe fn axpy2(g: f32, row: *mut f32, acc: *mut f32, src: *const f32, n: usize) {
+        let full = n - n % 4;
+        let vg = vdupq_n_f32(g);
+        let mut i = 0;
+        // SAFETY: the caller guarantees n floats at row, acc (read/write) and src
+        // (read), not overlapping; every access is [i, i + width) with i + width <= n.
+        unsafe {
+            while i < full {
+                let r = vld1q_f32(row.add(i));
+                vst1q_f32(acc.add(i), vfmaq_f32(vld1q_f32(acc.add(i)), vg, r));
+                vst1q_f32(row.add(i), vfmaq_f32(r, vg, vld1q_f32(src.add(i))));
+                i += 4;
+            }
+            while i < n {
+                let r = *row.add(i);
+                *acc.add(i) += g * r;
+                *row.add(i) = r + g * *src.add(i);
+                i += 1;
+            }
+        }
+    }
+
+    /// The scaled sum of `m` rows (see `Kernel::sum_rows`), 4 floats of the sum kept in a
+    /// register across all rows; the tail scalar.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) unsafe fn sum_rows<R: Fn(usize) -> *const f32>(
+        row: R,
+        m: usize,
+        scale: f32,
+        out: *mut f32,
+        n: usize,
+    ) {
+        let full = n - n % 4;
+        let vs = vdupq_n_f32(scale);
+        let mut i = 0;
+        // SAFETY: the caller guarantees n readable floats at each row(j), j < m, and n
+        // writable floats at out (not overlapping); every access is [i, i + width)
+        // with i + width <= n.
+        unsafe {
+            while i < full {
+                let mut acc = vdupq_n_f32(0.0);
+                for j in 0..m {
+                    acc = vaddq_f32(acc, vld1q_f32(row(j).add(i)));
+                }
+                vst1q_f32(out.add(i), vmulq_f32(acc, vs));
+                i += 4;
+            }
+            while i < n {
+                let mut acc = 0f32;
+                for j in 0..m {
+                    acc += *row(j).add(i);
+                }
+                *out.add(i) = acc * scale;
+                i += 1;
+            }
+        }
+    }
+
+    /// `y += sum_k c[k] x_k`, 4 floats of `y` kept in a register across all rows.
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) unsafe fn lincomb(
+        c: *const f32,
+        t: usize,
+        x: *const f32,
+        stride: usize,
+        y: *mut f32,
+        n: usize,
+    ) {
+        let full = n - n % 4;
+        let mut i = 0;
+        // SAFETY: the caller guarantees t coefficients at c, n readable floats at every
+        // row x + k*stride, and n read/write floats at y (not overlapping); vector
+        // accesses are [i, i + 4) with i + 4 <= n, the tail is scalar.
+        unsafe {
+            while i < full {
+                let mut acc = vld1q_f32(y.add(i));
+                for k in 0..t {
+                    acc = vfmaq_f32(
+                        acc,
+                        vdupq_n_f32(*c.add(k)),
+                        vld1q_f32(x.add(k * stride + i)),
+                    );
+                }
+                vst1q_f32(y.add(i), acc);
+                i += 4;
+            }
+            while i < n {
+                let mut s = *y.add(i);
+                for k in 0..t {
+                    s += *c.add(k) * *x.add(k * stride + i);
+                }
+                *y.add(i) = s;
+                i += 1;
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "aarch64")]
+simd_kernel!(Neon, neon, "neon");
+
 /// Work that is generic over the kernel. [`run_with`] instantiates it for the chosen kernel
 /// inside a function compiled with that kernel's CPU features, so that every
 /// `#[inline(always)]` function the task calls (the whole training loop) is compiled with
@@ -657,6 +883,11 @@ pub fn run_with<T: KernelTask>(choice: KernelChoice, task: T) -> T::Output {
         KernelChoice::Avx2 | KernelChoice::Avx512 => {
             unreachable!("not supported on this architecture")
         }
+        #[cfg(target_arch = "aarch64")]
+        // SAFETY: the assert above checked that this CPU has NEON.
+        KernelChoice::Neon => unsafe { run_neon(task) },
+        #[cfg(not(target_arch = "aarch64"))]
+        KernelChoice::Neon => unreachable!("not supported on this architecture"),
     }
 }
 
@@ -676,6 +907,14 @@ unsafe fn run_avx512<T: KernelTask>(task: T) -> T::Output {
     task.run::<Avx512>()
 }
 
+/// # Safety
+/// The CPU must support NEON.
+#[cfg(target_arch = "aarch64")]
+#[target_feature(enable = "neon")]
+unsafe fn run_neon<T: KernelTask>(task: T) -> T::Output {
+    task.run::<Neon>()
+}
+
 /// The kernel a run uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KernelChoice {
@@ -685,6 +924,8 @@ pub enum KernelChoice {
     Avx2,
     /// `Avx512` (x86_64 with AVX-512F, AVX2 and FMA).
     Avx512,
+    /// `Neon` (aarch64 with NEON).
+    Neon,
 }
 
 impl KernelChoice {
@@ -694,6 +935,7 @@ impl KernelChoice {
             KernelChoice::Scalar => "scalar",
             KernelChoice::Avx2 => "avx2",
             KernelChoice::Avx512 => "avx512",
+            KernelChoice::Neon => "neon",
         }
     }
 }
@@ -714,6 +956,10 @@ pub fn supported(choice: KernelChoice) -> bool {
         }
         #[cfg(not(target_arch = "x86_64"))]
         KernelChoice::Avx2 | KernelChoice::Avx512 => false,
+        #[cfg(target_arch = "aarch64")]
+        KernelChoice::Neon => std::arch::is_aarch64_feature_detected!("neon"),
+        #[cfg(not(target_arch = "aarch64"))]
+        KernelChoice::Neon => false,
     }
 }
 
@@ -729,8 +975,9 @@ pub fn detect(requested: Option<KernelChoice>) -> KernelChoice {
             r.name()
         );
     }
-    // AVX-512 first: equal to AVX2 at d=100 (memory bound) and ~18% faster at d=300.
-    [KernelChoice::Avx512, KernelChoice::Avx2]
+    // AVX-512 first: equal to AVX2 at d=100 (memory bound) and ~18% faster at d=300. At most
+    // one of the x86 and NEON kernels is supported on any CPU.
+    [KernelChoice::Avx512, KernelChoice::Avx2, KernelChoice::Neon]
         .into_iter()
         .find(|&k| supported(k))
         .unwrap_or(KernelChoice::Scalar)
@@ -756,14 +1003,15 @@ pub fn from_env() -> crate::Result<Option<KernelChoice>> {
 }
 
 /// The names [`parse_choice`] accepts (`auto`: the best this CPU supports).
-pub const NAMES: [&str; 4] = ["scalar", "avx2", "avx512", "auto"];
+pub const NAMES: [&str; 5] = ["scalar", "avx2", "avx512", "neon", "auto"];
 
-/// Parses a kernel name (`scalar`, `avx2`, `avx512`, `auto`).
+/// Parses a kernel name (`scalar`, `avx2`, `avx512`, `neon`, `auto`).
 pub fn parse_choice(name: &str) -> Option<Option<KernelChoice>> {
     match name.trim().to_ascii_lowercase().as_str() {
         "scalar" => Some(Some(KernelChoice::Scalar)),
         "avx2" => Some(Some(KernelChoice::Avx2)),
         "avx512" => Some(Some(KernelChoice::Avx512)),
+        "neon" => Some(Some(KernelChoice::Neon)),
         "auto" | "" => Some(None),
         _ => None,
     }
@@ -943,10 +1191,27 @@ mod tests {
         check_row_kernels::<Avx512>();
     }
 
+    /// Compiled and run only on aarch64: the CI's Linux and macOS arm64 jobs, or qemu-user
+    /// (`make test-aarch64`) on an x86_64 machine.
+    #[cfg(target_arch = "aarch64")]
+    #[test]
+    fn neon_matches_scalar() {
+        // NEON (Advanced SIMD) is part of every AArch64 CPU that Linux, macOS and Windows run
+        // on, so unlike the x86 tests this one never passes by having nothing to compare.
+        assert!(supported(KernelChoice::Neon), "no NEON detected on aarch64");
+        assert_eq!(detect(None), KernelChoice::Neon);
+        check::<Neon>();
+        check_fused::<Neon>();
+        check_row_kernels::<Neon>();
+    }
+
     #[test]
     fn requested_kernel_is_honoured_when_supported() {
         assert_eq!(detect(Some(KernelChoice::Scalar)), KernelChoice::Scalar);
         assert_eq!(parse_choice("AVX2"), Some(Some(KernelChoice::Avx2)));
+        assert_eq!(parse_choice("neon"), Some(Some(KernelChoice::Neon)));
         assert_eq!(parse_choice("neon?"), None);
+        #[cfg(not(target_arch = "aarch64"))]
+        assert!(!supported(KernelChoice::Neon));
     }
 }

@@ -147,7 +147,7 @@ fn one_thread_is_bit_identical_for_a_seed() {
 #[test]
 fn every_kernel_trains_to_the_same_quality() {
     let (v, c) = planted(3, 1000);
-    for k in [KernelChoice::Scalar, KernelChoice::Avx2] {
+    for k in [KernelChoice::Scalar, KernelChoice::Avx2, KernelChoice::Neon] {
         if !kernels::supported(k) {
             continue;
         }
