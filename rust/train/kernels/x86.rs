@@ -1,0 +1,381 @@
+//! The x86_64 kernels: AVX2 + FMA (8 lanes) and AVX-512F (16 lanes), with the fused
+//! many-row kernels both expand from one macro. Chosen at run time (`super::detect`).
+#![allow(unsafe_code)]
+
+use super::Kernel;
+
+/// The fused many-row kernels (`Kernel::dots`, `Kernel::lincomb`) for one vector width,
+/// expanded inside each SIMD module (whose `dot` it uses for leftover rows) with that width's
+/// intrinsics and CPU features.
+macro_rules! fused_kernels {
+    ($features:literal, $lanes:literal, $zero:ident, $load:ident, $store:ident, $splat:ident,
+     $fma:ident, $hsum:ident, $add:ident, $mul:ident) => {
+        /// Up to 4 dot products of `a` against rows of `b` per pass, so `a` is loaded once
+        /// for all of them.
+        #[inline]
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn dots(
+            a: *const f32,
+            b: *const f32,
+            stride: usize,
+            t: usize,
+            n: usize,
+            out: *mut f32,
+        ) {
+            let full = n - n % $lanes;
+            let mut k = 0;
+            // SAFETY: the caller guarantees n readable floats at a and at every row
+            // b + k*stride (k < t), and t writable floats at out; vector loads read lanes
+            // [i, i + lanes) with i + lanes <= n, the rest is scalar.
+            unsafe {
+                while k + 4 <= t {
+                    let rows = [
+                        b.add(k * stride),
+                        b.add((k + 1) * stride),
+                        b.add((k + 2) * stride),
+                        b.add((k + 3) * stride),
+                    ];
+                    let mut acc = [$zero(); 4];
+                    let mut i = 0;
+                    while i < full {
+                        let va = $load(a.add(i));
+                        acc[0] = $fma(va, $load(rows[0].add(i)), acc[0]);
+                        acc[1] = $fma(va, $load(rows[1].add(i)), acc[1]);
+                        acc[2] = $fma(va, $load(rows[2].add(i)), acc[2]);
+                        acc[3] = $fma(va, $load(rows[3].add(i)), acc[3]);
+                        i += $lanes;
+                    }
+                    for (q, row) in rows.into_iter().enumerate() {
+                        let mut s = $hsum(acc[q]);
+                        for j in full..n {
+                            s += *a.add(j) * *row.add(j);
+                        }
+                        *out.add(k + q) = s;
+                    }
+                    k += 4;
+                }
+                while k < t {
+                    *out.add(k) = dot(a, b.add(k * stride), n);
+                    k += 1;
+                }
+            }
+        }
+
+        /// `acc += g row; row += g src` in one pass over `row` (see `Kernel::axpy2`); the
+        /// last `n % lanes` floats in 4-float SSE steps, then scalar.
+        #[inline]
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn axpy2(
+            g: f32,
+            row: *mut f32,
+            acc: *mut f32,
+            src: *const f32,
+            n: usize,
+        ) {
+            let full = n - n % $lanes;
+            let vg = $splat(g);
+            let mut i = 0;
+            // SAFETY: the caller guarantees n floats at row, acc (read/write) and src
+            // (read), not overlapping; every access is [i, i + width) with i + width <= n.
+            unsafe {
+                while i < full {
+                    let r = $load(row.add(i));
+                    $store(acc.add(i), $fma(vg, r, $load(acc.add(i))));
+                    $store(row.add(i), $fma(vg, $load(src.add(i)), r));
+                    i += $lanes;
+                }
+                let g4 = _mm_set1_ps(g);
+                while i + 4 <= n {
+                    let r = _mm_loadu_ps(row.add(i));
+                    _mm_storeu_ps(acc.add(i), _mm_fmadd_ps(g4, r, _mm_loadu_ps(acc.add(i))));
+                    _mm_storeu_ps(row.add(i), _mm_fmadd_ps(g4, _mm_loadu_ps(src.add(i)), r));
+                    i += 4;
+                }
+                while i < n {
+                    let r = *row.add(i);
+                    *acc.add(i) += g * r;
+                    *row.add(i) = r + g * *src.add(i);
+                    i += 1;
+                }
+            }
+        }
+
+        /// The scaled sum of `m` rows (see `Kernel::sum_rows`), `lanes` floats of the sum
+        /// kept in a register across all rows; the tail in 4-float SSE steps, then scalar.
+        #[inline]
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn sum_rows<R: Fn(usize) -> *const f32>(
+            row: R,
+            m: usize,
+            scale: f32,
+            out: *mut f32,
+            n: usize,
+        ) {
+            let full = n - n % $lanes;
+            let vs = $splat(scale);
+            let mut i = 0;
+            // SAFETY: the caller guarantees n readable floats at each row(j), j < m, and n
+            // writable floats at out (not overlapping); every access is [i, i + width)
+            // with i + width <= n.
+            unsafe {
+                while i < full {
+                    let mut acc = $zero();
+                    for j in 0..m {
+                        acc = $add(acc, $load(row(j).add(i)));
+                    }
+                    $store(out.add(i), $mul(acc, vs));
+                    i += $lanes;
+                }
+                let s4 = _mm_set1_ps(scale);
+                while i + 4 <= n {
+                    let mut acc = _mm_setzero_ps();
+                    for j in 0..m {
+                        acc = _mm_add_ps(acc, _mm_loadu_ps(row(j).add(i)));
+                    }
+                    _mm_storeu_ps(out.add(i), _mm_mul_ps(acc, s4));
+                    i += 4;
+                }
+                while i < n {
+                    let mut acc = 0f32;
+                    for j in 0..m {
+                        acc += *row(j).add(i);
+                    }
+                    *out.add(i) = acc * scale;
+                    i += 1;
+                }
+            }
+        }
+
+        /// `y += sum_k c[k] x_k`, `lanes` floats of `y` kept in a register across all rows.
+        #[inline]
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn lincomb(
+            c: *const f32,
+            t: usize,
+            x: *const f32,
+            stride: usize,
+            y: *mut f32,
+            n: usize,
+        ) {
+            let full = n - n % $lanes;
+            let mut i = 0;
+            // SAFETY: the caller guarantees t coefficients at c, n readable floats at every
+            // row x + k*stride, and n read/write floats at y (not overlapping); vector
+            // accesses are [i, i + lanes) with i + lanes <= n, the tail is scalar.
+            unsafe {
+                while i < full {
+                    let mut acc = $load(y.add(i));
+                    for k in 0..t {
+                        acc = $fma($splat(*c.add(k)), $load(x.add(k * stride + i)), acc);
+                    }
+                    $store(y.add(i), acc);
+                    i += $lanes;
+                }
+                while i < n {
+                    let mut s = *y.add(i);
+                    for k in 0..t {
+                        s += *c.add(k) * *x.add(k * stride + i);
+                    }
+                    *y.add(i) = s;
+                    i += 1;
+                }
+            }
+        }
+    };
+}
+use fused_kernels;
+
+/// AVX2 + FMA, 8 lanes, two accumulators.
+#[derive(Clone, Copy, Debug)]
+pub struct Avx2;
+
+mod avx2 {
+    use std::arch::x86_64::*;
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+        let mut acc0 = _mm256_setzero_ps();
+        let mut acc1 = _mm256_setzero_ps();
+        let mut i = 0;
+        // SAFETY: the caller guarantees n readable floats at a and b, and every load below
+        // reads lanes [i, i+8) or [i, i+16) with that bound checked first.
+        unsafe {
+            while i + 16 <= n {
+                acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(i)), _mm256_loadu_ps(b.add(i)), acc0);
+                acc1 = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(a.add(i + 8)),
+                    _mm256_loadu_ps(b.add(i + 8)),
+                    acc1,
+                );
+                i += 16;
+            }
+            if i + 8 <= n {
+                acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a.add(i)), _mm256_loadu_ps(b.add(i)), acc0);
+                i += 8;
+            }
+            let acc = _mm256_add_ps(acc0, acc1);
+            let lo = _mm256_castps256_ps128(acc);
+            let hi = _mm256_extractf128_ps(acc, 1);
+            let s4 = _mm_add_ps(lo, hi);
+            let s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+            let s1 = _mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1));
+            let mut s = _mm_cvtss_f32(s1);
+            while i < n {
+                s += *a.add(i) * *b.add(i);
+                i += 1;
+            }
+            s
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
+        let va = _mm256_set1_ps(alpha);
+        let mut i = 0;
+        // SAFETY: the caller guarantees n floats at x (read) and y (read/write); every
+        // access is bounded by n.
+        unsafe {
+            while i + 8 <= n {
+                let r = _mm256_fmadd_ps(va, _mm256_loadu_ps(x.add(i)), _mm256_loadu_ps(y.add(i)));
+                _mm256_storeu_ps(y.add(i), r);
+                i += 8;
+            }
+            while i < n {
+                *y.add(i) += alpha * *x.add(i);
+                i += 1;
+            }
+        }
+    }
+
+    /// Sum of the 8 lanes.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn hsum(v: __m256) -> f32 {
+        let q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+        let q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+        _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)))
+    }
+
+    super::fused_kernels!(
+        "avx2,fma",
+        8,
+        _mm256_setzero_ps,
+        _mm256_loadu_ps,
+        _mm256_storeu_ps,
+        _mm256_set1_ps,
+        _mm256_fmadd_ps,
+        hsum,
+        _mm256_add_ps,
+        _mm256_mul_ps
+    );
+}
+
+simd_kernel!(Avx2, avx2, "avx2");
+
+/// AVX-512F, 16 lanes, two accumulators; the tail in 8 lanes then scalar.
+#[derive(Clone, Copy, Debug)]
+pub struct Avx512;
+
+mod avx512 {
+    use std::arch::x86_64::*;
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn dot(a: *const f32, b: *const f32, n: usize) -> f32 {
+        let mut acc0 = _mm512_setzero_ps();
+        let mut acc1 = _mm512_setzero_ps();
+        let mut i = 0;
+        // SAFETY: the caller guarantees n readable floats at a and b; every load reads lanes
+        // [i, i+32), [i, i+16), [i, i+8) or [i] after checking that bound.
+        unsafe {
+            while i + 32 <= n {
+                acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a.add(i)), _mm512_loadu_ps(b.add(i)), acc0);
+                acc1 = _mm512_fmadd_ps(
+                    _mm512_loadu_ps(a.add(i + 16)),
+                    _mm512_loadu_ps(b.add(i + 16)),
+                    acc1,
+                );
+                i += 32;
+            }
+            if i + 16 <= n {
+                acc0 = _mm512_fmadd_ps(_mm512_loadu_ps(a.add(i)), _mm512_loadu_ps(b.add(i)), acc0);
+                i += 16;
+            }
+            let mut s = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+            if i + 8 <= n {
+                let p = _mm256_mul_ps(_mm256_loadu_ps(a.add(i)), _mm256_loadu_ps(b.add(i)));
+                let q = _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps(p, 1));
+                let q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+                s += _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)));
+                i += 8;
+            }
+            if i + 4 <= n {
+                let q = _mm_mul_ps(_mm_loadu_ps(a.add(i)), _mm_loadu_ps(b.add(i)));
+                let q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+                s += _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)));
+                i += 4;
+            }
+            while i < n {
+                s += *a.add(i) * *b.add(i);
+                i += 1;
+            }
+            s
+        }
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn axpy(alpha: f32, x: *const f32, y: *mut f32, n: usize) {
+        let va = _mm512_set1_ps(alpha);
+        let mut i = 0;
+        // SAFETY: the caller guarantees n floats at x (read) and y (read/write); every
+        // access is bounded by n. (No masked stores for the tail: a masked store followed by
+        // a load of the same lanes, as in a running sum, stalls store forwarding.)
+        unsafe {
+            while i + 16 <= n {
+                let r = _mm512_fmadd_ps(va, _mm512_loadu_ps(x.add(i)), _mm512_loadu_ps(y.add(i)));
+                _mm512_storeu_ps(y.add(i), r);
+                i += 16;
+            }
+            if i + 8 <= n {
+                let r = _mm256_fmadd_ps(
+                    _mm512_castps512_ps256(va),
+                    _mm256_loadu_ps(x.add(i)),
+                    _mm256_loadu_ps(y.add(i)),
+                );
+                _mm256_storeu_ps(y.add(i), r);
+                i += 8;
+            }
+            if i + 4 <= n {
+                let r = _mm_fmadd_ps(
+                    _mm512_castps512_ps128(va),
+                    _mm_loadu_ps(x.add(i)),
+                    _mm_loadu_ps(y.add(i)),
+                );
+                _mm_storeu_ps(y.add(i), r);
+                i += 4;
+            }
+            while i < n {
+                *y.add(i) += alpha * *x.add(i);
+                i += 1;
+            }
+        }
+    }
+
+    super::fused_kernels!(
+        "avx512f,avx2,fma",
+        16,
+        _mm512_setzero_ps,
+        _mm512_loadu_ps,
+        _mm512_storeu_ps,
+        _mm512_set1_ps,
+        _mm512_fmadd_ps,
+        _mm512_reduce_add_ps,
+        _mm512_add_ps,
+        _mm512_mul_ps
+    );
+}
+
+simd_kernel!(Avx512, avx512, "avx512");
