@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import _embedrs
-from ._callbacks import Dispatcher, EpochStats
+from ._callbacks import EpochStats, run_with_callbacks
 from ._corpus import corpus_source
 from ._params import DEFAULTS, LIMITS, physical_memory, seed_of, train_config
 from .device import DeviceKeyedVectors, resolve_device, to_numpy
@@ -368,15 +368,16 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     ) -> Any:
         """Runs one call of the core's pipeline (the GIL is released while it trains), with
         the callbacks (and the progress bar) behind one dispatcher."""
-        dispatcher = Dispatcher(
-            self, callbacks or (), bool(self.verbose), wrap_vectors=KeyedVectors._from_native
+        return run_with_callbacks(
+            native_call,
+            args,
+            model=self,
+            callbacks=callbacks or (),
+            verbose=bool(self.verbose),
+            wrap_vectors=KeyedVectors._from_native,
+            memory_bytes=physical_memory(),
+            **kwargs,
         )
-        try:
-            return native_call(
-                *args, callback=dispatcher, memory_bytes=physical_memory(), **kwargs
-            )
-        finally:
-            dispatcher.close()
 
     def _set_trained(
         self, result: Any, seed: int, device: str, *, append: bool = False
