@@ -40,7 +40,9 @@ templates_path = ["_templates"]
 # --- API reference: one page per public name, from the docstrings -------------------------
 autosummary_generate = True
 autosummary_imported_members = True
-autodoc_default_options = {"members": True, "inherited-members": False, "show-inheritance": True}
+# No "inherited-members" key here: even False, Sphinx 9 lets it override a page's own
+# :inherited-members: (the composed_class template asks for them).
+autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_typehints = "none"  # the numpydoc sections carry the types
 numpydoc_show_class_members = False  # the class template lists the members
 numpydoc_class_members_toctree = False

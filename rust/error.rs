@@ -26,6 +26,16 @@ pub enum EmbedError {
         /// What is wrong and where (line or byte offset).
         reason: String,
     },
+    /// A file ends before its content does (fewer entries than its header announces): a
+    /// `Format` error that is also an end-of-file (Python: `TruncatedFileError`, a
+    /// `FormatError` and an `EOFError`, as gensim raises for a short word2vec file).
+    #[error("{}: {reason}", .path.display())]
+    Truncated {
+        /// The file concerned.
+        path: PathBuf,
+        /// Where it ends and what was expected.
+        reason: String,
+    },
     /// A parameter is out of its domain.
     #[error("invalid parameter {name}: {reason}")]
     InvalidParameter {
@@ -120,6 +130,14 @@ impl EmbedError {
     /// A format error attached to a path.
     pub fn format(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
         EmbedError::Format {
+            path: path.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A truncated-file error attached to a path.
+    pub fn truncated(path: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        EmbedError::Truncated {
             path: path.into(),
             reason: reason.into(),
         }

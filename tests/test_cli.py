@@ -152,7 +152,7 @@ def test_stdin_and_subprocess(tmp_path, planted):
     )
     assert r.returncode == 0, r.stderr
     assert "words/s" in r.stdout
-    kv = embedrs.KeyedVectors.load_word2vec_format(out)
+    kv = embedrs.KeyedVectors.load_word2vec_format(out, binary=True)
     assert "t0w1" in kv
 
 

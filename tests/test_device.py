@@ -154,7 +154,11 @@ def test_query_errors(kv: KeyedVectors, backend: tuple[Any, Any]) -> None:
     with pytest.raises(DimensionError, match="expected"):
         dkv.most_similar_batch(np.zeros((2, D + 1), np.float32))
     with pytest.raises(InvalidParameterError, match="topn"):
-        dkv.most_similar_batch(["w1"], topn=0)
+        dkv.most_similar_batch(["w1"], topn=1.5)
+    idx, scores = dkv.most_similar_batch(["w1"], topn=0)  # the rule of every path: none
+    assert idx.shape == scores.shape == (1, 0)
+    with pytest.raises(InvalidParameterError, match="queries"):
+        dkv.most_similar_batch(np.zeros((1, D), np.float32))  # a zero query has no neighbours
     with pytest.raises(InvalidParameterError, match="max_chunk_bytes"):
         dkv.most_similar_batch(["w1"], max_chunk_bytes=0)
     with pytest.raises(TypeError, match="single str"):

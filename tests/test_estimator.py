@@ -583,3 +583,21 @@ def test_partial_fit_keeps_max_final_vocab():
     m.partial_fit([["e"] * 20, ["f"] * 30, ["c"]])
     assert m.wv_.index_to_key == ["a", "b", "f"]  # one free place, most frequent first
     assert [m.rare_counts_.get(w) for w in "cdef"] == [7, 6, 20, 0]
+
+
+def test_partial_fit_without_a_fitted_model_is_fit_or_a_clear_error(planted):
+    # Was: an AttributeError about a private field for a model that holds only wv_.
+    m = embedrs.Word2Vec(vector_size=8, min_count=1, epochs=1, n_jobs=1, random_state=0)
+    assert m.partial_fit(planted[:200]).wv_ is not None  # never fitted: fit
+    bare = embedrs.Word2Vec(vector_size=8)
+    bare.wv_ = m.wv_
+    with pytest.raises(ValueError, match=r"holds vectors only \(it has no syn1neg_, epoch_stats_"):
+        bare.partial_fit(planted[:10])
+    partly = embedrs.Word2Vec(vector_size=8)
+    partly.wv_, partly.syn1neg_ = m.wv_, m.syn1neg_
+    with pytest.raises(ValueError, match=r"it has no epoch_stats_, random_state_"):
+        partly.partial_fit(planted[:10])
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        embedrs.Word2Vec().transform([["a"]])

@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import embedrs
-from embedrs import EmbedrsIOError, FormatError, KeyedVectors, Word2Vec
+from embedrs import EmbedrsIOError, FormatError, KeyedVectors, TruncatedFileError, Word2Vec
 
 from conftest import PROPERTY, run_unprivileged
 
@@ -51,10 +51,10 @@ def test_word2vec_round_trip(tmp_path, kv, binary):
 
 def test_truncated_file_names_where(tmp_path, kv):
     p = tmp_path / "v.bin"
-    kv.save_word2vec_format(p)
+    kv.save_word2vec_format(p, binary=True)
     p.write_bytes(p.read_bytes()[:-10])
-    with pytest.raises(FormatError, match=r"byte \d+"):
-        KeyedVectors.load_word2vec_format(p)
+    with pytest.raises(TruncatedFileError, match=r"byte \d+"):
+        KeyedVectors.load_word2vec_format(p, binary=True)
     t = tmp_path / "v.txt"
     t.write_text("2 3\na 1 2 3\nb 1 2\n")
     with pytest.raises(FormatError, match="line 3: expected 3 numbers"):

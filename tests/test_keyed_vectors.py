@@ -1,10 +1,13 @@
 """KeyedVectors: access, queries (against brute force and against gensim), batched search,
-lookup, pooling, the evaluation methods, and queries with bad or no input. (Its files are in
-test_formats.py.)"""
+lookup, pooling, the evaluation methods, queries with bad or no input, gensim's semantics
+(regression tests of results that were silently different, property tests against gensim), one
+validation rule per parameter, and edits. (Its native files are in test_formats.py.)"""
 
 from __future__ import annotations
 
 import pickle
+import sys
+import time
 
 import numpy as np
 import pytest
@@ -12,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import embedrs
-from embedrs import KeyedVectors, OutOfVocabularyError, Word2Vec
+from embedrs import FormatError, InvalidParameterError, KeyedVectors, OutOfVocabularyError, Word2Vec
 
-from conftest import SHARED
+from conftest import PROPERTY, SHARED
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:gensim")
 
@@ -91,8 +94,7 @@ def test_restrict_vocab_and_topn_bounds(kv):
     got = kv.most_similar("w0", topn=500, restrict_vocab=50)
     assert len(got) == 49
     assert all(kv.get_index(w) < 50 for w, _ in got)
-    with pytest.raises(ValueError, match="topn"):
-        kv.most_similar("w0", topn=0)
+    assert kv.most_similar("w0", topn=0) == []  # gensim's rule
 
 
 def test_similarity(kv):
@@ -152,7 +154,7 @@ def test_queries_reject_bad_input():
     with pytest.raises(ValueError, match="no input"):
         kv.most_similar([])
     with pytest.raises(ValueError, match="topn"):
-        kv.most_similar("a", topn=0)
+        kv.most_similar("a", topn=1.5)
     assert len(kv.most_similar("a", topn=100)) == 1
     with pytest.raises(TypeError, match="integers"):
         kv.lookup(np.array([0.0, 1.0]))
@@ -296,3 +298,447 @@ def test_most_similar_batch_matches_gensim_top10(trained_pair):
         theirs = [x for x, _ in g.most_similar(w, topn=10)]
         agree += ours == theirs
     assert agree >= 0.98 * len(words)  # ties in float32 may swap a pair
+
+
+# -- gensim's semantics: results that were silently different (regression tests) -------------
+
+
+def test_get_mean_vector_divides_by_the_sum_of_the_weights(pair):
+    # Was: divided by the number of keys found (the weighted mean was off by sum(w) / n).
+    kv, g = pair
+    keys = ["w1", "w2", "w3", "not-a-word"]
+    weights = [1, 2, 3, 5]
+    got = kv.get_mean_vector(keys, weights=weights)
+    unit = [kv.get_vector(w, norm=True) for w in keys[:3]]
+    want = (unit[0] + 2 * unit[1] + 3 * unit[2]) / 6
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got, g.get_mean_vector(keys, weights=weights), atol=1e-6)
+
+
+def test_vectors_given_to_queries_are_used_as_given(pair):
+    # Was: a raw vector among the keys was scaled to unit length first, so a long vector
+    # weighed as much as a word (different means, different neighbours, no error).
+    kv, g = pair
+    v = 3.0 * kv["w7"]
+    keys = [v, "w8"]
+    np.testing.assert_allclose(kv.get_mean_vector(keys), g.get_mean_vector(keys), atol=1e-5)
+    mean = (v + kv.get_vector("w8", norm=True)) / 2
+    np.testing.assert_allclose(kv.get_mean_vector(keys), mean, rtol=1e-5)
+    assert names(kv.most_similar(keys, topn=10)) == names(g.most_similar(keys, topn=10))
+    got = kv.most_similar_cosmul([v], topn=5)
+    want = g.most_similar_cosmul([v], topn=5)
+    assert names(got) == names(want)
+    np.testing.assert_allclose([s for _, s in got], [s for _, s in want], rtol=1e-4)
+    assert got[0][1] > 1.5  # a vector 3x longer than unit is not a cosine
+
+
+def test_distance_of_a_word_to_itself_is_exactly_zero(kv):
+    # Was 5.96e-08 for some words (1 - a float32 cosine of a unit vector with itself).
+    for w in kv.index_to_key:
+        assert kv.distance(w, w) == 0.0
+        assert kv.similarity(w, w) == 1.0
+    assert kv.n_similarity(["w1"], ["w1"]) == 1.0
+
+
+@PROPERTY
+@given(st.lists(st.floats(-1e3, 1e3, width=32), min_size=8, max_size=8), st.integers(0, 299))
+def test_similarity_is_a_clipped_cosine(values, j):
+    kv = KeyedVectors(["a", "b"], np.array([values[:4], values[4:]], np.float32))
+    s = kv.similarity("a", "b")
+    assert -1.0 <= s <= 1.0
+    assert kv.distance("a", "b") == 1.0 - s
+    assert kv.similarity("a", "b") == kv.similarity("b", "a")
+
+
+def test_word2vec_format_defaults_are_text_both_ways(tmp_path, kv):
+    # Was: save and load defaulted to binary=True, gensim's to binary=False; a text file read
+    # as binary could come back as garbage words and vectors without an error.
+    p = tmp_path / "v.txt"
+    kv.save_word2vec_format(p)
+    assert p.read_bytes().startswith(b"300 16\nw0 ")
+    assert p.read_text().count("\n") == 301  # a text file
+    back = KeyedVectors.load_word2vec_format(p)
+    np.testing.assert_array_equal(back.vectors, kv.vectors)
+    g = pytest.importorskip("gensim.models").KeyedVectors.load_word2vec_format(str(p))
+    np.testing.assert_array_equal(g.vectors, kv.vectors)
+    with pytest.raises(FormatError, match=r"byte \d+: .*text format, read it with binary=False"):
+        KeyedVectors.load_word2vec_format(p, binary=True)
+    b = tmp_path / "v.bin"
+    kv.save_word2vec_format(b, binary=True)
+    with pytest.raises(FormatError, match="line 2"):
+        KeyedVectors.load_word2vec_format(b)  # binary read as text: refused, not garbage
+
+
+# -- property tests against gensim ---------------------------------------------------------------
+
+_WORDS = [f"w{i}" for i in range(30)]
+_key = st.one_of(st.sampled_from(_WORDS), st.just("oov"))
+
+
+@pytest.fixture(scope="module")
+def small_pair():
+    rng = np.random.default_rng(11)
+    vecs = rng.standard_normal((30, 6)).astype(np.float32)
+    g = pytest.importorskip("gensim.models").KeyedVectors(6)
+    g.add_vectors(_WORDS, vecs)
+    return KeyedVectors(_WORDS, vecs), g
+
+
+@PROPERTY
+@given(
+    st.lists(st.tuples(_key, st.floats(-3, 3).filter(lambda w: abs(w) > 1e-3)), min_size=1,
+             max_size=6),
+    st.booleans(),
+    st.booleans(),
+    st.floats(0.1, 5),
+)
+def test_get_mean_vector_equals_gensims(small_pair, items, pre, post, scale):
+    kv, g = small_pair
+    keys = [k if i % 2 else (scale * kv[k] if k in kv else k) for i, (k, _) in enumerate(items)]
+    weights = [w for _, w in items]
+    if not any(isinstance(k, np.ndarray) or k in kv for k in keys):
+        with pytest.raises(ValueError, match="none of the keys"):
+            kv.get_mean_vector(keys, weights, pre_normalize=pre, post_normalize=post)
+        return
+    got = kv.get_mean_vector(keys, weights, pre_normalize=pre, post_normalize=post)
+    want = g.get_mean_vector(keys, weights, pre_normalize=pre, post_normalize=post)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+@PROPERTY
+@given(
+    st.lists(st.sampled_from(_WORDS), min_size=1, max_size=3, unique=True),
+    st.lists(st.sampled_from(_WORDS), max_size=2, unique=True),
+    st.floats(0.2, 4),
+    st.integers(1, 40),
+)
+def test_most_similar_with_words_vectors_and_weights_equals_gensims(
+    small_pair, pos, neg, scale, topn
+):
+    kv, g = small_pair
+    neg = [w for w in neg if w not in pos]
+    positive = [scale * kv[pos[0]], *pos[1:], ("w29", 0.5)] if "w29" not in pos + neg else pos
+    mean = g.get_mean_vector(
+        [k if not isinstance(k, tuple) else k[0] for k in positive + neg],
+        [1.0] * (len(positive) - 1) + [0.5 if isinstance(positive[-1], tuple) else 1.0]
+        + [-1.0] * len(neg),
+        pre_normalize=True,
+    )
+    if not mean.any():
+        return
+    got = kv.most_similar(positive, neg, topn=topn)
+    want = g.most_similar(positive, neg, topn=topn)
+    assert len(got) == len(want)
+    np.testing.assert_allclose([s for _, s in got], [s for _, s in want], atol=1e-5)
+    # Names may swap only where gensim's float32 scores tie within rounding.
+    for (a, sa), (b, _) in zip(got, want, strict=True):
+        assert a == b or abs(sa - dict(got).get(b, np.inf)) < 1e-5
+    np.testing.assert_allclose(
+        kv.most_similar(positive, neg, topn=None), g.most_similar(positive, neg, topn=None),
+        atol=1e-5,
+    )
+
+
+@PROPERTY
+@given(st.sampled_from(_WORDS), st.sampled_from(_WORDS))
+def test_distance_and_similarity_equal_gensims(small_pair, a, b):
+    kv, g = small_pair
+    assert kv.similarity(a, b) == pytest.approx(float(g.similarity(a, b)), abs=1e-6)
+    assert kv.distance(a, b) == pytest.approx(float(g.distance(a, b)), abs=1e-6)
+    if a == b:
+        assert kv.distance(a, b) == 0.0
+
+
+_word_text = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp"), blacklist_characters=" "),
+    min_size=1,
+    max_size=8,
+)
+
+
+@PROPERTY
+@given(
+    st.lists(_word_text, min_size=1, max_size=12, unique=True),
+    st.data(),
+    st.booleans(),
+)
+def test_format_round_trips_with_fvocab_agree_with_gensim(tmp_path_factory, words, data, binary):
+    words = [w for w in words if w.split() == [w]]  # the format splits on whitespace
+    if not words:
+        return
+    counts = data.draw(st.lists(st.integers(0, 2**40), min_size=len(words), max_size=len(words)))
+    vecs = np.asarray(
+        data.draw(st.lists(st.floats(-1e6, 1e6, width=32), min_size=3 * len(words),
+                           max_size=3 * len(words))), np.float32
+    ).reshape(len(words), 3)
+    d = tmp_path_factory.mktemp("fv")
+    kv = KeyedVectors(words, vecs, counts=counts)
+    kv.save_word2vec_format(d / "v", fvocab=d / "c", binary=binary)
+    gensim_kv = pytest.importorskip("gensim.models").KeyedVectors
+    g = gensim_kv.load_word2vec_format(str(d / "v"), fvocab=str(d / "c"), binary=binary)
+    ours = KeyedVectors.load_word2vec_format(d / "v", fvocab=d / "c", binary=binary)
+    order = sorted(range(len(words)), key=lambda i: -counts[i])  # gensim's order: by count
+    assert ours.index_to_key == g.index_to_key == [words[i] for i in order]
+    np.testing.assert_array_equal(ours.vectors, g.vectors)
+    np.testing.assert_array_equal(ours.vectors, vecs[order])
+    assert [int(ours.get_vecattr(w, "count")) for w in ours.index_to_key] == [
+        int(g.get_vecattr(w, "count")) for w in g.index_to_key
+    ]
+    g.save_word2vec_format(str(d / "g"), fvocab=str(d / "gc"), binary=binary)
+    back = KeyedVectors.load_word2vec_format(d / "g", fvocab=d / "gc", binary=binary)
+    assert back.index_to_key == g.index_to_key
+    np.testing.assert_array_equal(back.vectors, g.vectors)
+    np.testing.assert_array_equal(back.counts, ours.counts)
+
+
+def test_save_word2vec_format_options(tmp_path):
+    kv = KeyedVectors(["a", "b", "c"], np.eye(3, dtype=np.float32), counts=[1, 5, 3])
+    p, c = tmp_path / "v.txt", tmp_path / "c.txt"
+    kv.save_word2vec_format(p, fvocab=c, prefix="x_", total_vec=9)
+    assert p.read_text().splitlines()[0] == "9 3"
+    assert [ln.split()[0] for ln in p.read_text().splitlines()[1:]] == ["x_b", "x_c", "x_a"]
+    assert c.read_text() == "x_b 5\nx_c 3\nx_a 1\n"
+    kv.save_word2vec_format(p, write_header=False, sort_attr=None)
+    assert [ln.split()[0] for ln in p.read_text().splitlines()] == ["a", "b", "c"]
+    kv.save_word2vec_format(p, write_header=False, sort_attr=None, append=True)
+    assert len(p.read_text().splitlines()) == 6
+    back = KeyedVectors.load_word2vec_format(p, no_header=True, limit=3)
+    np.testing.assert_array_equal(back.vectors, kv.vectors)
+
+
+def test_load_word2vec_format_fvocab_and_refusals(tmp_path):
+    p, c = tmp_path / "v.txt", tmp_path / "c.txt"
+    p.write_text("2 2\na 1 0\nb 0 1\n")
+    c.write_text("a 7\nb 3\n")
+    kv = KeyedVectors.load_word2vec_format(p, fvocab=c)
+    assert kv.counts.tolist() == [7, 3]
+    assert KeyedVectors.load_word2vec_format(p).counts.tolist() == [2, 1]  # gensim's fake
+    c.write_text("a 7\n")
+    with pytest.warns(embedrs.EmbedrsWarning, match="lacks 1 of the 2 words"):
+        assert KeyedVectors.load_word2vec_format(p, fvocab=c).counts.tolist() == [7, 0]
+    c.write_bytes(b"\xffa 7\n")
+    with pytest.raises(UnicodeDecodeError):
+        KeyedVectors.load_word2vec_format(p, fvocab=c)
+    with pytest.raises(embedrs.UnsupportedParameterError, match="datatype: vectors are stored"):
+        KeyedVectors.load_word2vec_format(p, datatype=np.float16)
+    with pytest.raises(InvalidParameterError, match="encoding"):
+        KeyedVectors.load_word2vec_format(p, encoding="latin-1")
+    with pytest.raises(InvalidParameterError, match="limit"):
+        KeyedVectors.load_word2vec_format(p, limit=-2)
+    p.write_text("3 2\na 1 0\nb 0 1\n")
+    with pytest.raises(EOFError, match="file ends after 2 of 3 entries"):
+        KeyedVectors.load_word2vec_format(p)
+
+
+# -- one rule per parameter, everywhere ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def eye():
+    return KeyedVectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
+
+
+@pytest.mark.parametrize("bad", [-1, 0, 2.5, "5", True])
+def test_restrict_vocab_rule_everywhere(eye, tmp_path, bad):
+    # Was: an OverflowError in some methods and a silent slice in most_similar_cosmul.
+    q = tmp_path / "q.txt"
+    q.write_text(": s\na b c a\n")
+    pairs = tmp_path / "p.tsv"
+    pairs.write_text("a\tb\t1\nb\tc\t2\na\tc\t3\n")
+    calls = [
+        lambda: eye.most_similar("a", restrict_vocab=bad),
+        lambda: eye.most_similar_cosmul("a", restrict_vocab=bad),
+        lambda: eye.most_similar_batch(["a"], restrict_vocab=bad),
+        lambda: eye.similar_by_word("a", restrict_vocab=bad),
+        lambda: eye.to_device("cpu").most_similar_batch(["a"], restrict_vocab=bad),
+        lambda: eye.evaluate_word_analogies(q, restrict_vocab=bad),
+        lambda: eye.evaluate_word_pairs(pairs, restrict_vocab=bad),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidParameterError, match="invalid parameter restrict_vocab: must"):
+            call()
+
+
+def test_restrict_vocab_accepts_numpy_integers_and_large_values(eye):
+    assert names(eye.most_similar("a", restrict_vocab=np.int64(2))) == ["b"]
+    assert names(eye.most_similar_cosmul("a", restrict_vocab=np.uint8(2))) == ["b"]
+    assert len(eye.most_similar("a", restrict_vocab=2**70)) == 2
+
+
+@pytest.mark.parametrize(("counts", "shown"), [([-1, 1, 1], "-1"), ([1.7, 1, 1], "1.7"),
+                                               ([True, 1, 1], "True"), (["3", 1, 1], "'3'")])
+def test_counts_must_be_integers_at_least_zero(counts, shown):
+    # Was: an OverflowError for -1 and a silent 1 for 1.7.
+    with pytest.raises(InvalidParameterError, match=rf"invalid parameter counts: .*{shown}"):
+        KeyedVectors(["a", "b", "c"], np.eye(3, dtype=np.float32), counts=counts)
+    with pytest.raises(InvalidParameterError, match="counts"):
+        KeyedVectors(["a", "b", "c"], np.eye(3, dtype=np.float32), counts=np.array([1.0, 2, 3]))
+    kv = KeyedVectors(["a", "b", "c"], np.eye(3, dtype=np.float32), counts=np.array([3, 2, 1]))
+    assert kv.counts.tolist() == [3, 2, 1]
+    with pytest.raises(InvalidParameterError, match="counts"):
+        kv.set_vecattr("a", "count", -3)
+
+
+@pytest.mark.parametrize("pad", ["x", 1.5, True])
+def test_padding_idx_must_be_an_integer(eye, pad):
+    for lookup in (eye.lookup, eye.to_device("cpu").lookup):
+        with pytest.raises(InvalidParameterError, match=r"invalid parameter padding_idx"):
+            lookup([0, 1], padding_idx=pad)
+    out = eye.lookup([0, 1], padding_idx=np.int64(1))
+    assert out[1].tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("bad", [[np.nan, 0, 0], [0, 0, 0], [np.inf, 1, 0]])
+def test_nan_or_zero_query_vectors_are_refused(eye, bad):
+    # Was: NaN or equal similarities for every word, returned as neighbours.
+    v = np.asarray(bad, np.float32)
+    calls = [
+        lambda: eye.most_similar([v]),
+        lambda: eye.most_similar(positive=["a", v]),
+        lambda: eye.similar_by_vector(v),
+        lambda: eye.most_similar_cosmul([v]),
+        lambda: eye.most_similar_batch(v[None, :]),
+        lambda: eye.to_device("cpu").most_similar_batch(v[None, :]),
+        lambda: eye.distances(v),
+    ]
+    for call in calls:
+        with pytest.raises(InvalidParameterError):
+            call()
+    with pytest.raises(ValueError, match="zero vector"):
+        eye.most_similar(positive=["a"], negative=["a"])
+
+
+def test_nonfinite_rows_are_refused_as_the_readers_do():
+    bad = np.array([[1, 0], [np.nan, 1]], np.float32)
+    with pytest.raises(InvalidParameterError, match="row 1 holds a NaN"):
+        KeyedVectors(["a", "b"], bad)
+    kv = KeyedVectors(["a", "b"], bad, allow_nonfinite=True)
+    assert np.isnan(kv["b"][0])
+    ok = KeyedVectors(["a"], np.ones((1, 2), np.float32))
+    for edit in (
+        lambda: ok.add_vectors(["z"], [[np.inf, 0]]),
+        lambda: ok.__setitem__("a", np.array([np.nan, 0])),
+        lambda: setattr(ok, "vectors", np.array([[np.nan, 0]])),
+    ):
+        with pytest.raises(InvalidParameterError, match="NaN or infinite"):
+            edit()
+    assert ok.index_to_key == ["a"]
+
+
+def test_numpy_scalars_behave_as_python_ints(eye):
+    assert eye.most_similar("a", topn=np.int64(1)) == eye.most_similar("a", topn=1)
+    assert eye.most_similar("a", topn=np.uint8(0)) == []
+    idx, _ = eye.most_similar_batch(["a"], topn=np.int32(1))
+    assert idx.shape == (1, 1)
+    assert eye.lookup(np.array([1], np.int8), padding_idx=np.int16(-1)).shape == (1, 3)
+
+
+# -- editing: copy-on-write, buffered appends, attributes ---------------------------------------
+
+
+def test_edits_rebuild_the_table_and_leave_old_views_alone(eye):
+    kv = KeyedVectors(eye.index_to_key, eye.vectors)
+    view = kv.vectors
+    kv["a"] = [5, 0, 0]
+    assert view[0].tolist() == [1.0, 0.0, 0.0]  # taken before: the old rows
+    assert kv["a"].tolist() == [5.0, 0.0, 0.0]
+    assert not kv.vectors.flags.writeable
+    kv.add_vectors(["d", "a"], np.ones((2, 3)), replace=False)
+    assert kv.index_to_key == ["a", "b", "c", "d"]
+    assert kv["a"].tolist() == [5.0, 0.0, 0.0]
+    kv[["a", "e"]] = [np.zeros(3), np.full(3, 2.0)]
+    assert kv["a"].tolist() == [0.0, 0.0, 0.0]
+    assert kv["e"].tolist() == [2.0, 2.0, 2.0]
+    assert kv.add_vector("f", [0, 0, 3]) == 5
+    assert kv.add_vector("f", [9, 9, 9]) == 5  # present: kept
+    kv.unit_normalize_all()
+    assert kv["f"].tolist() == [0.0, 0.0, 1.0]
+    assert kv["a"].tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(embedrs.DimensionError):
+        kv.add_vectors(["g"], np.ones((1, 4)))
+
+
+def test_a_mapped_table_is_copied_by_its_first_edit(tmp_path, eye):
+    eye.save(tmp_path / "kv.embedrs")
+    kv = KeyedVectors.load(tmp_path / "kv.embedrs", mmap=True)
+    assert kv.is_mapped
+    kv.add_vector("d", [1, 1, 1])
+    assert not kv.is_mapped
+    assert "d" in kv
+    assert KeyedVectors.load(tmp_path / "kv.embedrs").index_to_key == ["a", "b", "c"]
+
+
+def test_adding_one_vector_at_a_time_is_buffered():
+    # 3000 single adds to a 50k x 32 table: rebuilding the table each time would copy 19 GB.
+    rng = np.random.default_rng(0)
+    kv = KeyedVectors([f"w{i}" for i in range(50_000)], rng.random((50_000, 32), np.float32))
+    t0 = time.perf_counter()
+    for i in range(3000):
+        if f"n{i}" not in kv:
+            kv.add_vector(f"n{i}", np.full(32, i, np.float32))
+            kv.set_vecattr(f"n{i}", "count", i)
+    assert time.perf_counter() - t0 < 10
+    assert len(kv) == 53_000
+    assert kv["n2999"][0] == 2999.0
+    assert kv.get_vecattr("n7", "count") == 7
+
+
+def test_vecattrs_sort_and_sub_tables(eye):
+    kv = KeyedVectors(eye.index_to_key, eye.vectors, counts=[1, 5, 5])
+    kv.set_vecattr("a", "tag", "x")
+    assert kv.expandos["count"].dtype == np.int64
+    kv.sort_by_descending_frequency()
+    assert kv.index_to_key == ["c", "b", "a"]  # equal counts: the later row first (gensim)
+    assert kv.get_vecattr("a", "tag") == "x"
+    assert kv.get_vecattr("c", "tag") == 0
+    with pytest.raises(KeyError):
+        kv.get_vecattr("a", "nope")
+    back = pickle.loads(pickle.dumps(kv))
+    assert back.get_vecattr("a", "tag") == "x"
+    assert back.index_to_key == kv.index_to_key
+    sub = kv.vectors_for_all(["a", "zz", "c", "a"])
+    assert sub.index_to_key == ["a", "c"]
+    assert sub.counts.tolist() == [2, 1]
+    assert isinstance(sub, KeyedVectors)
+
+
+def test_gensim_query_helpers(pair):
+    kv, g = pair
+    assert kv.most_similar_to_given("w1", ["w2", "w3", "w4"]) == g.most_similar_to_given(
+        "w1", ["w2", "w3", "w4"]
+    )
+    assert kv.relative_cosine_similarity("w1", "w2") == pytest.approx(
+        g.relative_cosine_similarity("w1", "w2"), rel=1e-4
+    )
+    assert kv.similar_by_word("w1", topn=5) == kv.most_similar("w1", topn=5)
+    np.testing.assert_allclose(
+        kv.cosine_similarities(kv["w1"], kv.vectors[:5]),
+        g.cosine_similarities(g["w1"], g.vectors[:5]),
+        atol=1e-6,
+    )
+    got = kv.rank_by_centrality(["w1", "w2", "w3"])
+    want = g.rank_by_centrality(["w1", "w2", "w3"])
+    assert [w for _, w in got] == [w for _, w in want]
+
+
+def test_wmdistance_names_the_extra_without_pot(monkeypatch, eye):
+    monkeypatch.setitem(sys.modules, "ot", None)
+    with pytest.raises(ImportError, match=r'pip install "embedrs\[wmd\]"'):
+        eye.wmdistance(["a"], ["b"])
+
+
+def test_wmdistance_agrees_with_gensim(pair):
+    pytest.importorskip("ot")
+    kv, g = pair
+    d1, d2 = ["w1", "w2", "oov"], ["w3", "w1", "w4"]
+    assert kv.wmdistance(d1, d2) == pytest.approx(g.wmdistance(d1, d2), rel=1e-6)
+    assert kv.wmdistance(d1, d1) == 0.0
+
+
+def test_save_and_load_through_file_objects(tmp_path, eye):
+    with open(tmp_path / "kv", "wb") as f:
+        eye.save(f)
+    with open(tmp_path / "kv", "rb") as f:
+        back = KeyedVectors.load(f)
+    assert back.index_to_key == eye.index_to_key
+    np.testing.assert_array_equal(back.vectors, eye.vectors)

@@ -87,25 +87,51 @@ def test_one_check_per_parameter_for_the_core_and_the_estimator(kwargs, match):
 # -- topn is checked the same way everywhere ---------------------------------------------------
 
 
-@pytest.mark.parametrize("topn", [-1, 0, 2.5, True, None])
-def test_bad_topn_is_the_same_error_everywhere(topn):
-    kv = KeyedVectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
-    msg = re.escape(f"invalid parameter topn: must be an integer >= 1, got {topn!r}")
-    calls = [
+def _topn_calls(kv, topn):
+    return [
         lambda: kv.most_similar("a", topn=topn),
         lambda: kv.most_similar_cosmul("a", topn=topn),
         lambda: kv.most_similar_batch(["a"], topn=topn),
         lambda: kv.to_device("cpu").most_similar_batch(["a"], topn=topn),
     ]
-    for call in calls:
+
+
+@pytest.mark.parametrize("topn", [2.5, True, np.bool_(True), "3", 1.0])
+def test_bad_topn_is_the_same_error_everywhere(topn):
+    kv = KeyedVectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
+    msg = re.escape("invalid parameter topn: must be an integer") + r".*" + re.escape(repr(topn))
+    for call in _topn_calls(kv, topn):
         with pytest.raises(InvalidParameterError, match=msg):
             call()
+
+
+@pytest.mark.parametrize("topn", [0, -1, np.uint8(0), np.int64(-5)])
+def test_topn_below_one_is_an_empty_result_everywhere(topn):
+    # gensim's rule (most_similar(topn=0) == []), the same for the batched paths.
+    kv = KeyedVectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
+    for call in _topn_calls(kv, topn):
+        out = call()
+        assert (len(out) if isinstance(out, list) else out[0].shape) in (0, (1, 0))
+
+
+@pytest.mark.parametrize("topn", [2**40, 2**70, np.uint64(2**63)])
+def test_huge_topn_means_every_candidate(topn):
+    # Was an OverflowError from the core's usize conversion.
+    kv = KeyedVectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
+    for call in _topn_calls(kv, topn):
+        out = call()
+        if isinstance(out, list):
+            assert len(out) == 2
+        else:  # the batched paths pad the excluded query word's slot with -1
+            assert out[0].shape == (1, 3)
+            assert (out[0] == -1).sum() == 1
 
 
 def test_good_topn_still_works():
     kv = KeyedVectors(["a", "b", "c"], np.eye(3, dtype=np.float32))
     assert len(kv.most_similar_cosmul("a", topn=1)) == 1
     assert len(kv.most_similar_cosmul("a", topn=np.int64(5))) == 2
+    assert kv.most_similar("a", topn=None).shape == (3,)  # gensim: every similarity
 
 
 # -- random_state ------------------------------------------------------------------------------

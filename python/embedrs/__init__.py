@@ -31,6 +31,8 @@ from .exceptions import (
     OutOfVocabularyError,
     StopTraining,
     TrainingCancelledError,
+    TruncatedFileError,
+    UnsupportedParameterError,
 )
 from .keyed_vectors import KeyedVectors
 from .phrases import ENGLISH_CONNECTOR_WORDS, Phrases
@@ -91,6 +93,8 @@ __all__ = [
     "Progress",
     "StopTraining",
     "TrainingCancelledError",
+    "TruncatedFileError",
+    "UnsupportedParameterError",
     "Word2Vec",
     "__version__",
     "gpu_available",

@@ -106,6 +106,26 @@ class Dispatcher:
             self._bar.close()
 
 
+def run_with_callbacks(
+    native_call: Callable[..., Any],
+    args: tuple[Any, ...],
+    *,
+    model: Any,
+    callbacks: Sequence[Any],
+    verbose: bool,
+    wrap_vectors: Callable[[Any], Any] | None,
+    **kwargs: Any,
+) -> Any:
+    """One call of the core's pipeline (``fit``, ``continue_training``, ``train_more``; the
+    GIL is released while it trains) with ``callbacks`` and the progress bar behind one
+    :class:`Dispatcher`; the bar is closed however the call ends."""
+    dispatcher = Dispatcher(model, callbacks, verbose, wrap_vectors=wrap_vectors)
+    try:
+        return native_call(*args, callback=dispatcher, **kwargs)
+    finally:
+        dispatcher.close()
+
+
 class _TqdmBar:
     """A tqdm bar over raw words with epoch, learning rate and loss."""
 

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import _embedrs
-from ._callbacks import Dispatcher, EpochStats
+from ._callbacks import EpochStats, run_with_callbacks
 from ._corpus import corpus_source
 from ._params import DEFAULTS, LIMITS, physical_memory, seed_of, train_config
 from .device import DeviceKeyedVectors, resolve_device, to_numpy
@@ -313,8 +313,8 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         Raises
         ------
         ValueError
-            The model holds vectors only (no output matrix ``syn1neg_``), so it cannot go on
-            training.
+            The model holds vectors only (e.g. ``wv_`` set by hand: no output matrix
+            ``syn1neg_``), so it cannot go on training; the message names what is missing.
 
         Examples
         --------
@@ -327,10 +327,11 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """
         if not hasattr(self, "wv_"):
             return self.fit(X, callbacks=callbacks)
-        if getattr(self, "syn1neg_", None) is None or not hasattr(self, "epoch_stats_"):
+        missing = [a for a in self._TRAINING_STATE if getattr(self, a, None) is None]
+        if missing:
             raise ValueError(
                 "partial_fit needs a model trained by fit (or loaded with Word2Vec.load); this "
-                "one holds vectors only (no output matrix syn1neg_), so it cannot go on "
+                f"one holds vectors only (it has no {', '.join(missing)}), so it cannot go on "
                 "training: fit it first"
             )
         overrides = {
@@ -368,15 +369,16 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     ) -> Any:
         """Runs one call of the core's pipeline (the GIL is released while it trains), with
         the callbacks (and the progress bar) behind one dispatcher."""
-        dispatcher = Dispatcher(
-            self, callbacks or (), bool(self.verbose), wrap_vectors=KeyedVectors._from_native
+        return run_with_callbacks(
+            native_call,
+            args,
+            model=self,
+            callbacks=callbacks or (),
+            verbose=bool(self.verbose),
+            wrap_vectors=KeyedVectors._from_native,
+            memory_bytes=physical_memory(),
+            **kwargs,
         )
-        try:
-            return native_call(
-                *args, callback=dispatcher, memory_bytes=physical_memory(), **kwargs
-            )
-        finally:
-            dispatcher.close()
 
     def _set_trained(
         self, result: Any, seed: int, device: str, *, append: bool = False
@@ -450,6 +452,17 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.device_ = device
         self._wv_device: DeviceKeyedVectors | None = None
         self.n_features_out_ = int(self.vector_size)
+
+    #: What partial_fit continues from, besides ``wv_`` (all set by ``_set_fitted``).
+    _TRAINING_STATE = (
+        "syn1neg_",
+        "epoch_stats_",
+        "random_state_",
+        "corpus_total_words_",
+        "corpus_sentences_",
+        "vocab_time_",
+        "train_time_",
+    )
 
     # -- persistence -------------------------------------------------------------------
     #: Fitted scalars saved in a model file's metadata (the others derive from them).

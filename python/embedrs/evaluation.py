@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["SEMANTIC_SECTIONS", "evaluate_analogies", "evaluate_pairs"]
+__all__ = ["SEMANTIC_SECTIONS", "evaluate_analogies", "evaluate_pairs", "pair_scores"]
 
 logger = logging.getLogger("embedrs")
 
@@ -239,7 +239,7 @@ def evaluate_analogies(
     }
 
 
-def _pair_scores(
+def pair_scores(
     words: Sequence[str],
     vectors: np.ndarray,
     path: str | Path,
@@ -304,7 +304,7 @@ def evaluate_pairs(
         pairs skipped because a word is out of vocabulary; gensim's convention) and ``n_pairs``
         (pairs scored).
     """
-    gold, cos, oov_ratio = _pair_scores(
+    gold, cos, oov_ratio = pair_scores(
         words, vectors, path, restrict_vocab, case_insensitive, delimiter
     )
     spearman = stats.spearmanr(gold, cos)

@@ -24,6 +24,8 @@ __all__ = [
     "OutOfVocabularyError",
     "StopTraining",
     "TrainingCancelledError",
+    "TruncatedFileError",
+    "UnsupportedParameterError",
 ]
 
 
@@ -47,8 +49,26 @@ class FormatError(EmbedrsError, ValueError):
     """A file's content does not follow its format (the message names the line or byte)."""
 
 
+class TruncatedFileError(FormatError, EOFError):
+    """A file ends before the entries its header announces; also an :class:`EOFError`, which
+    is what gensim raises for a short word2vec file.
+
+    >>> issubclass(TruncatedFileError, (FormatError, EOFError))
+    True
+    """
+
+
 class InvalidParameterError(EmbedrsError, ValueError):
     """A parameter is outside its domain (the message names the parameter)."""
+
+
+class UnsupportedParameterError(InvalidParameterError, NotImplementedError):
+    """A parameter value that is valid elsewhere (in gensim) but that embedrs cannot honour
+    (the message names it and says what to use instead); also a ``NotImplementedError``.
+
+    >>> issubclass(UnsupportedParameterError, (ValueError, NotImplementedError))
+    True
+    """
 
 
 class OutOfVocabularyError(EmbedrsError, KeyError):

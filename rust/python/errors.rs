@@ -10,6 +10,7 @@ use crate::error::EmbedError;
 pyo3::import_exception!(embedrs.exceptions, EmbedrsIOError);
 pyo3::import_exception!(embedrs.exceptions, EmbedrsFileNotFoundError);
 pyo3::import_exception!(embedrs.exceptions, FormatError);
+pyo3::import_exception!(embedrs.exceptions, TruncatedFileError);
 pyo3::import_exception!(embedrs.exceptions, InvalidParameterError);
 pyo3::import_exception!(embedrs.exceptions, OutOfVocabularyError);
 pyo3::import_exception!(embedrs.exceptions, EmptyVocabularyError);
@@ -32,6 +33,7 @@ impl From<EmbedError> for PyErr {
                 }
             }
             EmbedError::Format { .. } => FormatError::new_err(msg),
+            EmbedError::Truncated { .. } => TruncatedFileError::new_err(msg),
             EmbedError::InvalidParameter { .. } => InvalidParameterError::new_err(msg),
             EmbedError::OutOfVocabulary(_) => OutOfVocabularyError::new_err(msg),
             EmbedError::EmptyVocabulary { .. } => EmptyVocabularyError::new_err(msg),

@@ -116,6 +116,12 @@ impl PyKeyedVectors {
     fn get_index(&self, word: &str) -> Option<u32> {
         self.inner.vocab().get(word)
     }
+    /// The vocabulary (shared, not copied): what `train_more` takes.
+    fn vocab(&self) -> PyVocab {
+        PyVocab {
+            inner: self.inner.vocab_arc().clone(),
+        }
+    }
 
     /// The matrix as a read-only numpy view sharing this object's memory (no copy).
     #[getter]

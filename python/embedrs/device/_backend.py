@@ -279,17 +279,3 @@ def unit_rows(Q: Array, xp: Namespace) -> Array:
     norms = xp.sqrt(xp.sum(Q * Q, axis=1, keepdims=True))
     one = xp.ones((), dtype=Q.dtype, device=device_of(Q))
     return Q / xp.where(norms > 0, norms, one)
-
-
-def positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise InvalidParameterError(
-            f"invalid parameter {name}: must be an integer >= 1, got {value!r}"
-        )
-    return int(value)
-
-
-def int_param(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidParameterError(f"invalid parameter {name}: must be an integer, got {value!r}")
-    return int(value)

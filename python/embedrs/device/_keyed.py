@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import numbers
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
-from .. import _embedrs
+from .. import _embedrs, _validation
 from ..exceptions import DimensionError, InvalidParameterError
 from ._backend import (
     CANDIDATE_BYTES,
@@ -24,9 +23,7 @@ from ._backend import (
     Device,
     Namespace,
     api_compat,
-    int_param,
     normalise_namespace,
-    positive_int,
     resolve_target,
     to_numpy,
     top_k_unordered,
@@ -278,16 +275,9 @@ class DeviceKeyedVectors:
                 free, _total = self._device.mem_info
                 budget = max(1 << 20, min(budget, int(free) // 4))
             return budget
-        if (
-            isinstance(max_chunk_bytes, bool)
-            or not isinstance(max_chunk_bytes, numbers.Integral)
-            or max_chunk_bytes < 1
-        ):
-            raise InvalidParameterError(
-                f"invalid parameter max_chunk_bytes: must be a positive integer, "
-                f"got {max_chunk_bytes!r}"
-            )
-        return int(max_chunk_bytes)
+        given = _validation.optional_positive("max_chunk_bytes", max_chunk_bytes)
+        assert given is not None
+        return given
 
     # -- similarity ------------------------------------------------------------------------
     def most_similar_batch(
@@ -350,11 +340,11 @@ class DeviceKeyedVectors:
         ([[2, 1]], [1.0, 0.1])
         """
         xp = self._xp
-        topn = positive_int("topn", topn)
+        top = _validation.topn(topn)
+        assert top is not None
         n_rows = len(self)
-        n_search = n_rows
-        if restrict_vocab is not None:
-            n_search = min(n_rows, positive_int("restrict_vocab", restrict_vocab))
+        restrict = _validation.restrict_vocab(restrict_vocab)
+        n_search = n_rows if restrict is None else min(n_rows, restrict)
         budget = self._budget(max_chunk_bytes)
         if isinstance(queries, str):
             raise TypeError("queries must be a list of words or a 2-D array; got a single str")
@@ -375,7 +365,19 @@ class DeviceKeyedVectors:
                         f"queries have shape {tuple(Q.shape)}, expected (n, {self.vector_size})"
                     )
                 n = int(Q.shape[0])
-            k = min(topn, n_search)
+                if n:  # one synchronisation: a NaN or zero query has no nearest neighbours
+                    Qf = xp.astype(Q, xp.float32)
+                    usable = xp.all(xp.isfinite(Qf), axis=1) & xp.any(Qf != 0, axis=1)
+                    if not bool(xp.all(usable)):
+                        _validation.query_vector(
+                            to_numpy(Qf)[~to_numpy(usable)][0], "queries", self.vector_size
+                        )
+            k = min(top, n_search)
+            if k == 0 or n == 0:
+                return (
+                    xp.zeros((n, k), dtype=xp.int64, device=self._device),
+                    xp.zeros((n, k), dtype=xp.float32, device=self._device),
+                )
             out_i = xp.empty((n, k), dtype=xp.int64, device=self._device)
             out_s = xp.empty((n, k), dtype=xp.float32, device=self._device)
             block, chunk = self._plan(n, k, budget)
@@ -505,7 +507,7 @@ class DeviceKeyedVectors:
             flat = xp.reshape(arr, (-1,))
             keep = None
             if padding_idx is not None:
-                pad = int_param("padding_idx", padding_idx)
+                pad = _validation.padding_idx(padding_idx)
                 keep = flat != xp.asarray(pad, dtype=flat.dtype, device=self._device)
             if flat.shape[0]:
                 bad = (flat < 0) | (flat >= n)
@@ -638,7 +640,6 @@ class DeviceKeyedVectors:
             )
         assert acc is not None
         return acc / float(ids.size) if pooling == "mean" else acc
-
 
 
 def _restore_on(kv: HostVectors, target: str, dtype: str) -> DeviceKeyedVectors:

@@ -94,6 +94,16 @@ fn truncated_binary_names_the_offset() {
     std::fs::write(&p, &bytes[..bytes.len() - 5]).unwrap();
     let e = KeyedVectors::load_word2vec_format(&p, opts(true)).unwrap_err();
     assert!(e.to_string().contains("byte"), "{e}");
+    assert!(matches!(e, EmbedError::Truncated { .. }), "{e:?}");
+    // A header that announces more entries than the file holds, in both formats.
+    for binary in [true, false] {
+        kv.save_word2vec_format(&p, binary).unwrap();
+        let mut bytes = std::fs::read(&p).unwrap();
+        bytes[0] = b'9';
+        std::fs::write(&p, &bytes).unwrap();
+        let e = KeyedVectors::load_word2vec_format(&p, opts(binary)).unwrap_err();
+        assert!(matches!(e, EmbedError::Truncated { .. }), "{e:?}");
+    }
 }
 
 #[test]

@@ -138,8 +138,8 @@ impl KeyedVectors {
     /// write on x86 and ARM).
     ///
     /// # Errors
-    /// `Io`, or `Format` naming the line or byte offset of a malformed entry: a bad header, a
-    /// truncated file, a row of the wrong length, a non-number, NaN/inf (unless allowed),
+    /// `Io`; `Truncated` if the file ends before the header's count of entries; or `Format`
+    /// naming the line or byte offset of a malformed entry: a bad header, a row of the wrong length, a non-number, NaN/inf (unless allowed),
     /// invalid UTF-8 (in strict mode), or a duplicated word.
     pub fn load_word2vec_format(path: &Path, opts: Word2VecReadOptions) -> Result<Self> {
         let f = File::open(path).map_err(|e| EmbedError::io(path, e))?;
@@ -233,11 +233,14 @@ impl KeyedVectors {
                 line.clear();
                 let k = r.read_until(b' ', &mut line).map_err(io)?;
                 if k == 0 || line.last() != Some(&b' ') {
-                    return Err(bad(format!(
+                    return Err(EmbedError::truncated(
+                        path,
+                        format!(
                         "byte {offset}: file ends inside entry {} of {count} (truncated, or the \
                          header's count is wrong)",
                         i + 1
-                    )));
+                    ),
+                    ));
                 }
                 let entry_start = offset;
                 offset += k as u64;
@@ -250,11 +253,14 @@ impl KeyedVectors {
                 )?;
                 r.read_exact(&mut buf).map_err(|e| {
                     if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                        bad(format!(
+                        EmbedError::truncated(
+                            path,
+                            format!(
                             "byte {offset}: file ends inside the vector of {word:?} (entry {} of \
                              {count})",
                             i + 1
-                        ))
+                        ),
+                        )
                     } else {
                         EmbedError::io(path, e)
                     }
@@ -280,10 +286,13 @@ impl KeyedVectors {
                 let k = r.read_until(b'\n', &mut line).map_err(io)?;
                 lineno += 1;
                 if k == 0 {
-                    return Err(bad(format!(
+                    return Err(EmbedError::truncated(
+                        path,
+                        format!(
                         "line {lineno}: file ends after {i} of {count} entries (truncated, or the \
                          header's count is wrong)"
-                    )));
+                    ),
+                    ));
                 }
                 if line.iter().all(|b| b.is_ascii_whitespace()) {
                     continue;
