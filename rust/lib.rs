@@ -31,6 +31,7 @@ pub mod lazy;
 pub mod model;
 pub mod phrases;
 pub mod pipeline;
+pub mod prefetch;
 pub mod reader;
 pub mod replica;
 pub mod sampling;

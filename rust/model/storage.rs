@@ -1,7 +1,7 @@
 //! Where a matrix's floats live: an owned buffer, or a read-only memory map of a native file.
 //!
-//! Mapping a file is the one `unsafe` operation outside the trainer: the OS may let another
-//! process change the file while it is mapped, which Rust cannot rule out. embedrs maps
+//! Mapping a file is one of the few `unsafe` operations outside the trainer: the OS may let
+//! another process change the file while it is mapped, which Rust cannot rule out. embedrs maps
 //! model files read-only and never writes through the map; replacing a model file is done by
 //! `rename` (see `formats::atomic_write`), which leaves existing maps on the old inode. Editing
 //! a model file in place while a process has it loaded with `mmap=True` is unsupported.

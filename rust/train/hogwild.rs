@@ -158,6 +158,7 @@ impl<const P: bool> SharedMatrix<'_, P> {
 }
 
 use super::kernels::Kernel;
+use crate::prefetch::prefetch_addr;
 
 /// Reserves room for `n` floats in an empty `v` and, on Linux, asks the kernel to back it
 /// with transparent huge pages (`madvise(MADV_HUGEPAGE)`; a hint, ignored where THP is off).
@@ -189,28 +190,6 @@ pub fn reserve_huge(
         }
     }
     Ok(())
-}
-
-/// Asks the CPU to start loading the cache line holding address `p` into L1 (a hint with no
-/// effect on results). The one place cache hints are issued.
-#[inline(always)]
-fn prefetch_addr(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        // SAFETY: SSE (which provides prefetch) is part of the x86_64 baseline, and a
-        // prefetch never faults or writes, whatever the address.
-        unsafe { _mm_prefetch::<_MM_HINT_T0>(p as *const i8) };
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
-
-/// Asks the CPU to start loading the cache line holding `*x` (used for the vocabulary's
-/// index slots).
-#[inline(always)]
-pub fn prefetch_ref<T>(x: &T) {
-    prefetch_addr(x as *const T as *const u8);
 }
 
 /// Row operations. Each checks that local slices have `cols` floats, then calls the kernel on

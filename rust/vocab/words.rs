@@ -201,7 +201,7 @@ impl WordIndex {
     /// Asks the CPU to start loading the slot a lookup of `key` reads first (a hint).
     #[inline(always)]
     pub(super) fn prefetch(&self, key: LookupKey) {
-        crate::train::hogwild::prefetch_ref(&self.slots[key.home & (self.slots.len() - 1)]);
+        crate::prefetch::prefetch_ref(&self.slots[key.home & (self.slots.len() - 1)]);
     }
 
     #[inline(always)]
