@@ -23,17 +23,20 @@ __all__ = [
     "Vocab",
     "WordCounts",
     "__version__",
+    "check_writable",
     "continue_training",
     "defaults",
     "fit",
     "init_weights",
     "limits",
     "out_of_vocabulary",
+    "read_file",
     "resolve_n_jobs",
     "simd_kernel",
     "simd_supported",
     "tokenize",
     "train_more",
+    "write_file_atomically",
 ]
 
 @final
@@ -123,6 +126,9 @@ class LineReader:
 def tokenize(text: str) -> list[str]: ...
 def out_of_vocabulary(words: Sequence[str]) -> KeyError: ...
 def resolve_n_jobs(n_jobs: int) -> int: ...
+def write_file_atomically(path: str | PathLike[str], data: bytes) -> None: ...
+def check_writable(path: str | PathLike[str]) -> None: ...
+def read_file(path: str | PathLike[str]) -> bytes: ...
 
 @final
 class KeyedVectors:
@@ -442,4 +448,7 @@ class FrozenPhrases:
     def to_bytes(self, meta: str | None = None) -> bytes: ...
     @staticmethod
     def from_bytes(data: bytes) -> FrozenPhrases: ...
+    def save(self, path: str | PathLike[str], meta: str) -> None: ...
+    @staticmethod
+    def load(path: str | PathLike[str]) -> FrozenPhrases: ...
     def __reduce__(self) -> tuple[Any, ...]: ...

@@ -1,9 +1,15 @@
 //! The binary format of a frozen phrase table.
 
+use std::path::Path;
+
 use super::frozen::{FEntry, FrozenPhrases};
 use super::{hash, Connectors, ScoreParams, Scoring, FORMAT_VERSION, MAGIC};
 use crate::error::{EmbedError, Result};
 use crate::hash::fnv1a;
+use crate::model::formats::{atomic_write_bytes, read_file};
+
+/// The name bytes are reported under when they come from memory (pickle), not a file.
+const IN_MEMORY: &str = "<phrases>";
 
 impl FrozenPhrases {
     /// Serialises to the versioned binary format (with an optional metadata string, e.g. the
@@ -42,17 +48,45 @@ impl FrozenPhrases {
         out
     }
 
+    /// Writes the binary form (with `meta`) to `path` atomically, as every model file is
+    /// written (see [`crate::model::formats::atomic_write`]).
+    ///
+    /// # Errors
+    /// `Io` naming `path`; any previous file at `path` is left intact.
+    pub fn save(&self, path: &Path, meta: &str) -> Result<()> {
+        atomic_write_bytes(path, &self.to_bytes(meta))
+    }
+
+    /// Reads a file written by [`FrozenPhrases::save`]: the table and the metadata string.
+    ///
+    /// # Errors
+    /// `Io` naming `path` if it cannot be read (or is not a regular file); `Format` naming
+    /// `path` if it is not a complete, uncorrupted table of a known version.
+    pub fn load(path: &Path) -> Result<(FrozenPhrases, String)> {
+        let data = read_file(path)?;
+        FrozenPhrases::parse(&data, path)
+    }
+
     /// The inverse of [`FrozenPhrases::to_bytes`]: the table and the metadata string.
     ///
     /// # Errors
     /// `Format` if the bytes are not a complete, uncorrupted table of a known version.
     pub fn from_bytes(data: &[u8]) -> Result<(FrozenPhrases, String)> {
-        let bad = |reason: String| EmbedError::format("<phrases>", reason);
+        FrozenPhrases::parse(data, Path::new(IN_MEMORY))
+    }
+
+    /// [`FrozenPhrases::from_bytes`], with errors naming `path`.
+    fn parse(data: &[u8], path: &Path) -> Result<(FrozenPhrases, String)> {
+        let bad = |reason: String| EmbedError::format(path, reason);
         if data.len() < MAGIC.len() + 4 + 8 || &data[..MAGIC.len()] != MAGIC {
             return Err(bad("not an embedrs phrases table (bad magic bytes)".into()));
         }
         let (body, sum) = data.split_at(data.len() - 8);
-        let mut r = Reader { data: body, pos: 8 };
+        let mut r = Reader {
+            data: body,
+            pos: 8,
+            path,
+        };
         let version = r.u32()?;
         if version != FORMAT_VERSION {
             return Err(bad(format!(
@@ -148,6 +182,8 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
 struct Reader<'a> {
     data: &'a [u8],
     pos: usize,
+    /// Where the bytes come from, for messages.
+    path: &'a Path,
 }
 
 impl<'a> Reader<'a> {
@@ -157,7 +193,7 @@ impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         if n > self.remaining() {
             return Err(EmbedError::format(
-                "<phrases>",
+                self.path,
                 format!("truncated at byte {}", self.pos),
             ));
         }
@@ -182,6 +218,6 @@ impl<'a> Reader<'a> {
         let n = self.u32()? as usize;
         let b = self.take(n)?;
         String::from_utf8(b.to_vec())
-            .map_err(|_| EmbedError::format("<phrases>", "a string is not valid UTF-8"))
+            .map_err(|_| EmbedError::format(self.path, "a string is not valid UTF-8"))
     }
 }

@@ -327,6 +327,39 @@ fn bytes_round_trip_and_corruption_is_detected() {
 }
 
 #[test]
+fn files_are_written_atomically_and_errors_name_the_path() {
+    let c = count(&planted(), cfg(&ENGLISH_CONNECTOR_WORDS, None));
+    let f = c.freeze(&ScoreParams::default(), 1).unwrap();
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("phrases.bin");
+    f.save(&p, "{}").unwrap();
+    let (g, meta) = FrozenPhrases::load(&p).unwrap();
+    assert_eq!(
+        (g.export_phrases(), meta.as_str()),
+        (f.export_phrases(), "{}")
+    );
+    // Only the file itself: no temporary sibling is left behind.
+    assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+
+    let good = std::fs::read(&p).unwrap();
+    let damaged: [&[u8]; 3] = [&good[..good.len() / 2], b"", b"not a phrases file at all"];
+    for bytes in damaged {
+        std::fs::write(&p, bytes).unwrap();
+        let e = FrozenPhrases::load(&p).unwrap_err();
+        assert!(matches!(e, EmbedError::Format { .. }), "{e}");
+        assert!(e.to_string().starts_with(&p.display().to_string()), "{e}");
+    }
+    let missing = d.path().join("missing.bin");
+    let e = FrozenPhrases::load(&missing).unwrap_err();
+    assert!(matches!(e, EmbedError::Io { .. }), "{e}");
+    assert!(e.to_string().contains("missing.bin"), "{e}");
+    let e = FrozenPhrases::load(d.path()).unwrap_err();
+    assert!(e.to_string().contains("is a directory"), "{e}");
+    let e = f.save(&d.path().join("no/such/dir/p.bin"), "").unwrap_err();
+    assert!(e.to_string().contains("no/such/dir/p.bin"), "{e}");
+}
+
+#[test]
 fn parameters_are_checked_with_gensim_rules() {
     let bad = [
         (0, 10.0, Scoring::Default, "min_count"),

@@ -54,5 +54,8 @@ fn _embedrs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(text::tokenize, m)?)?;
     m.add_function(wrap_pyfunction!(train::resolve_n_jobs, m)?)?;
     m.add_function(wrap_pyfunction!(errors::out_of_vocabulary, m)?)?;
+    m.add_function(wrap_pyfunction!(model::write_file_atomically, m)?)?;
+    m.add_function(wrap_pyfunction!(model::check_writable, m)?)?;
+    m.add_function(wrap_pyfunction!(model::read_file, m)?)?;
     Ok(())
 }

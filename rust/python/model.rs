@@ -303,3 +303,25 @@ impl PyKeyedVectors {
         Ok((out.into_pyarray(py).reshape((n, self.inner.dim()))?, empty))
     }
 }
+
+/// Writes `data` to `path` atomically (a temporary sibling, then a rename), as every model
+/// file is written.
+#[pyfunction]
+pub(crate) fn write_file_atomically(py: Python<'_>, path: PathBuf, data: &[u8]) -> PyResult<()> {
+    Ok(py.detach(|| formats::atomic_write_bytes(&path, data))?)
+}
+
+/// Raises the error an atomic write of `path` would meet (missing folder, no permission, a
+/// directory), without leaving any file behind.
+#[pyfunction]
+pub(crate) fn check_writable(path: PathBuf) -> PyResult<()> {
+    Ok(formats::check_writable(&path)?)
+}
+
+/// The bytes of the regular file `path` (missing, unreadable, a directory, a pipe or a
+/// device: an error naming it).
+#[pyfunction]
+pub(crate) fn read_file<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyBytes>> {
+    let data = py.detach(|| formats::read_file(&path))?;
+    Ok(PyBytes::new(py, &data))
+}

@@ -300,6 +300,22 @@ impl PyFrozenPhrases {
         })
     }
 
+    /// Writes the binary form with `meta` to `path`, atomically (as every model file).
+    fn save(&self, py: Python<'_>, path: PathBuf, meta: &str) -> PyResult<()> {
+        let inner = self.inner.clone();
+        Ok(py.detach(|| inner.save(&path, meta))?)
+    }
+
+    /// Reads a file written by `save`.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let (f, meta) = py.detach(|| phrases::FrozenPhrases::load(&path))?;
+        Ok(PyFrozenPhrases {
+            inner: Arc::new(f),
+            meta,
+        })
+    }
+
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
     ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {

@@ -18,8 +18,8 @@ mod tests;
 pub mod word2vec;
 
 use std::fs::File;
-use std::io::BufWriter;
-use std::path::Path;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use crate::error::{EmbedError, Result};
 
@@ -30,28 +30,15 @@ pub use word2vec::{UnicodeErrors, Word2VecReadOptions};
 
 /// Writes a file through a temporary sibling and a rename.
 ///
+/// The file gets the permissions of any new file (`0666` less the umask), as `open` gives.
+///
 /// # Errors
 /// `Io` naming `path`; the temporary file is removed on failure.
 pub fn atomic_write(
     path: &Path,
     write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
 ) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let name = path.file_name().ok_or_else(|| {
-        EmbedError::io(
-            path,
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
-        )
-    })?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}-{:?}",
-        name.to_string_lossy(),
-        std::process::id(),
-        std::thread::current().id()
-    ));
+    let tmp = temp_sibling(path)?;
     let result = (|| {
         let f = File::create(&tmp)?;
         let mut w = BufWriter::with_capacity(1 << 20, f);
@@ -64,4 +51,82 @@ pub fn atomic_write(
         let _ = std::fs::remove_file(&tmp);
         EmbedError::io(path, e)
     })
+}
+
+/// Writes `data` to `path` through [`atomic_write`].
+///
+/// # Errors
+/// As [`atomic_write`].
+pub fn atomic_write_bytes(path: &Path, data: &[u8]) -> Result<()> {
+    atomic_write(path, |w| w.write_all(data))
+}
+
+/// Checks, before any long work, that [`atomic_write`] could write `path`: it is not a
+/// directory, and its folder exists and takes a new file (the temporary sibling the write
+/// would use is created and removed again, so nothing is left behind).
+///
+/// # Errors
+/// `Io` naming `path` with the reason (no such folder, permission denied, read-only file
+/// system, is a directory).
+pub fn check_writable(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(EmbedError::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory, expected a file name",
+            ),
+        ));
+    }
+    let tmp = temp_sibling(path)?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(|e| EmbedError::io(path, e))?;
+    std::fs::remove_file(&tmp).map_err(|e| EmbedError::io(&tmp, e))
+}
+
+/// The whole content of the regular file `path` (a saved model, an evaluation file: never a
+/// pipe or a device, whose read could wait for ever).
+///
+/// # Errors
+/// `Io` naming `path` if it is missing, a directory, not a regular file, or unreadable.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| EmbedError::io(path, e))?;
+    let not = |kind, what: &str| EmbedError::io(path, std::io::Error::new(kind, what.to_owned()));
+    if meta.is_dir() {
+        return Err(not(
+            std::io::ErrorKind::IsADirectory,
+            "is a directory, expected a file",
+        ));
+    }
+    if !meta.is_file() {
+        return Err(not(
+            std::io::ErrorKind::InvalidInput,
+            "is not a regular file (a pipe or a device)",
+        ));
+    }
+    std::fs::read(path).map_err(|e| EmbedError::io(path, e))
+}
+
+/// The temporary sibling [`atomic_write`] writes `path` through: a hidden name in the same
+/// folder, unique to this process and thread.
+fn temp_sibling(path: &Path) -> Result<PathBuf> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().ok_or_else(|| {
+        EmbedError::io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
+        )
+    })?;
+    Ok(dir.join(format!(
+        ".{}.tmp-{}-{:?}",
+        name.to_string_lossy(),
+        std::process::id(),
+        std::thread::current().id()
+    )))
 }

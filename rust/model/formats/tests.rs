@@ -278,3 +278,27 @@ fn a_text_file_read_as_binary_is_refused_with_the_offset() {
     assert!(msg.contains("read it with binary=False"), "{msg}");
     assert!(KeyedVectors::load_word2vec_format(&p, opts(false)).is_ok());
 }
+
+#[test]
+fn check_writable_leaves_nothing_behind_and_names_the_path() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("out.bin");
+    check_writable(&p).unwrap();
+    assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0);
+    let e = check_writable(&d.path().join("missing/out.bin")).unwrap_err();
+    assert!(e.to_string().contains("missing/out.bin"), "{e}");
+    let e = check_writable(d.path()).unwrap_err();
+    assert!(e.to_string().contains("is a directory"), "{e}");
+}
+
+#[test]
+fn atomic_bytes_replace_the_file_and_read_file_refuses_directories() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("f.txt");
+    atomic_write_bytes(&p, b"one").unwrap();
+    atomic_write_bytes(&p, b"two").unwrap();
+    assert_eq!(read_file(&p).unwrap(), b"two");
+    assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 1);
+    let e = read_file(d.path()).unwrap_err();
+    assert!(e.to_string().contains("is a directory"), "{e}");
+}
