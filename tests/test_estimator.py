@@ -601,3 +601,76 @@ def test_partial_fit_without_a_fitted_model_is_fit_or_a_clear_error(planted):
 
     with pytest.raises(NotFittedError):
         embedrs.Word2Vec().transform([["a"]])
+
+
+# -- numpy numbers are Python numbers (issue: random_state=np.int64(5) drew another seed, a
+# numpy vector_size could not be saved) ---------------------------------------------------------
+#
+# Each case: a parameter, a Python value, and a numpy scalar of the same value. The numpy value
+# must give the same result as the Python one (bit-identical vectors with one thread), save
+# (JSON metadata) and load back as the Python number, and survive clone.
+
+W2V_NUMBERS = [
+    ("vector_size", 8, np.int64(8)),
+    ("window", 2, np.int32(2)),
+    ("min_count", 2, np.uint16(2)),
+    ("max_vocab_size", 1000, np.int64(1000)),
+    ("max_final_vocab", 40, np.int64(40)),
+    ("sample", 1e-3, np.float64(1e-3)),
+    ("sg", 1, np.int8(1)),
+    ("negative", 3, np.int64(3)),
+    ("ns_exponent", 0.5, np.float32(0.5)),
+    ("cbow_mean", False, np.bool_(False)),
+    ("alpha", 0.05, np.float64(0.05)),
+    ("min_alpha", 0.001, np.float64(0.001)),
+    ("epochs", 3, np.uint8(3)),
+    ("shrink_windows", False, np.bool_(False)),
+    ("shared_negatives", False, np.bool_(False)),
+    ("max_sentence_length", 7, np.int64(7)),
+    ("n_jobs", 1, np.int64(1)),
+    ("random_state", 5, np.int64(5)),
+    ("random_state", 7, np.uint32(7)),
+    ("verbose", False, np.bool_(False)),
+]
+
+
+@pytest.mark.parametrize(("name", "py", "npv"), W2V_NUMBERS, ids=lambda v: repr(v))
+def test_word2vec_numpy_numbers_train_save_load_clone_as_python_numbers(tmp_path, name, py, npv):
+    corpus = planted_corpus(n_sentences=200)
+    base = {"n_jobs": 1, "vector_size": 8, "epochs": 1}
+    a = small(**{**base, name: py}).fit(corpus)
+    b = small(**{**base, name: npv}).fit(corpus)
+    np.testing.assert_array_equal(a.wv_.vectors, b.wv_.vectors)
+    assert b.random_state_ == a.random_state_
+    assert b.get_params()[name] is npv  # scikit-learn: get_params gives back what was set
+
+    b.save(tmp_path / "m.embedrs")
+    loaded = Word2Vec.load(tmp_path / "m.embedrs")
+    assert loaded.get_params()[name] == py
+    assert type(loaded.get_params()[name]) is type(py)
+    np.testing.assert_array_equal(loaded.wv_.vectors, a.wv_.vectors)
+
+    c = clone(b)
+    assert c.get_params()[name] is npv
+    np.testing.assert_array_equal(c.fit(corpus).wv_.vectors, a.wv_.vectors)
+
+    more = planted_corpus(n_sentences=100, seed=1)
+    a.partial_fit(more, epochs=2, alpha=0.01, min_alpha=0.005)
+    b.partial_fit(more, epochs=np.int64(2), alpha=np.float64(0.01), min_alpha=np.float64(0.005))
+    np.testing.assert_array_equal(a.wv_.vectors, b.wv_.vectors)
+    assert len(b.epoch_stats_) == len(a.epoch_stats_)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"epochs": np.float64(2.0)}, "invalid parameter epochs: must be an integer"),
+        ({"alpha": np.str_("0.1")}, "invalid parameter alpha: must be a number"),
+        ({"min_alpha": np.bool_(True)}, "invalid parameter min_alpha: must be a number"),
+        ({"epochs": np.int64(0)}, "invalid parameter epochs"),
+    ],
+)
+def test_partial_fit_numbers_are_checked_as_fit_checks_them(kwargs, match):
+    model = small(epochs=1, n_jobs=1).fit(planted_corpus(n_sentences=50))
+    with pytest.raises(InvalidParameterError, match=match):
+        model.partial_fit(iter_that_must_not_be_read(), **kwargs)

@@ -6,6 +6,8 @@ the parameter."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -207,3 +209,165 @@ def test_diverged_training_is_an_error_not_nan_vectors():
         r"are NaN or infinite \(alpha=0.025\); lower alpha",
     ):
         replica.train_round(0, _embedrs.TrainConfig(vector_size=8))
+
+
+# -- numpy numbers are Python numbers, at every entry point that takes numbers ------------------
+# (Word2Vec: test_estimator.py; Phrases: test_phrases.py; evaluation: test_evaluation.py.)
+
+
+@pytest.mark.parametrize(
+    ("value", "low", "want"),
+    [(np.int64(3), 1, 3), (np.uint8(0), 0, 0), (2**62, 1, 2**62), (True, 0, None), (1.0, 0, None)],
+)
+def test_at_least_takes_python_and_numpy_integers_only(value, low, want):
+    from embedrs._params import at_least
+
+    if want is None:
+        with pytest.raises(InvalidParameterError, match="invalid parameter p: must be an integer"):
+            at_least("p", value, low)
+    else:
+        assert at_least("p", value, low) == want
+        assert type(at_least("p", value, low)) is int
+
+
+def test_json_default_writes_numpy_scalars_as_python_numbers():
+    import json
+
+    from embedrs._params import json_default
+
+    values = {"a": np.int64(5), "b": np.float32(0.5), "c": np.bool_(True), "d": np.uint64(2**63)}
+    assert json.loads(json.dumps(values, default=json_default)) == {
+        "a": 5,
+        "b": 0.5,
+        "c": True,
+        "d": 2**63,
+    }
+    with pytest.raises(TypeError, match="object is not JSON serialisable"):
+        json.dumps({"x": object()}, default=json_default)
+
+
+# -- the weighting of transform ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("a", [np.float64(0.01), np.float32(0.5), np.int64(1)])
+def test_sif_a_numpy_numbers_weigh_as_python_numbers(a):
+    kv = KeyedVectors(["a", "b", "c"], np.eye(3, dtype=np.float32), counts=[50, 30, 20])
+    docs = [["a", "b"], "c a"]
+    want = kv.transform(docs, weighting="sif", sif_a=float(a))
+    np.testing.assert_array_equal(kv.transform(docs, weighting="sif", sif_a=a), want)
+
+
+@pytest.mark.parametrize(
+    ("a", "match"),
+    [
+        (0, r"must be a finite number > 0, got 0"),
+        (-1e-3, r"must be a finite number > 0, got -0.001"),
+        (np.float64("nan"), r"must be a finite number > 0, got np.float64\(nan\)|got nan"),
+        (float("inf"), r"must be a finite number > 0, got inf"),
+        ("0.1", r"must be a number, got '0.1'"),
+        (None, r"must be a number, got None"),
+    ],
+)
+def test_bad_sif_a_is_named(a, match):
+    kv = KeyedVectors(["a", "b"], np.eye(2, dtype=np.float32))
+    with pytest.raises(InvalidParameterError, match=r"invalid parameter sif_a: " + match):
+        kv.transform([["a"]], weighting="sif", sif_a=a)
+
+
+# -- the distributed entry points ---------------------------------------------------------------
+
+
+@pytest.fixture
+def sync_bag():
+    dask = pytest.importorskip("dask")
+    db = pytest.importorskip("dask.bag")
+    with dask.config.set(scheduler="sync"):
+        yield db.from_sequence([" ".join(s) for s in planted_corpus(n_sentences=120)], 3)
+
+
+def test_distributed_counting_takes_numpy_numbers(sync_bag):
+    from embedrs import distributed as ed
+
+    py = ed.count_vocab(
+        sync_bag,
+        min_count=3,
+        max_final_vocab=20,
+        max_vocab_size=10_000,
+        max_sentence_length=8,
+        split_every=2,
+    )
+    npv = ed.count_vocab(
+        sync_bag,
+        min_count=np.int64(3),
+        max_final_vocab=np.int32(20),
+        max_vocab_size=np.uint64(10_000),
+        max_sentence_length=np.int16(8),
+        split_every=np.int64(2),
+    )
+    assert npv.words() == py.words()
+    assert npv.counts().tolist() == py.counts().tolist()
+    counts = ed.count_partition(
+        ["a b a"], max_vocab_size=np.int64(5), max_sentence_length=np.int8(2)
+    )
+    assert sorted(counts.items()) == [("a", 2), ("b", 1)]
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        ("count_vocab", {"min_count": -1}),
+        ("count_vocab", {"min_count": np.float64(2.0)}),
+        ("count_vocab", {"max_final_vocab": 0}),
+        ("count_words", {"max_vocab_size": 2.5}),
+        ("count_words", {"max_sentence_length": np.int64(0)}),
+        ("count_words", {"split_every": 2.5}),
+        ("count_partition", {"max_vocab_size": -1}),
+        ("count_partition", {"max_sentence_length": "10"}),
+    ],
+)
+def test_distributed_counting_bad_numbers_are_named(sync_bag, call, match):
+    from embedrs import distributed as ed
+
+    (name,) = match
+    corpus = ["a b"] if call == "count_partition" else sync_bag
+    with pytest.raises(InvalidParameterError, match=rf"invalid parameter {name}: must be "):
+        getattr(ed, call)(corpus, **match)
+
+
+def test_distributed_split_every_of_one_is_an_error_not_a_hang(tmp_path):
+    """dask's tree reduction with a fan-in of 1 never ends: refused before it starts."""
+    pytest.importorskip("dask.bag")
+    script = (
+        "import dask, dask.bag as db\n"
+        "from embedrs import distributed as ed, InvalidParameterError\n"
+        "bag = db.from_sequence(['a b'] * 4, npartitions=2)\n"
+        "with dask.config.set(scheduler='sync'):\n"
+        "    try:\n"
+        "        ed.count_words(bag, split_every=1)\n"
+        "    except InvalidParameterError as e:\n"
+        "        print(e)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert r.stdout.strip() == "invalid parameter split_every: must be an integer >= 2, got 1"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"n_replicas": 0}, r"n_replicas: must be an integer >= 1 or None, got 0"),
+        ({"n_replicas": 1.5}, r"n_replicas: must be an integer >= 1 or None, got 1.5"),
+        ({"sync_every_tokens": np.int64(0)}, r"sync_every_tokens: must be an integer >= 1 or"),
+        ({"sync_every_tokens": "often"}, r"sync_every_tokens: must be an integer >= 1 or 'auto'"),
+        ({"max_restarts": -1}, r"max_restarts: must be None or an integer >= 0, got -1"),
+        ({"max_restarts": 2.7}, r"max_restarts: must be None or an integer >= 0, got 2.7"),
+        ({"vector_size": np.float64(8.0)}, r"vector_size: must be an integer"),
+    ],
+)
+def test_distributed_fit_numbers_are_checked_before_any_work(kwargs, match):
+    pytest.importorskip("distributed")
+    from embedrs import distributed as ed
+
+    with pytest.raises(InvalidParameterError, match=r"invalid parameter " + match):
+        ed.fit(object(), client=object(), **kwargs)

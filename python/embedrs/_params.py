@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -23,8 +23,11 @@ __all__ = [
     "LIMITS",
     "as_float",
     "as_int",
+    "at_least",
     "config_kwargs",
+    "json_default",
     "physical_memory",
+    "positive_float",
     "seed_of",
     "train_config",
 ]
@@ -41,6 +44,10 @@ def _bad(name: str, what: str, value: Any) -> InvalidParameterError:
     return InvalidParameterError(f"invalid parameter {name}: must be {what}, got {value!r}")
 
 
+@overload
+def as_int(name: str, value: Any, *, allow_none: Literal[False] = ...) -> int: ...
+@overload
+def as_int(name: str, value: Any, *, allow_none: bool) -> int | None: ...
 def as_int(name: str, value: Any, *, allow_none: bool = False) -> int | None:
     """``value`` as a Python int: any integral number (numpy ones included), never a bool.
 
@@ -77,6 +84,69 @@ def as_float(name: str, value: Any) -> float:
         return float(value)
     except OverflowError:  # an int beyond the float range
         raise _bad(name, "a finite number", value) from None
+
+
+@overload
+def at_least(name: str, value: Any, low: int, *, allow_none: Literal[False] = ...) -> int: ...
+@overload
+def at_least(name: str, value: Any, low: int, *, allow_none: bool) -> int | None: ...
+def at_least(name: str, value: Any, low: int, *, allow_none: bool = False) -> int | None:
+    """``value`` as a Python int that is at least ``low`` (numpy integers included).
+
+    Examples
+    --------
+    >>> at_least("restrict_vocab", np.int64(3), 1)
+    3
+    >>> try:
+    ...     at_least("restrict_vocab", -1, 1)
+    ... except InvalidParameterError as e:
+    ...     print(e)
+    invalid parameter restrict_vocab: must be an integer >= 1, got -1
+    """
+    if value is None and allow_none:
+        return None
+    what = f"{'None or ' if allow_none else ''}an integer >= {low}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise _bad(name, what, value)
+    v = int(value)
+    if v < low or v >= _I64:
+        raise _bad(name, what if v < low else "an integer in the 64-bit range", value)
+    return v
+
+
+def positive_float(name: str, value: Any) -> float:
+    """``value`` as a Python float that is finite and > 0 (numpy numbers included).
+
+    Examples
+    --------
+    >>> positive_float("sif_a", np.float32(0.5))
+    0.5
+    >>> try:
+    ...     positive_float("sif_a", 0)
+    ... except InvalidParameterError as e:
+    ...     print(e)
+    invalid parameter sif_a: must be a finite number > 0, got 0
+    """
+    v = as_float(name, value)
+    if not (math.isfinite(v) and v > 0):
+        raise _bad(name, "a finite number > 0", value)
+    return v
+
+
+def json_default(value: Any) -> Any:
+    """numpy scalars as Python numbers, for ``json.dumps(..., default=json_default)``: a
+    model whose parameters are numpy numbers saves the same metadata as one with Python
+    numbers.
+
+    Examples
+    --------
+    >>> import json
+    >>> json.dumps({"min_count": np.int64(5), "threshold": np.float32(0.5)}, default=json_default)
+    '{"min_count": 5, "threshold": 0.5}'
+    """
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def as_bool(name: str, value: Any) -> bool:

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _embedrs
 from ._callbacks import EpochStats, run_with_callbacks
 from ._corpus import corpus_source
-from ._params import DEFAULTS, LIMITS, physical_memory, seed_of, train_config
+from ._params import DEFAULTS, LIMITS, json_default, physical_memory, seed_of, train_config
 from .device import DeviceKeyedVectors, resolve_device, to_numpy
 from .exceptions import EmbedrsWarning, FormatError
 from .keyed_vectors import KeyedVectors
@@ -29,13 +29,6 @@ logger = logging.getLogger("embedrs")
 
 #: The learning-rate schedules ``alpha_schedule`` accepts.
 ALPHA_SCHEDULES: tuple[str, ...] = tuple(LIMITS["alpha_schedule"])
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars as Python numbers (for JSON metadata)."""
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
@@ -507,7 +500,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.wv_._native.save_native(
             os.fspath(path),
             self.syn1neg_,
-            json.dumps(meta, default=_plain),
+            json.dumps(meta, default=json_default),
             getattr(self, "rare_counts_", None),
         )
 

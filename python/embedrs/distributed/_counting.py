@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import _embedrs
 from .._corpus import add_batches
+from .._params import at_least
 from ._cluster import as_bag, compute, resolve_client
 
 __all__ = ["count_partition", "count_vocab", "count_words"]
@@ -45,9 +46,17 @@ def count_partition(
     >>> sorted(a.merge(b).items())[:2], a.merge(b).total_words
     ([('cat', 1), ('dog', 1)], 6)
     """
-    builder = _embedrs.CorpusBuilder(max_vocab_size, max_sentence_length)
+    builder = _embedrs.CorpusBuilder(*_counting_options(max_vocab_size, max_sentence_length))
     add_batches(builder, sentences)
     return builder.word_counts()
+
+
+def _counting_options(max_vocab_size: Any, max_sentence_length: Any) -> tuple[int | None, int]:
+    """The counting parameters as Python ints (numpy integers included), checked."""
+    return (
+        at_least("max_vocab_size", max_vocab_size, 1, allow_none=True),
+        at_least("max_sentence_length", max_sentence_length, 1),
+    )
 
 
 def _merge_counts(parts: Iterable[_embedrs.WordCounts]) -> _embedrs.WordCounts:
@@ -77,7 +86,7 @@ def count_words(
     max_vocab_size, max_sentence_length
         See :func:`count_partition`.
     split_every : int, default=8
-        Fan-in of the merge tree.
+        Fan-in of the merge tree, at least 2.
     client : dask.distributed.Client, optional
 
     Returns
@@ -93,11 +102,14 @@ def count_words(
     >>> sorted(counts.items()), counts.total_words, counts.sentences
     ([('a', 3), ('b', 1), ('c', 1)], 5, 3)
     """
+    max_vocab_size, max_sentence_length = _counting_options(max_vocab_size, max_sentence_length)
+    # dask's tree reduction never ends with a fan-in of 1.
+    fan_in = at_least("split_every", split_every, 2)
     bag = as_bag(corpus)
     counter = functools.partial(
         count_partition, max_vocab_size=max_vocab_size, max_sentence_length=max_sentence_length
     )
-    merged = bag.reduction(counter, _merge_counts, split_every=split_every)
+    merged = bag.reduction(counter, _merge_counts, split_every=fan_in)
     counts: _embedrs.WordCounts = compute(merged, resolve_client(client, required=False))
     return counts
 
@@ -141,6 +153,8 @@ def count_vocab(
     >>> dict(zip(vocab.words(), vocab.counts().tolist())), vocab.corpus_words
     ({'a': 3, 'b': 2}, 6)
     """
+    threshold = at_least("min_count", min_count, 1)
+    final = at_least("max_final_vocab", max_final_vocab, 1, allow_none=True)
     counts = count_words(
         corpus,
         max_vocab_size=max_vocab_size,
@@ -148,6 +162,6 @@ def count_vocab(
         split_every=split_every,
         client=client,
     )
-    return counts.build_vocab(min_count, max_final_vocab)
+    return counts.build_vocab(threshold, final)
 
 

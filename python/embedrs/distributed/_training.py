@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 import threading
 import time
 import uuid
@@ -22,7 +23,7 @@ from distributed import KilledWorker
 from .. import _embedrs
 from .._callbacks import Dispatcher, EpochStats, Progress
 from .._corpus import add_batches
-from .._params import config_kwargs, physical_memory, seed_of
+from .._params import at_least, config_kwargs, physical_memory, seed_of
 from ..device import resolve_device
 from ..estimator import Word2Vec
 from ..exceptions import InvalidParameterError
@@ -149,6 +150,20 @@ def _combine(
         acc0 /= np.float32(len(deltas))
         acc1 /= np.float32(len(deltas))
     return rows, acc0, acc1
+
+
+def _positive_or(name: str, value: Any, other: str) -> int:
+    """``value`` as an int >= 1 (numpy integers included), for a parameter that may also be
+    ``other`` (named in the message)."""
+    if (
+        isinstance(value, (bool, np.bool_))
+        or not isinstance(value, numbers.Integral)
+        or not 1 <= int(value) < 2**63
+    ):
+        raise InvalidParameterError(
+            f"invalid parameter {name}: must be an integer >= 1 or {other}, got {value!r}"
+        )
+    return int(value)
 
 
 def _round_seed(seed: int, global_round: int, replica: int) -> int:
@@ -476,26 +491,17 @@ def fit(
     est = Word2Vec(**params)
     seed = seed_of(est.random_state)
     config = est._config(seed)  # every parameter checked here, before any work
+    settings = config_kwargs(est.get_params())  # the same values, as Python numbers
     device = resolve_device(est.device)
     if combine not in ("sum", "mean"):
         raise InvalidParameterError(f"invalid parameter combine: 'sum' or 'mean', got {combine!r}")
-    if sync_every_tokens != "auto" and (
-        isinstance(sync_every_tokens, bool)
-        or not isinstance(sync_every_tokens, (int, np.integer))
-        or sync_every_tokens < 1
-    ):
-        raise InvalidParameterError(
-            f"invalid parameter sync_every_tokens: a positive int or 'auto', got "
-            f"{sync_every_tokens!r}"
-        )
-    if n_replicas is not None and (
-        isinstance(n_replicas, bool)
-        or not isinstance(n_replicas, (int, np.integer))
-        or n_replicas < 1
-    ):
-        raise InvalidParameterError(
-            f"invalid parameter n_replicas: a positive int or None, got {n_replicas!r}"
-        )
+    sync_tokens = (
+        None
+        if isinstance(sync_every_tokens, str) and sync_every_tokens == "auto"
+        else _positive_or("sync_every_tokens", sync_every_tokens, "'auto'")
+    )
+    replicas = None if n_replicas is None else _positive_or("n_replicas", n_replicas, "None")
+    restarts = at_least("max_restarts", max_restarts, 0, allow_none=True)
     client = resolve_client(client, required=True)
     assert client is not None
     bag = as_bag(corpus)
@@ -505,20 +511,20 @@ def fit(
     if vocab is None:
         counts = count_words(
             bag,
-            max_vocab_size=est.max_vocab_size,
-            max_sentence_length=est.max_sentence_length,
+            max_vocab_size=settings["max_vocab_size"],
+            max_sentence_length=settings["max_sentence_length"],
             client=client,
         )
-        vocab = counts.build_vocab(est.min_count, est.max_final_vocab)
+        vocab = counts.build_vocab(settings["min_count"], settings["max_final_vocab"])
         rare = counts.without(vocab)
         del counts
     vocab_time = time.perf_counter() - t0
     memory = physical_memory()
-    need = 2 * len(vocab) * est.vector_size * 4
+    need = 2 * len(vocab) * config.vector_size * 4
     if memory is not None and need > memory:
         raise MemoryError(
             f"training needs {need / 2**30:.1f} GiB for the two {len(vocab)} x "
-            f"{est.vector_size} float32 matrices, but this machine has {memory / 2**30:.1f} "
+            f"{config.vector_size} float32 matrices, but this machine has {memory / 2**30:.1f} "
             "GiB; lower vector_size or raise min_count"
         )
 
@@ -526,7 +532,7 @@ def fit(
     if n_workers == 0:
         client.wait_for_workers(1)
         n_workers = len(_worker_info(client))
-    R = int(n_replicas) if n_replicas is not None else n_workers
+    R = replicas if replicas is not None else n_workers
     if bag.npartitions < R:
         logger.warning(
             "%d replicas but only %d partitions: using %d replicas (repartition the corpus "
@@ -537,24 +543,24 @@ def fit(
         )
         R = bag.npartitions
     total = int(vocab.corpus_words)
-    if sync_every_tokens == "auto":
+    if sync_tokens is None:
         sync = max(
             1, min(math.ceil(total / _AUTO_SYNCS_PER_EPOCH), _AUTO_MAX_TOKENS_PER_REPLICA * R)
         )
     else:
-        sync = int(sync_every_tokens)
+        sync = sync_tokens
     n_rounds = max(1, math.ceil(total / sync))
     # The training settings every round of every replica uses (the learning rate, the seed
     # and the threads are the round's).
     per_round = ("alpha", "min_alpha", "epochs", "n_jobs", "min_count", "max_final_vocab",
                  "max_vocab_size")
-    cfg = {k: v for k, v in config_kwargs(est.get_params()).items() if k not in per_round}
+    cfg = {k: v for k, v in settings.items() if k not in per_round}
     cfg.update(seed=seed, combine=combine)
     logger.info(
         "distributed training: %d words x %d dims, %d replicas, %d rounds per epoch "
         "(%d tokens per round), combine=%s",
         len(vocab),
-        est.vector_size,
+        config.vector_size,
         R,
         n_rounds,
         sync,
@@ -567,8 +573,8 @@ def fit(
         cfg,
         R,
         n_rounds,
-        int(est.n_jobs),
-        4 * R + 4 if max_restarts is None else int(max_restarts),
+        settings["n_jobs"],
+        4 * R + 4 if restarts is None else restarts,
     )
     epochs = config.epochs
     words_total = total * epochs

@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from .._params import positive_float
 from ..estimator import Word2Vec
 from ..keyed_vectors import KeyedVectors
 from ._cluster import Bag, as_bag, da, dask_, resolve_client
@@ -139,7 +140,9 @@ def transform(
     >>> ed.transform(kv, docs).compute(scheduler="sync").tolist()
     [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0]]
     """
-    options = {"pooling": pooling, "weighting": weighting, "sif_a": sif_a}
+    # Checked here, on the driver: a bad value is one error now, not one per partition later.
+    a = positive_float("sif_a", sif_a) if weighting == "sif" else sif_a
+    options = {"pooling": pooling, "weighting": weighting, "sif_a": a}
     ref: Any
     if isinstance(model, (str, os.PathLike)):
         ref = os.fspath(model)

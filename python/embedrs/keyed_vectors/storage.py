@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .. import _embedrs, _validation
+from .._params import positive_float
 from ..exceptions import DimensionError
 
 if TYPE_CHECKING:
@@ -481,7 +482,7 @@ class VectorStore:
             Scale each word's vector first: SIF ``a / (a + p(w))`` (Arora et al. 2017) or
             ``log(N / count(w))``, both from the stored corpus counts.
         sif_a : float
-            The SIF constant ``a``.
+            The SIF constant ``a``: a finite number > 0 (Python or numpy).
 
         Returns
         -------
@@ -511,7 +512,8 @@ class VectorStore:
             c = self.counts.astype(np.float64)
             total = float(c.sum()) or 1.0
             if weighting == "sif":
-                weights = (sif_a / (sif_a + c / total)).astype(np.float32)
+                a = positive_float("sif_a", sif_a)
+                weights = (a / (a + c / total)).astype(np.float32)
             elif weighting == "idf":
                 weights = np.log(total / np.maximum(c, 1.0)).astype(np.float32)
             else:
