@@ -146,8 +146,8 @@ def pair():
 #     (tempfile.tempdir and $TMPDIR point to <pytest basetemp>/tempdir), so that every entry
 #     there comes from the tests (no name patterns, no noise from other processes);
 #   * if the test uses tmp_path: hidden or *.tmp* files anywhere in it. Every embedrs writer
-#     goes through a hidden temporary sibling (".NAME.tmp-PID-ThreadId(N)" from the Rust
-#     atomic_write, ".NAME.XXXXXXXX" from Phrases.save) that must be renamed or removed.
+#     goes through a hidden temporary sibling (".NAME.tmp-PID-ThreadId(N)", the Rust
+#     atomic_write's) that must be renamed or removed.
 # The snapshot is taken after the higher-scoped fixtures are set up (a module's Dask cluster, its
 # threads included, is part of the baseline) and after the libraries' process-wide threads are
 # started (numpy's OpenBLAS and those of `import embedrs` at import, so before any test; tqdm's

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import itertools
+import json
 import math
+import os
 import pickle
 import random
+import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 
 import embedrs
-from embedrs.exceptions import FormatError, InvalidParameterError
+from embedrs.exceptions import (
+    EmbedrsFileNotFoundError,
+    EmbedrsIOError,
+    FormatError,
+    InvalidParameterError,
+)
 from embedrs.phrases import ENGLISH_CONNECTOR_WORDS, Phrases
 
-from conftest import Snapshot
+from conftest import Snapshot, run_unprivileged
 
 gphrases = pytest.importorskip("gensim.models.phrases")
 
@@ -266,3 +277,193 @@ def test_a_failed_fit_stops_the_counting_thread(failure: str) -> None:
         Phrases(min_count=1).fit(corpus())
     assert before.wait_for_leaks() == []  # while the exception (and its traceback) lives
     del excinfo
+
+
+# -- numpy numbers are Python numbers (the metadata of save was not JSON-serialisable) ----------
+
+PHRASES_NUMBERS = [
+    ("min_count", 3, np.int64(3)),
+    ("threshold", 0.5, np.float32(0.5)),
+    ("threshold", 1, np.int64(1)),
+    ("max_vocab_size", 10_000, np.int64(10_000)),
+    ("max_vocab_size", 10_000, np.uint64(10_000)),
+    ("n_jobs", 1, np.int64(1)),
+    ("n_jobs", -1, np.int8(-1)),
+]
+
+
+def _phrase_corpus() -> list[list[str]]:
+    return [["i", "live", "in", "new", "york", f"w{i}"] for i in range(50)]
+
+
+@pytest.mark.parametrize(("name", "py", "npv"), PHRASES_NUMBERS, ids=lambda v: repr(v))
+def test_phrases_numpy_numbers_fit_save_load_clone_as_python_numbers(tmp_path, name, py, npv):
+    base = {"min_count": 3, "threshold": 0.5}
+    a = Phrases(**{**base, name: py}).fit(_phrase_corpus())
+    b = Phrases(**{**base, name: npv}).fit(_phrase_corpus())
+    assert b.export_phrases() == a.export_phrases()
+    assert b.export_phrases()  # something to compare
+    b.save(tmp_path / "p.bin")
+    loaded = Phrases.load(tmp_path / "p.bin")
+    assert loaded.get_params()[name] == py
+    assert type(loaded.get_params()[name]) is type(py)
+    assert loaded.export_phrases() == a.export_phrases()
+    assert clone(b).get_params()[name] is npv
+    assert clone(b).fit(_phrase_corpus()).export_phrases() == a.export_phrases()
+
+
+@pytest.mark.parametrize(
+    ("params", "match"),
+    [
+        ({"min_count": np.float64(3.0)}, r"invalid parameter min_count: must be an integer >= 1"),
+        ({"min_count": 2**70}, r"invalid parameter min_count: must be an integer in the 64-bit"),
+        ({"max_vocab_size": np.int64(0)}, r"invalid parameter max_vocab_size: must be None or"),
+        ({"max_vocab_size": 2.5}, r"invalid parameter max_vocab_size: must be None or"),
+        ({"threshold": np.float64("nan")}, r"invalid parameter threshold: must be a finite"),
+        ({"threshold": "1"}, r"invalid parameter threshold: must be a number, got '1'"),
+        ({"n_jobs": np.float64(1.0)}, r"invalid parameter n_jobs: must be a positive integer"),
+        ({"n_jobs": 2**70}, r"invalid parameter n_jobs: must be an integer in the 64-bit"),
+    ],
+)
+def test_phrases_bad_numbers_are_named(params, match):
+    with pytest.raises(InvalidParameterError, match=match):
+        Phrases(**params).fit(_phrase_corpus())
+
+
+# -- files: Phrases saves and loads as every other model file does --------------------------------
+
+
+@pytest.fixture(scope="module")
+def fitted() -> Phrases:
+    return Phrases(min_count=5, threshold=1.0).fit(synthetic(500))
+
+
+def test_save_follows_the_umask_as_every_other_save(tmp_path: Path, fitted: Phrases) -> None:
+    old = os.umask(0o027)
+    try:
+        fitted.save(tmp_path / "phrases.bin")
+        kv = embedrs.KeyedVectors(["a"], np.ones((1, 2), np.float32))
+        kv.save(tmp_path / "kv.embedrs")
+    finally:
+        os.umask(old)
+    mode = stat.S_IMODE((tmp_path / "phrases.bin").stat().st_mode)
+    assert mode == stat.S_IMODE((tmp_path / "kv.embedrs").stat().st_mode) == 0o640
+
+
+def test_save_replaces_the_file_atomically(tmp_path: Path, fitted: Phrases) -> None:
+    path = tmp_path / "phrases.bin"
+    path.write_bytes(b"previous")
+    fitted.save(path)
+    assert Phrases.load(path).export_phrases() == fitted.export_phrases()
+    assert [p.name for p in tmp_path.iterdir()] == ["phrases.bin"]
+
+
+@pytest.mark.parametrize("where", ["missing-folder", "a-directory", "under-a-file"])
+def test_save_errors_name_the_file(tmp_path: Path, fitted: Phrases, where: str) -> None:
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "dir").mkdir()
+    target = {
+        "missing-folder": tmp_path / "no" / "such" / "phrases.bin",
+        "a-directory": tmp_path / "dir",
+        "under-a-file": tmp_path / "file" / "phrases.bin",
+    }[where]
+    with pytest.raises(EmbedrsIOError) as e:
+        fitted.save(target)
+    assert str(target) in str(e.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "file"]  # nothing left behind
+
+
+def test_a_save_refused_by_permissions_names_the_file_and_keeps_the_old_one(
+    tmp_path: Path, fitted: Phrases
+) -> None:
+    """In a folder the user cannot write (as user nobody, since root may write anywhere)."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    fitted.save(folder / "phrases.bin")
+    before = (folder / "phrases.bin").read_bytes()
+    folder.chmod(0o555)
+    tmp_path.chmod(0o755)
+    try:
+        out = run_unprivileged(
+            """
+            from embedrs.phrases import Phrases
+            ph = Phrases.load("ro/phrases.bin")
+            try:
+                ph.save("ro/phrases.bin")
+            except embedrs.EmbedrsIOError as e:
+                print(type(e).__name__, e.errno, e)
+            """,
+            tmp_path,
+        )
+    finally:
+        folder.chmod(0o755)
+    assert out.startswith(f"EmbedrsIOError {errno.EACCES} ")
+    assert "ro/phrases.bin: Permission denied" in out
+    assert (folder / "phrases.bin").read_bytes() == before
+    assert [p.name for p in folder.iterdir()] == ["phrases.bin"]
+
+
+def test_load_of_a_missing_file_or_a_directory_names_it(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.bin"
+    with pytest.raises(EmbedrsFileNotFoundError, match=re.escape(str(missing))):
+        Phrases.load(missing)
+    with pytest.raises(EmbedrsIOError, match=re.escape(f"{tmp_path}: is a directory")):
+        Phrases.load(tmp_path)
+
+
+def _meta(**overrides: object) -> str:
+    meta: dict[str, object] = {
+        "kind": "Phrases",
+        "embedrs_version": embedrs.__version__,
+        "params": {"min_count": 5, "threshold": 1.0},
+        "fitted": {"vocabulary_size_": 10, "corpus_word_count_": 20},
+    }
+    meta.update(overrides)
+    return json.dumps(meta)
+
+
+DAMAGED: dict[str, object] = {
+    "empty": b"",
+    "garbage": b"not a phrases model at all",
+    "truncated": "half",
+    "one bit flipped": "flip",
+    "a Word2Vec model": "word2vec",
+    "no metadata": "",
+    "metadata not JSON": "{not json",
+    "metadata a list": "[1, 2]",
+    "another kind": _meta(kind="Word2Vec"),
+    "params a list": _meta(params=[1, 2]),
+    "unknown parameter": _meta(params={"min_count": 5, "bogus": 1}),
+    "bad parameter value": _meta(params={"min_count": "five"}),
+    "bad connector words": _meta(params={"connector_words": [1, 2]}),
+    "fitted a list": _meta(fitted=[1]),
+    "fitted not a count": _meta(fitted={"vocabulary_size_": "many"}),
+}
+
+
+@pytest.mark.parametrize("case", list(DAMAGED))
+def test_every_damaged_file_is_a_format_error_naming_it(
+    tmp_path: Path, fitted: Phrases, case: str
+) -> None:
+    path = tmp_path / "phrases.bin"
+    content = DAMAGED[case]
+    if content == "half":
+        fitted.save(path)
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif content == "flip":
+        fitted.save(path)
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 1
+        path.write_bytes(bytes(data))
+    elif content == "word2vec":
+        embedrs.Word2Vec(vector_size=4, min_count=1, epochs=1, n_jobs=1).fit([["a", "b"]]).save(
+            path
+        )
+    elif isinstance(content, str):
+        path.write_bytes(fitted.phrases_.to_bytes(content))
+    else:
+        assert isinstance(content, bytes)
+        path.write_bytes(content)
+    with pytest.raises(FormatError) as e:
+        Phrases.load(path)
+    assert str(e.value).startswith(f"{path}: "), e.value

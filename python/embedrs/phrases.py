@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import itertools
 import json
@@ -24,11 +23,10 @@ import logging
 import math
 import numbers
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -36,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _embedrs
 from ._corpus import add_batches, as_paths, sentence_iterator
+from ._params import as_float, as_int, at_least, json_default
 from .exceptions import FormatError, InvalidParameterError
 
 __all__ = ["ENGLISH_CONNECTOR_WORDS", "Phrases"]
@@ -121,13 +120,13 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.n_jobs = n_jobs
 
     # -- validation --------------------------------------------------------------------
-    def _check_params(self) -> tuple[int, frozenset[str]]:
+    def _check_params(self) -> _Checked:
+        """The parameters, checked and converted (numpy numbers as Python numbers)."""
+
         def bad(name: str, reason: str) -> InvalidParameterError:
             return InvalidParameterError(f"invalid parameter {name}: {reason}")
 
-        m = self.min_count
-        if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 1:
-            raise bad("min_count", f"must be an integer >= 1, got {m!r}")
+        min_count = at_least("min_count", self.min_count, 1)
         if not isinstance(self.scoring, str) or self.scoring not in ("default", "npmi"):
             raise bad(
                 "scoring",
@@ -135,15 +134,14 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 f"got {self.scoring!r}",
             )
         t = self.threshold
-        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t):
+        threshold = as_float("threshold", t)
+        if not math.isfinite(threshold):
             raise bad("threshold", f"must be a finite number, got {t!r}")
-        if self.scoring == "default" and t <= 0:
+        if self.scoring == "default" and threshold <= 0:
             raise bad("threshold", f"must be > 0 for the default scoring, got {t!r}")
-        if self.scoring == "npmi" and not -1 <= t <= 1:
+        if self.scoring == "npmi" and not -1 <= threshold <= 1:
             raise bad("threshold", f"must be between -1 and 1 for npmi scoring, got {t!r}")
-        v = self.max_vocab_size
-        if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1):
-            raise bad("max_vocab_size", f"must be None or an integer >= 1, got {v!r}")
+        max_vocab_size = at_least("max_vocab_size", self.max_vocab_size, 1, allow_none=True)
         if not isinstance(self.delimiter, str) or not self.delimiter:
             raise bad("delimiter", f"must be a non-empty str, got {self.delimiter!r}")
         cw = self.connector_words
@@ -155,7 +153,8 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         n = self.n_jobs
         if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
             raise bad("n_jobs", f"must be a positive integer or -1, got {n!r}")
-        return _embedrs.resolve_n_jobs(int(n)), words
+        n_threads = _embedrs.resolve_n_jobs(as_int("n_jobs", n))
+        return _Checked(min_count, threshold, max_vocab_size, words, n_threads)
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None) -> Phrases:
@@ -181,15 +180,13 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         >>> Phrases(min_count=5, threshold=1.0).fit(sentences).export_phrases()
         {'machine_learning': 1.75}
         """
-        n_threads, connectors = self._check_params()
+        checked = self._check_params()
         model = _embedrs.PhrasesModel(
-            sorted(connectors),
-            self.delimiter,
-            None if self.max_vocab_size is None else int(self.max_vocab_size),
+            sorted(checked.connector_words), self.delimiter, checked.max_vocab_size
         )
         paths = as_paths(X)
         if paths is not None:
-            model.count_files([os.fspath(p) for p in paths], n_threads)
+            model.count_files([os.fspath(p) for p in paths], checked.n_threads)
         else:
             iterator = sentence_iterator(X)
             try:
@@ -200,7 +197,7 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 del model
                 raise
         self.phrases_ = model.freeze(
-            int(self.min_count), float(self.threshold), self.scoring, n_threads
+            checked.min_count, checked.threshold, self.scoring, checked.n_threads
         )
         self.vocabulary_size_ = len(model)
         self.corpus_word_count_ = model.corpus_word_count
@@ -300,8 +297,14 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     # -- persistence -------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the fitted phrases and parameters to ``path`` atomically (a temporary file in
-        the same directory, then renamed).
+        """Write the fitted phrases and parameters to ``path``, atomically, as every model
+        file is written: a temporary file in the same folder, then renamed, so a failed save
+        leaves any previous file intact; the file gets the permissions of any new file.
+
+        Raises
+        ------
+        EmbedrsIOError
+            The file cannot be written (the message names it).
 
         Examples
         --------
@@ -328,19 +331,7 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 "corpus_word_count_": self.corpus_word_count_,
             },
         }
-        data = self.phrases_.to_bytes(json.dumps(meta))
-        target = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        self.phrases_.save(os.fspath(path), json.dumps(meta, default=json_default))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Phrases:
@@ -348,32 +339,50 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
         Raises
         ------
+        EmbedrsFileNotFoundError, EmbedrsIOError
+            The file is missing or cannot be read (the message names it).
         FormatError
-            If the file is not a complete embedrs phrases model (truncated, corrupted, or of
-            another version).
+            The file is not a complete embedrs phrases model (truncated, corrupted, of another
+            version, or with metadata that does not describe a ``Phrases``); the message names
+            the file.
 
         Examples
         --------
         See :meth:`save`.
         """
-        data = Path(path).read_bytes()
-        try:
-            frozen = _embedrs.FrozenPhrases.from_bytes(data)
-        except FormatError as e:
-            raise FormatError(f"{os.fspath(path)}: {e}") from None
+        where = os.fspath(path)
+        frozen = _embedrs.FrozenPhrases.load(where)
+
+        def damaged(why: str) -> FormatError:
+            return FormatError(f"{where}: {why}")
+
         try:
             meta = json.loads(frozen.meta) if frozen.meta else {}
         except ValueError as e:
-            raise FormatError(f"{os.fspath(path)}: metadata is not valid JSON ({e})") from None
-        if meta.get("kind") != "Phrases":
-            raise FormatError(f"{os.fspath(path)}: not a saved embedrs Phrases model")
-        params = dict(meta.get("params", {}))
-        if "connector_words" in params:
+            raise damaged(f"metadata is not valid JSON ({e})") from None
+        if not isinstance(meta, dict) or meta.get("kind") != "Phrases":
+            raise damaged("not a saved embedrs Phrases model (a phrase table without its metadata)")
+        params = meta.get("params", {})
+        fitted = meta.get("fitted", {})
+        if not isinstance(params, dict) or not isinstance(fitted, dict):
+            raise damaged("the metadata does not describe a Phrases model")
+        params = dict(params)
+        if isinstance(params.get("connector_words"), list):
             params["connector_words"] = frozenset(params["connector_words"])
-        model = cls(**params)
+        try:
+            model = cls(**params)
+            model._check_params()
+        except (TypeError, ValueError) as e:
+            raise damaged(f"the metadata does not describe a Phrases model ({e})") from None
         model.phrases_ = frozen
-        for k, v in meta.get("fitted", {}).items():
-            setattr(model, k, v)
+        for name, default in (
+            ("vocabulary_size_", frozen.vocabulary_size),
+            ("corpus_word_count_", frozen.corpus_word_count),
+        ):
+            value = fitted.get(name, default)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise damaged(f"the metadata's {name} is not a count: {value!r}")
+            setattr(model, name, value)
         return model
 
     def __sklearn_tags__(self) -> Any:
@@ -382,6 +391,16 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         tags.input_tags.string = True
         tags.requires_fit = True
         return tags
+
+
+class _Checked(NamedTuple):
+    """The parameters of a :class:`Phrases`, checked and converted."""
+
+    min_count: int
+    threshold: float
+    max_vocab_size: int | None
+    connector_words: frozenset[str]
+    n_threads: int
 
 
 def _lines(paths: Sequence[Path]) -> Iterator[str]:
