@@ -5,6 +5,13 @@ and ``evaluate_word_pairs`` (checked in the test suite on the shared evaluation 
 score the analogy questions of a section in batched matrix products instead of one query at a
 time. :class:`embedrs.KeyedVectors` exposes them with gensim's signatures and return values.
 
+Evaluation files are read as UTF-8, strictly: a byte that is not valid UTF-8 raises
+:class:`~embedrs.FormatError` naming the file, the line and the byte, where corpus files
+replace it with U+FFFD. A gold standard in another encoding (SimLex and WordSim copies in
+Latin-1 exist) would otherwise score fewer pairs, silently; convert it first (``iconv -f
+latin1 -t utf-8``). A missing or unreadable file raises
+:class:`~embedrs.EmbedrsFileNotFoundError` or :class:`~embedrs.EmbedrsIOError` naming it.
+
 Examples
 --------
 >>> import numpy as np, tempfile, os
@@ -20,13 +27,18 @@ Examples
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import stats
+
+from . import _embedrs, _validation
+from .exceptions import FormatError, InvalidParameterError
 
 __all__ = ["SEMANTIC_SECTIONS", "evaluate_analogies", "evaluate_pairs", "pair_scores"]
 
@@ -76,25 +88,79 @@ def _unit_rows(vecs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (vecs / safe[:, None]).astype(np.float32, copy=False), safe
 
 
+#: First bytes of compressed files, for the message about a file that is not text.
+_COMPRESSED = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz"}
+
+
+def _read_text(path: str | os.PathLike[str]) -> str:
+    """The text of an evaluation file, decoded as UTF-8 (strictly), with universal newlines.
+
+    The file is read by the core (missing, unreadable, a directory or a pipe: an
+    ``EmbedrsIOError`` naming it); a byte that is not UTF-8 is a ``FormatError`` naming the
+    file, the line and the byte.
+    """
+    where = os.fspath(path)
+    data = _embedrs.read_file(where)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        packed = next((name for magic, name in _COMPRESSED.items() if data.startswith(magic)), "")
+        hint = (
+            f"the file is {packed}-compressed: decompress it first"
+            if packed
+            else "convert it to UTF-8 first (e.g. iconv -f latin1 -t utf-8)"
+        )
+        raise FormatError(
+            f"{where}: line {line}: not valid UTF-8 (byte 0x{data[e.start]:02x} at column "
+            f"{column}); evaluation files are read as UTF-8: {hint}"
+        ) from None
+    return text
+
+
+def _lines(path: str | os.PathLike[str]) -> io.StringIO:
+    """The lines of an evaluation file (see :func:`_read_text`), as ``open`` gives them."""
+    return io.StringIO(_read_text(path), newline=None)
+
+
 def _read_analogies(path: str | Path) -> list[tuple[str, list[list[str]]]]:
     """Parse a questions-words file into ``[(section, [[a, b, c, d], ...]), ...]``.
 
-    Malformed question lines (not exactly four tokens) are skipped, like gensim does.
+    Malformed question lines (not exactly four tokens) are skipped, like gensim does; a
+    question before the first ``: section`` header is a ``FormatError`` naming the line.
     """
     sections: list[tuple[str, list[list[str]]]] = []
-    with open(path, encoding="utf-8") as fin:
-        for line_no, line in enumerate(fin):
-            if line.startswith(": "):
-                sections.append((line.lstrip(": ").strip(), []))
+    for line_no, line in enumerate(_lines(path)):
+        if line.startswith(": "):
+            sections.append((line.lstrip(": ").strip(), []))
+            continue
+        if not sections:
+            if not line.strip():
                 continue
-            if not sections:
-                raise ValueError(f"missing section header before line #{line_no} in {path}")
-            parts = line.split()
-            if len(parts) != 4:
-                logger.debug("skipping invalid line #%d in %s", line_no, path)
-                continue
-            sections[-1][1].append(parts)
+            raise FormatError(
+                f"{os.fspath(path)}: line {line_no + 1}: missing section header (': name') "
+                "before the first question"
+            )
+        parts = line.split()
+        if len(parts) != 4:
+            logger.debug("skipping invalid line #%d in %s", line_no, path)
+            continue
+        sections[-1][1].append(parts)
     return sections
+
+
+def _check_options(restrict_vocab: Any, n_words: int, delimiter: Any = "\t") -> int:
+    """How many rows are searched: ``restrict_vocab`` checked by the rule every query of
+    :class:`~embedrs.KeyedVectors` uses (None for all, else an integer >= 1; numpy integers
+    included), at most ``n_words``; and ``delimiter`` checked."""
+    limit = _validation.restrict_vocab(restrict_vocab)
+    if delimiter is not None and (not isinstance(delimiter, str) or not delimiter):
+        raise InvalidParameterError(
+            "invalid parameter delimiter: must be a non-empty str (or None for any "
+            f"whitespace), got {delimiter!r}"
+        )
+    return n_words if limit is None else min(limit, n_words)
 
 
 def _score_questions(
@@ -141,7 +207,7 @@ def evaluate_analogies(
     words: Sequence[str],
     vectors: np.ndarray,
     path: str | Path,
-    restrict_vocab: int = 30000,
+    restrict_vocab: int | None = 30000,
     case_insensitive: bool = True,
 ) -> dict[str, Any]:
     """Score 3CosAdd analogies ``a : b :: c : ?`` over the first ``restrict_vocab`` rows.
@@ -153,7 +219,8 @@ def evaluate_analogies(
         words: Vocabulary, descending frequency.
         vectors: ``(len(words), d)`` float32 array.
         path: questions-words file (``: section`` headers, ``a b c d`` lines).
-        restrict_vocab: Only the first ``restrict_vocab`` rows are answers and question words.
+        restrict_vocab: Only the first ``restrict_vocab`` rows are answers and question words
+            (None: all).
         case_insensitive: Compare lowercased words; a lowercase form maps to its most frequent
             row.
 
@@ -163,8 +230,8 @@ def evaluate_analogies(
         ``correct``, ``total`` (evaluated questions), ``coverage`` (evaluated / all questions),
         and ``sections``: a list of dicts ``section, correct, total, questions, accuracy``.
     """
+    limit = _check_options(restrict_vocab, len(words))
     vecs = _check_inputs(words, vectors)
-    limit = min(restrict_vocab, len(words))
     vecs = np.ascontiguousarray(vecs[:limit])
     unit, norms = _unit_rows(vecs)
     lookup = _lookup(words, limit, case_insensitive)
@@ -243,38 +310,37 @@ def pair_scores(
     words: Sequence[str],
     vectors: np.ndarray,
     path: str | Path,
-    restrict_vocab: int = 300000,
+    restrict_vocab: int | None = 300000,
     case_insensitive: bool = True,
     delimiter: str = "\t",
 ) -> tuple[list[float], np.ndarray, float]:
     """Gold scores, cosines and the OOV percentage of a word-pair file."""
+    limit = _check_options(restrict_vocab, len(words), delimiter)
     vecs = _check_inputs(words, vectors)
-    limit = min(restrict_vocab, len(words))
     lookup = _lookup(words, limit, case_insensitive)
     gold: list[float] = []
     left: list[int] = []
     right: list[int] = []
     oov = 0
-    with open(path, encoding="utf-8") as fin:
-        for line_no, line in enumerate(fin):
-            if not line or line.startswith("#"):
-                continue
-            parts = line.split(delimiter)
-            try:
-                a, b, score = parts
-                value = float(score)
-            except ValueError:
-                logger.debug("skipping invalid line #%d in %s", line_no, path)
-                continue
-            if case_insensitive:
-                a, b = a.lower(), b.lower()
-            ia, ib = lookup.get(a), lookup.get(b)
-            if ia is None or ib is None:
-                oov += 1
-                continue
-            gold.append(value)
-            left.append(ia)
-            right.append(ib)
+    for line_no, line in enumerate(_lines(path)):
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split(delimiter)
+        try:
+            a, b, score = parts
+            value = float(score)
+        except ValueError:
+            logger.debug("skipping invalid line #%d in %s", line_no, path)
+            continue
+        if case_insensitive:
+            a, b = a.lower(), b.lower()
+        ia, ib = lookup.get(a), lookup.get(b)
+        if ia is None or ib is None:
+            oov += 1
+            continue
+        gold.append(value)
+        left.append(ia)
+        right.append(ib)
     if not gold:
         raise ValueError(f"no in-vocabulary pairs in {path}")
     va = vecs[left]
@@ -290,7 +356,7 @@ def evaluate_pairs(
     vectors: np.ndarray,
     path: str | Path,
     *,
-    restrict_vocab: int = 300000,
+    restrict_vocab: int | None = 300000,
     case_insensitive: bool = True,
     delimiter: str = "\t",
 ) -> dict[str, float]:
