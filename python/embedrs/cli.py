@@ -1,7 +1,11 @@
 """The ``embedrs`` command line (``python -m embedrs`` works too).
 
-Every subcommand reports user mistakes (a missing file, an unknown word, a bad parameter) as
-one line on standard error and exits with a non-zero status, without a traceback.
+No subcommand prints a traceback for a user mistake. A bad argument (an unknown log level, a
+value outside its parameter's domain, a missing option) is reported as argparse reports it:
+the usage, then one line naming the argument, and exit status 2. A problem with a file or the
+data (a missing or unwritable file, an unknown word) is one line on standard error naming it,
+and exit status 1. Output files are written atomically and checked to be writable before any
+long work, so a failed run never destroys a previous file.
 
 Examples
 --------
@@ -13,28 +17,78 @@ Examples
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import os
+import re
+import stat
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import __version__, _embedrs
+from ._params import seed_of
 from .datasets import sample_corpus_path
 from .estimator import ALPHA_SCHEDULES, Word2Vec
-from .exceptions import EmbedrsError
+from .exceptions import (
+    EmbedrsError,
+    EmbedrsFileNotFoundError,
+    EmbedrsIOError,
+    InvalidParameterError,
+)
 from .keyed_vectors import KeyedVectors
 
 logger = logging.getLogger("embedrs")
 
 FORMATS = ("native", "word2vec-binary", "word2vec-text")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+#: The command-line flag of each estimator parameter whose name differs from it.
+_FLAGS = {
+    "vector_size": "--dim",
+    "n_jobs": "--threads",
+    "random_state": "--seed",
+    "cbow_mean": "--cbow-sum",
+    "shrink_windows": "--fixed-window",
+    "shared_negatives": "--per-pair-negatives",
+}
+
+
+def _positive_int(text: str) -> int:
+    """An argparse ``type``: an integer >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
+    return value
+
+
+def _check_vectors_file(path: str) -> None:
+    """An error naming ``path`` if it is missing, a directory, or not a regular file (a pipe,
+    whose reading could wait for ever)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as e:
+        raise EmbedrsFileNotFoundError(e.errno, f"{path}: {e.strerror}") from None
+    except OSError as e:
+        raise EmbedrsIOError(e.errno, f"{path}: {e.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise EmbedrsIOError(errno.EISDIR, f"{path}: is a directory, expected a vectors file")
+    if not stat.S_ISREG(st.st_mode):
+        raise EmbedrsIOError(errno.EINVAL, f"{path}: is not a regular file (a pipe or a device)")
 
 
 def _detect_format(path: str) -> str:
     """``native``, ``word2vec-binary`` or ``word2vec-text``, from the file's first bytes."""
-    with open(path, "rb") as f:
-        head = f.read(4096)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as e:
+        raise EmbedrsIOError(e.errno, f"{path}: {e.strerror}") from None
     if head.startswith(b"EMBEDRS\0"):
         return "native"
     body = head.split(b"\n", 1)[1] if b"\n" in head else b""
@@ -57,6 +111,7 @@ def load_vectors(path: str, fmt: str | None = None) -> KeyedVectors:
     """
     from . import load
 
+    _check_vectors_file(path)
     fmt = fmt or _detect_format(path)
     if fmt == "native":
         obj = load(path, mmap=True)
@@ -72,8 +127,36 @@ def _save(model_or_kv: Any, path: str, fmt: str) -> None:
     kv.save_word2vec_format(path, binary=fmt == "word2vec-binary")
 
 
-def _stdin_sentences() -> Iterator[str]:
-    yield from sys.stdin
+def _stdin_corpus() -> Path | Iterable[str]:
+    """Standard input as a corpus, decoded as corpus files are (invalid UTF-8 becomes
+    U+FFFD): read by the core's reader through its descriptor (``/dev/fd/N``, a pipe or a
+    file) where the platform has one, else line by line from ``sys.stdin``.
+
+    Raises
+    ------
+    EmbedrsIOError
+        Standard input is closed.
+    """
+    stream = sys.stdin
+    if stream is None or getattr(stream, "closed", False):
+        raise EmbedrsIOError(
+            errno.EBADF,
+            "standard input is closed: pipe the corpus in (cat corpus.txt | embedrs train - "
+            "-o model) or give the corpus files instead of -",
+        )
+    try:
+        fd: int | None = stream.fileno()
+        # A socket cannot be opened again by its /dev/fd name: read it from Python.
+        if fd is not None and stat.S_ISSOCK(os.fstat(fd).st_mode):
+            fd = None
+    except (OSError, ValueError, AttributeError):  # replaced by an object without one
+        fd = None
+    if fd is not None and os.path.exists(f"/dev/fd/{fd}"):
+        return Path(f"/dev/fd/{fd}")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        return (line.decode("utf-8", "replace") for line in buffer)
+    return iter(stream)  # already str
 
 
 def _estimator(args: argparse.Namespace, verbose: bool) -> Word2Vec:
@@ -103,8 +186,12 @@ def _estimator(args: argparse.Namespace, verbose: bool) -> Word2Vec:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     model = _estimator(args, verbose=not args.quiet)
-    stdin = args.corpus == ["-"]
-    corpus: Any = _stdin_sentences() if stdin else [Path(p) for p in args.corpus]
+    # Before any work: the parameters (the core's check), the output, then the corpus.
+    model._config(seed_of(model.random_state))
+    if "-" in args.corpus and len(args.corpus) > 1:
+        args._parser.error("argument corpus: - (standard input) cannot be combined with files")
+    _embedrs.check_writable(args.output)
+    corpus: Any = _stdin_corpus() if args.corpus == ["-"] else [Path(p) for p in args.corpus]
     t = time.perf_counter()
     model.fit(corpus)
     _save(model, args.output, args.format)
@@ -119,7 +206,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     path = sample_corpus_path()
-    print(f"training skip-gram on the bundled sample corpus ({path.name}) ...")
     model = Word2Vec(
         vector_size=100,
         window=5,
@@ -129,7 +215,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         n_jobs=args.threads,
         random_state=1,
         verbose=not args.quiet,
-    ).fit(path)
+    )
+    model._config(1)  # the arguments, checked before anything is printed
+    print(f"training skip-gram on the bundled sample corpus ({path.name}) ...")
+    model.fit(path)
     print(
         f"{len(model.wv_)} words, {model.n_words_seen_:,} raw words in "
         f"{model.train_time_:.1f}s ({model.n_words_seen_ / model.train_time_:,.0f} words/s)"
@@ -161,9 +250,9 @@ def _cmd_analogy(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    kv = load_vectors(args.model, args.format)
     if not args.analogies and not args.pairs:
-        raise ValueError("give --analogies FILE and/or --pairs FILE")
+        args._parser.error("give --analogies FILE and/or --pairs FILE")
+    kv = load_vectors(args.model, args.format)
     print("| set | metric | score | coverage |")
     print("| --- | --- | ---: | ---: |")
     for path in args.analogies or ():
@@ -177,6 +266,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_convert(args: argparse.Namespace) -> int:
+    _embedrs.check_writable(args.output)
     kv = load_vectors(args.input, args.input_format)
     _save(kv, args.output, args.to)
     print(f"{len(kv):,} vectors x {kv.vector_size} -> {args.output} ({args.to})")
@@ -184,18 +274,16 @@ def _cmd_convert(args: argparse.Namespace) -> int:
 
 
 def _cmd_vocab(args: argparse.Namespace) -> int:
-    from . import _embedrs
-
-    files = _embedrs.FileCorpus(list(args.corpus))
-    counts = files.count(args.threads if args.threads > 0 else 2)
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
-    try:
-        for word, c in counts.items():
-            if c >= args.min_count:
-                out.write(f"{word}\t{c}\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    n_threads = _embedrs.resolve_n_jobs(args.threads)
+    if args.output:
+        _embedrs.check_writable(args.output)
+    counts = _embedrs.FileCorpus(list(args.corpus)).count(n_threads)
+    text = "".join(f"{word}\t{c}\n" for word, c in counts.items() if c >= args.min_count)
+    if args.output:
+        # Atomically, by the core: a failed run leaves any previous file intact.
+        _embedrs.write_file_atomically(args.output, text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
     logger.info("%d distinct words, %d tokens", len(counts), counts.total_words)
     return 0
 
@@ -240,7 +328,13 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.ArgumentDefaultsHelpFormatter
     p = argparse.ArgumentParser(prog="embedrs", description="Fast word2vec training.")
     p.add_argument("--version", action="version", version=f"embedrs {__version__}")
-    p.add_argument("--log-level", default="WARNING", help="logging level (default: %(default)s)")
+    p.add_argument(
+        "--log-level",
+        default="WARNING",
+        type=str.upper,
+        choices=LOG_LEVELS,
+        help="logging level, any case (default: %(default)s)",
+    )
     sub = p.add_subparsers(dest="command", required=True)
 
     d = sub.add_parser(
@@ -264,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("similar", help="nearest neighbours of words", formatter_class=fmt)
     s.add_argument("model")
     s.add_argument("words", nargs="+")
-    s.add_argument("--topn", type=int, default=10)
+    s.add_argument("--topn", type=_positive_int, default=10)
     s.add_argument("--format", choices=FORMATS, default=None, help="default: detect")
     s.set_defaults(func=_cmd_similar)
 
@@ -273,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("a")
     a.add_argument("b")
     a.add_argument("c")
-    a.add_argument("--topn", type=int, default=5)
+    a.add_argument("--topn", type=_positive_int, default=5)
     a.add_argument("--format", choices=FORMATS, default=None, help="default: detect")
     a.set_defaults(func=_cmd_analogy)
 
@@ -283,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("model")
     e.add_argument("--analogies", action="append", help="questions-words file (repeatable)")
     e.add_argument("--pairs", action="append", help="word-pair file, e.g. WordSim353")
-    e.add_argument("--restrict-vocab", type=int, default=300000)
+    e.add_argument("--restrict-vocab", type=_positive_int, default=300000)
     e.add_argument("--format", choices=FORMATS, default=None, help="default: detect")
     e.set_defaults(func=_cmd_evaluate)
 
@@ -296,11 +390,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     v = sub.add_parser("vocab", help="word counts of text files as TSV", formatter_class=fmt)
     v.add_argument("corpus", nargs="+")
-    v.add_argument("--min-count", type=int, default=1)
-    v.add_argument("--threads", type=int, default=2)
+    v.add_argument("--min-count", type=_positive_int, default=1)
+    v.add_argument("--threads", type=int, default=2, help="-1: all cores")
     v.add_argument("-o", "--output", default=None, help="default: standard output")
     v.set_defaults(func=_cmd_vocab)
+    for command in (d, t, s, a, e, c, v):
+        command.set_defaults(_parser=command)
     return p
+
+
+def _argument_error(args: argparse.Namespace, e: InvalidParameterError) -> str:
+    """The message of a parameter error, naming the command-line argument it came from."""
+    m = re.match(r"invalid parameter (\w+)", str(e))
+    if m is None:
+        return str(e)
+    flag = _FLAGS.get(m.group(1), "--" + m.group(1).replace("_", "-"))
+    known = getattr(args._parser, "_option_string_actions", {})
+    return f"argument {flag}: {e}" if flag in known else str(e)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -313,12 +419,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args))
+    except InvalidParameterError as e:  # a bad argument: argparse's report, exit status 2
+        command: argparse.ArgumentParser = args._parser
+        command.error(_argument_error(args, e))
     except KeyError as e:  # unknown words: KeyError's str() would add quotes
         msg = e.args[0] if e.args else e
         print(f"embedrs {args.command}: error: {msg}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader of standard output went away (`| head`)
+        _silence_stdout()
         return 1
     except (EmbedrsError, OSError, ValueError, TypeError, MemoryError) as e:
         print(f"embedrs {args.command}: error: {e}", file=sys.stderr)
@@ -326,6 +438,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"embedrs {args.command}: interrupted", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """Points standard output at the null device, so that flushing it at exit does not fail
+    again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - no real descriptor
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover
