@@ -534,3 +534,32 @@ def test_selftest_runs_without_gpu(capsys: pytest.CaptureFixture[str]) -> None:
         assert "no usable GPU:" in out
     assert "PASS" in out
     assert "FAIL" not in out
+
+
+@pytest.mark.skipif(
+    "fork" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork"
+)
+def test_a_forked_child_asks_for_the_gpu_again() -> None:
+    """CUDA does not survive fork: the parent's cached answer is not the child's. (In a fresh
+    interpreter: forking the test process would make OpenBLAS restart its threads later.)"""
+    script = textwrap.dedent(
+        """
+        import multiprocessing, os
+        from embedrs.device import gpu_status
+
+        def child():
+            os._exit(gpu_status.cache_info().currsize)
+
+        gpu_status()
+        assert gpu_status.cache_info().currsize == 1
+        p = multiprocessing.get_context("fork").Process(target=child)
+        p.start()
+        p.join(timeout=30)
+        print(p.exitcode)
+        """
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "0"

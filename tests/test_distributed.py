@@ -377,3 +377,58 @@ def test_fit_rejects_bad_parameters(client: Client, kwargs: dict[str, Any], matc
 def test_fit_rejects_a_plain_list(client: Client) -> None:
     with pytest.raises(TypeError, match=r"dask\.bag"):
         ed.fit([["a", "b"]], client=client, min_count=1)
+
+
+# -- fork: module-level locks do not outlive the thread that held them ----------------------------
+
+# In a fresh interpreter: forking the test process itself would make numpy's OpenBLAS restart its
+# threads in a later test (see test_keyed_vectors.py).
+_FORK_WHILE_LOCKED = """
+import multiprocessing, os, sys, threading
+import numpy as np
+import embedrs
+from embedrs.distributed import _transform
+
+def load_in_child(path):
+    os._exit(0 if len(_transform._load_cached(path)) == 2 else 1)
+
+path = sys.argv[1]
+embedrs.KeyedVectors(["a", "b"], np.eye(2, dtype=np.float32)).save(path)
+held, release = threading.Event(), threading.Event()
+
+def hold_the_lock():
+    with _transform._PATH_LOCK:
+        held.set()
+        release.wait(30)
+
+holder = threading.Thread(target=hold_the_lock)
+holder.start()
+assert held.wait(10)
+child = multiprocessing.get_context("fork").Process(target=load_in_child, args=(path,))
+child.start()
+child.join(timeout=20)
+hung = child.is_alive()
+if hung:
+    child.kill()
+    child.join()
+release.set()
+holder.join()
+print("hung" if hung else f"exit {child.exitcode}")
+"""
+
+
+@pytest.mark.skipif(
+    "fork" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork"
+)
+def test_a_child_forked_while_a_thread_loads_a_model_file_can_load_it(tmp_path: Path) -> None:
+    """The path cache's lock, held by another thread at fork time, would be held for ever in
+    the child: the child gets a fresh one (deterministic: the lock is held across the fork)."""
+    r = subprocess.run(
+        [sys.executable, "-c", _FORK_WHILE_LOCKED, str(tmp_path / "kv.embedrs")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "exit 0", "the child waited for a lock held by its parent's thread"

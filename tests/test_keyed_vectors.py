@@ -5,7 +5,10 @@ validation rule per parameter, and edits. (Its native files are in test_formats.
 
 from __future__ import annotations
 
+import json
+import multiprocessing
 import pickle
+import subprocess
 import sys
 import time
 
@@ -742,3 +745,87 @@ def test_save_and_load_through_file_objects(tmp_path, eye):
         back = KeyedVectors.load(f)
     assert back.index_to_key == eye.index_to_key
     np.testing.assert_array_equal(back.vectors, eye.vectors)
+
+
+# -- fork: a child forked during another thread's first query answers ----------------------------
+
+_FORK = "fork" in multiprocessing.get_all_start_methods()
+
+# Run in a fresh interpreter: forking the test process itself makes numpy's OpenBLAS drop its
+# threads (a pthread_atfork handler), and the next test that multiplies matrices would start
+# them again and fail the leak check of conftest.py.
+_FORK_DURING_FIRST_QUERY = """
+import json, multiprocessing, os, threading, time
+import numpy as np
+from embedrs import KeyedVectors
+
+def answer_in_child(kv):
+    # Exit status 0 if the child answers: it must not wait for the parent's thread, which
+    # does not exist in the child.
+    os._exit(0 if [w for w, _ in kv.most_similar("w1", topn=3)] else 1)
+
+ctx = multiprocessing.get_context("fork")
+rng = np.random.default_rng(0)
+n, d = 200_000, 100
+words = [f"w{i}" for i in range(n)]
+vecs = rng.standard_normal((n, d), dtype=np.float32)
+
+def fresh():
+    kv = KeyedVectors(words, vecs)
+    kv.get_index("w0")  # the word index (built holding the GIL: no fork can land in it)
+    return kv
+
+twin = fresh()
+t = time.perf_counter()
+twin.most_similar("w0", topn=3)
+first = time.perf_counter() - t
+t = time.perf_counter()
+twin.most_similar("w0", topn=3)
+build = max(first - (time.perf_counter() - t), 0.01)  # the unit vectors' share
+del twin
+
+hung, failed = [], []
+for fraction in (0.1, 0.3, 0.5, 0.7, 0.9):
+    kv = fresh()
+    query = threading.Thread(target=kv.most_similar, args=("w0",), kwargs={"topn": 3})
+    query.start()
+    time.sleep(fraction * build)
+    child = ctx.Process(target=answer_in_child, args=(kv,))
+    child.start()
+    child.join(timeout=10)
+    if child.is_alive():
+        hung.append(fraction)
+        child.kill()
+        child.join()
+    elif child.exitcode != 0:
+        failed.append(fraction)
+    query.join()
+print(json.dumps({"hung": hung, "failed": failed}))
+"""
+
+
+@pytest.mark.skipif(not _FORK, reason="no fork start method on this platform")
+def test_a_child_forked_during_the_first_query_answers() -> None:
+    """The unit vectors are built on the first query, outside the GIL. A child forked while
+    another thread builds them finds them half-built; with a plain once-cell it waited for
+    ever for a thread that does not exist in the child (the lazy values of rust/lazy.rs
+    compute their own copy there).
+
+    The fork must land inside the build: its duration is measured on a twin, and the fork
+    is tried at several points of it (a fresh model each time). On the code before the fix
+    at least one child hung in every run of this test; it cannot be made fully deterministic
+    (the window is the build, ~0.1 s here), but it never gives a false failure.
+    """
+    r = subprocess.run(
+        [sys.executable, "-c", _FORK_DURING_FIRST_QUERY],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)
+    assert not result["hung"], (
+        f"children forked at {result['hung']} of the first query's build never answered"
+    )
+    assert not result["failed"], f"children forked at {result['failed']} failed"

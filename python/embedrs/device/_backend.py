@@ -90,6 +90,12 @@ def gpu_status() -> tuple[bool, str]:
         return False, f"CuPy {version} is installed but a test computation on the GPU failed: {e}"
 
 
+# CUDA does not survive fork: a child asks again (and, if the parent used the GPU, finds it
+# unusable and says why) instead of trusting the parent's answer.
+if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
+    os.register_at_fork(after_in_child=gpu_status.cache_clear)
+
+
 def _no_device_reason(cupy: ModuleType, version: str) -> str:
     try:
         n = cupy.cuda.runtime.getDeviceCount()

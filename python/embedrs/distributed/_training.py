@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import os
 import threading
 import time
 import uuid
@@ -58,6 +59,16 @@ class _Replica:
 
 
 _REPLICAS: dict[tuple[str, int], _Replica] = {}  # per worker process: (job, replica) -> state
+
+
+def _forget_replicas_after_fork() -> None:
+    """A process forked from a worker is not that worker: its copies of the replicas (whose
+    locks a round may have held at fork time) are dropped, never waited for."""
+    _REPLICAS.clear()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
+    os.register_at_fork(after_in_child=_forget_replicas_after_fork)
 
 
 def _create_replica(

@@ -65,6 +65,17 @@ _PATH_CACHE: dict[tuple[str, int, int], KeyedVectors] = {}
 _PATH_LOCK = threading.Lock()
 
 
+def _reset_after_fork() -> None:
+    """A child forked while another thread held ``_PATH_LOCK`` (loading a file) would wait
+    for it for ever: the child gets a fresh lock (the cached maps are valid there too)."""
+    global _PATH_LOCK
+    _PATH_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 def _load_cached(path: str) -> KeyedVectors:
     """The vectors of a native file, memory-mapped once per process (and so shared by the
     worker processes of one machine through the page cache)."""
