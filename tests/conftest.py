@@ -99,6 +99,7 @@ def run_unprivileged(script: str, cwd: Path) -> str:
         import errno, os, resource, sys, threading
         import numpy as np
         import embedrs
+        import embedrs.cli  # imported before the switch: user 65534 may not read the install
         from embedrs import _embedrs
         os.chdir({str(cwd)!r})
         if os.geteuid() == 0:

@@ -573,3 +573,47 @@ def test_load_does_not_map_unless_asked(tmp_path):
     assert not KeyedVectors.load(tmp_path / "kv").is_mapped
     assert not embedrs.load(tmp_path / "kv").is_mapped
     assert KeyedVectors.load(tmp_path / "kv", mmap=True).is_mapped
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_loaders_refuse_a_pipe_without_waiting_for_a_writer(tmp_path: Path) -> None:
+    # A FIFO with no writer: opening it for reading would wait for ever. Every loader must
+    # refuse it by name at once. Run in a child with a timeout, so a regression fails the
+    # test instead of hanging the suite.
+    fifo = tmp_path / "vectors.fifo"
+    os.mkfifo(fifo)
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("a 1\n")
+    script = textwrap.dedent(
+        f"""
+        import embedrs
+        from embedrs.compat.gensim import KeyedVectors as GensimKV
+        fifo = {str(fifo)!r}
+        calls = {{
+            "load": lambda: embedrs.load(fifo),
+            "load mmap": lambda: embedrs.load(fifo, mmap=True),
+            "Word2Vec.load": lambda: embedrs.Word2Vec.load(fifo),
+            "KeyedVectors.load": lambda: embedrs.KeyedVectors.load(fifo),
+            "text": lambda: embedrs.KeyedVectors.load_word2vec_format(fifo),
+            "binary": lambda: embedrs.KeyedVectors.load_word2vec_format(fifo, binary=True),
+            "no_header": lambda: embedrs.KeyedVectors.load_word2vec_format(fifo, no_header=True),
+            "fvocab": lambda: embedrs.KeyedVectors.load_word2vec_format(
+                {str(vocab)!r}, fvocab=fifo),
+            "gensim": lambda: GensimKV.load_word2vec_format(fifo),
+            "Phrases.load": lambda: embedrs.Phrases.load(fifo),
+        }}
+        for name, call in calls.items():
+            try:
+                call()
+            except embedrs.EmbedrsError as e:
+                assert "is not a regular file" in str(e) and fifo in str(e), (name, str(e))
+                print("refused", name)
+            else:
+                raise AssertionError(name + " read a pipe")
+        """
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("refused") == 10

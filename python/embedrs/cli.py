@@ -34,7 +34,6 @@ from .datasets import sample_corpus_path
 from .estimator import ALPHA_SCHEDULES, Word2Vec
 from .exceptions import (
     EmbedrsError,
-    EmbedrsFileNotFoundError,
     EmbedrsIOError,
     InvalidParameterError,
 )
@@ -67,28 +66,10 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _check_vectors_file(path: str) -> None:
-    """An error naming ``path`` if it is missing, a directory, or not a regular file (a pipe,
-    whose reading could wait for ever)."""
-    try:
-        st = os.stat(path)
-    except FileNotFoundError as e:
-        raise EmbedrsFileNotFoundError(e.errno, f"{path}: {e.strerror}") from None
-    except OSError as e:
-        raise EmbedrsIOError(e.errno, f"{path}: {e.strerror}") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise EmbedrsIOError(errno.EISDIR, f"{path}: is a directory, expected a vectors file")
-    if not stat.S_ISREG(st.st_mode):
-        raise EmbedrsIOError(errno.EINVAL, f"{path}: is not a regular file (a pipe or a device)")
-
-
 def _detect_format(path: str) -> str:
-    """``native``, ``word2vec-binary`` or ``word2vec-text``, from the file's first bytes."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4096)
-    except OSError as e:
-        raise EmbedrsIOError(e.errno, f"{path}: {e.strerror}") from None
+    """``native``, ``word2vec-binary`` or ``word2vec-text``, from the file's first bytes (the
+    core refuses a missing file, a directory, a pipe or a device by name, without waiting)."""
+    head = _embedrs.read_head(path, 4096)
     if head.startswith(b"EMBEDRS\0"):
         return "native"
     body = head.split(b"\n", 1)[1] if b"\n" in head else b""
@@ -111,7 +92,6 @@ def load_vectors(path: str, fmt: str | None = None) -> KeyedVectors:
     """
     from . import load
 
-    _check_vectors_file(path)
     fmt = fmt or _detect_format(path)
     if fmt == "native":
         obj = load(path, mmap=True)

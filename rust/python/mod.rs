@@ -57,5 +57,6 @@ fn _embedrs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(model::write_file_atomically, m)?)?;
     m.add_function(wrap_pyfunction!(model::check_writable, m)?)?;
     m.add_function(wrap_pyfunction!(model::read_file, m)?)?;
+    m.add_function(wrap_pyfunction!(model::read_head, m)?)?;
     Ok(())
 }

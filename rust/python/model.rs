@@ -318,6 +318,18 @@ pub(crate) fn check_writable(path: PathBuf) -> PyResult<()> {
     Ok(formats::check_writable(&path)?)
 }
 
+/// The first `n` bytes of the regular file `path` (missing, unreadable, a directory, a pipe
+/// or a device: an error naming it, without waiting for a writer).
+#[pyfunction]
+pub(crate) fn read_head<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    n: usize,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let data = py.detach(|| formats::read_head(&path, n))?;
+    Ok(PyBytes::new(py, &data))
+}
+
 /// The bytes of the regular file `path` (missing, unreadable, a directory, a pipe or a
 /// device: an error naming it).
 #[pyfunction]

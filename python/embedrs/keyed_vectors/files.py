@@ -39,14 +39,14 @@ def _check_utf8(encoding: str) -> None:
 def _read_fvocab(path: str, unicode_errors: str) -> dict[str, int]:
     """``word count`` lines (word2vec.c's ``-save-vocab``, gensim's ``fvocab``)."""
     counts: dict[str, int] = {}
-    with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            parts = raw.decode("utf-8", errors=unicode_errors).strip().split()
-            if not parts:
-                continue
-            if len(parts) != 2 or not parts[1].isdigit():
-                raise FormatError(f"{path}: line {lineno}: expected 'word count', got {raw!r}")
-            counts[parts[0]] = int(parts[1])
+    # Through the core: a missing file, a directory or a pipe is an error naming the path.
+    for lineno, raw in enumerate(_embedrs.read_file(path).split(b"\n"), 1):
+        parts = raw.decode("utf-8", errors=unicode_errors).strip().split()
+        if not parts:
+            continue
+        if len(parts) != 2 or not parts[1].isdigit():
+            raise FormatError(f"{path}: line {lineno}: expected 'word count', got {raw!r}")
+        counts[parts[0]] = int(parts[1])
     return counts
 
 

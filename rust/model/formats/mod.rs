@@ -18,7 +18,7 @@ mod tests;
 pub mod word2vec;
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{EmbedError, Result};
@@ -87,13 +87,23 @@ pub fn check_writable(path: &Path) -> Result<()> {
     std::fs::remove_file(&tmp).map_err(|e| EmbedError::io(&tmp, e))
 }
 
-/// The whole content of the regular file `path` (a saved model, an evaluation file: never a
-/// pipe or a device, whose read could wait for ever).
+/// Opens the regular file `path` for reading: a saved model or an evaluation file, never a
+/// pipe or a device, whose read could wait for ever. On Unix the open itself cannot block (it
+/// is non-blocking, so a FIFO without a writer is refused instead of waited for) and the type
+/// is checked on the opened descriptor, so the file checked is the file read.
 ///
 /// # Errors
 /// `Io` naming `path` if it is missing, a directory, not a regular file, or unreadable.
-pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| EmbedError::io(path, e))?;
+pub fn open_regular(path: &Path) -> Result<File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let f = opts.open(path).map_err(|e| EmbedError::io(path, e))?;
+    let meta = f.metadata().map_err(|e| EmbedError::io(path, e))?;
     let not = |kind, what: &str| EmbedError::io(path, std::io::Error::new(kind, what.to_owned()));
     if meta.is_dir() {
         return Err(not(
@@ -104,10 +114,43 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     if !meta.is_file() {
         return Err(not(
             std::io::ErrorKind::InvalidInput,
-            "is not a regular file (a pipe or a device)",
+            "is not a regular file (a pipe or a device); save or copy it to a file first",
         ));
     }
-    std::fs::read(path).map_err(|e| EmbedError::io(path, e))
+    Ok(f)
+}
+
+/// The first `n` bytes of the regular file `path` (fewer if it is shorter; see
+/// [`open_regular`]): enough to recognise a format.
+///
+/// # Errors
+/// As [`open_regular`], or `Io` naming `path` if reading fails.
+pub fn read_head(path: &Path, n: usize) -> Result<Vec<u8>> {
+    let f = open_regular(path)?;
+    let mut out = Vec::with_capacity(n.min(1 << 20));
+    f.take(n as u64)
+        .read_to_end(&mut out)
+        .map_err(|e| EmbedError::io(path, e))?;
+    Ok(out)
+}
+
+/// The whole content of the regular file `path` (see [`open_regular`]).
+///
+/// # Errors
+/// As [`open_regular`]; `Memory` if the file does not fit in memory; `Io` naming `path` if
+/// reading fails.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let mut f = open_regular(path)?;
+    let len = f.metadata().map_err(|e| EmbedError::io(path, e))?.len();
+    let mut out = Vec::new();
+    out.try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX))
+        .map_err(|_| EmbedError::Memory {
+            bytes: u128::from(len),
+            what: format!("reading {}", path.display()),
+        })?;
+    f.read_to_end(&mut out)
+        .map_err(|e| EmbedError::io(path, e))?;
+    Ok(out)
 }
 
 /// The temporary sibling [`atomic_write`] writes `path` through: a hidden name in the same

@@ -22,7 +22,6 @@
 //! syn1neg   n_words * dim * f32   (if flag bit 0)
 //! ```
 
-use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
@@ -345,7 +344,7 @@ pub fn native_to_bytes(kv: &KeyedVectors, syn1neg: Option<&[f32]>, meta: &str) -
 /// # Errors
 /// `Io`, or `Format` for a truncated, corrupted or wrong-version file.
 pub fn load_native(path: &Path, mmap: bool) -> Result<NativeModel> {
-    let mut f = File::open(path).map_err(|e| EmbedError::io(path, e))?;
+    let mut f = super::open_regular(path)?;
     let total = f.metadata().map_err(|e| EmbedError::io(path, e))?.len() as usize;
     let mut head = vec![0u8; HEADER_LEN.min(total)];
     f.read_exact(&mut head)

@@ -1,6 +1,5 @@
 //! The word2vec text and binary formats, both ways.
 
-use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 
@@ -142,7 +141,7 @@ impl KeyedVectors {
     /// naming the line or byte offset of a malformed entry: a bad header, a row of the wrong length, a non-number, NaN/inf (unless allowed),
     /// invalid UTF-8 (in strict mode), or a duplicated word.
     pub fn load_word2vec_format(path: &Path, opts: Word2VecReadOptions) -> Result<Self> {
-        let f = File::open(path).map_err(|e| EmbedError::io(path, e))?;
+        let f = super::open_regular(path)?;
         let mut r = BufReader::with_capacity(1 << 16, f);
         let io = |e| EmbedError::io(path, e);
         let bad = |why: String| EmbedError::format(path, why);
@@ -154,7 +153,7 @@ impl KeyedVectors {
                 ));
             }
             // Count lines and take the dimension from the first one, as gensim does.
-            let f2 = File::open(path).map_err(io)?;
+            let f2 = super::open_regular(path)?;
             let mut lines = 0usize;
             let mut dim = None;
             for line in BufReader::new(f2).split(b'\n') {
