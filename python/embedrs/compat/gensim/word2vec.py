@@ -33,7 +33,7 @@ import numpy.typing as npt
 from ... import _embedrs
 from ..._callbacks import run_with_callbacks
 from ..._corpus import add_batches, sentence_iterator
-from ..._params import seed_of, train_config
+from ..._params import json_default, seed_of, train_config
 from ...exceptions import UnsupportedParameterError
 from .callbacks import EpochEvents
 from .corpora import MAX_WORDS_IN_BATCH, LineSentence, PathLineSentences
@@ -744,7 +744,7 @@ class Word2Vec:
         self.wv._native.save_native(
             os.fspath(fname_or_handle),
             np.ascontiguousarray(syn1, np.float32),
-            json.dumps(meta, default=lambda v: v.item()),
+            json.dumps(meta, default=json_default),
             None,
         )
 
