@@ -315,11 +315,11 @@ def test_phrases_numpy_numbers_fit_save_load_clone_as_python_numbers(tmp_path, n
 @pytest.mark.parametrize(
     ("params", "match"),
     [
-        ({"min_count": np.float64(3.0)}, r"invalid parameter min_count: must be an integer >= 1"),
+        ({"min_count": np.float64(3.0)}, r"invalid parameter min_count: must be an integer"),
         ({"min_count": 2**70}, r"invalid parameter min_count: must be an integer in the 64-bit"),
         ({"max_vocab_size": np.int64(0)}, r"invalid parameter max_vocab_size: must be None or"),
         ({"max_vocab_size": 2.5}, r"invalid parameter max_vocab_size: must be None or"),
-        ({"threshold": np.float64("nan")}, r"invalid parameter threshold: must be a finite"),
+        ({"threshold": np.float64("nan")}, r"invalid parameter threshold: must be a number, got"),
         ({"threshold": "1"}, r"invalid parameter threshold: must be a number, got '1'"),
         ({"n_jobs": np.float64(1.0)}, r"invalid parameter n_jobs: must be a positive integer"),
         ({"n_jobs": 2**70}, r"invalid parameter n_jobs: must be an integer in the 64-bit"),

@@ -20,7 +20,6 @@ import gc
 import itertools
 import json
 import logging
-import math
 import numbers
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -126,21 +125,16 @@ class Phrases(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         def bad(name: str, reason: str) -> InvalidParameterError:
             return InvalidParameterError(f"invalid parameter {name}: {reason}")
 
-        min_count = at_least("min_count", self.min_count, 1)
-        if not isinstance(self.scoring, str) or self.scoring not in ("default", "npmi"):
+        min_count = as_int("min_count", self.min_count)
+        if not isinstance(self.scoring, str):
             raise bad(
                 "scoring",
                 f"must be 'default' or 'npmi' (custom scoring functions are not supported), "
                 f"got {self.scoring!r}",
             )
-        t = self.threshold
-        threshold = as_float("threshold", t)
-        if not math.isfinite(threshold):
-            raise bad("threshold", f"must be a finite number, got {t!r}")
-        if self.scoring == "default" and threshold <= 0:
-            raise bad("threshold", f"must be > 0 for the default scoring, got {t!r}")
-        if self.scoring == "npmi" and not -1 <= threshold <= 1:
-            raise bad("threshold", f"must be between -1 and 1 for npmi scoring, got {t!r}")
+        threshold = as_float("threshold", self.threshold)
+        # The ranges of min_count, scoring and threshold are the core's (gensim's rules).
+        _embedrs.check_score_params(min_count, threshold, self.scoring)
         max_vocab_size = at_least("max_vocab_size", self.max_vocab_size, 1, allow_none=True)
         if not isinstance(self.delimiter, str) or not self.delimiter:
             raise bad("delimiter", f"must be a non-empty str, got {self.delimiter!r}")

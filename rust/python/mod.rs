@@ -58,5 +58,6 @@ fn _embedrs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(model::check_writable, m)?)?;
     m.add_function(wrap_pyfunction!(model::read_file, m)?)?;
     m.add_function(wrap_pyfunction!(model::read_head, m)?)?;
+    m.add_function(wrap_pyfunction!(phrases::check_score_params, m)?)?;
     Ok(())
 }

@@ -26,6 +26,13 @@ fn score_params(min_count: u64, threshold: f64, scoring: &str) -> PyResult<Score
     Ok(p)
 }
 
+/// Checks phrase scoring parameters with the core's rules (gensim's): `min_count` >= 1, a
+/// known `scoring`, `threshold` > 0 for the default score and in [-1, 1] for npmi.
+#[pyfunction]
+pub(crate) fn check_score_params(min_count: i64, threshold: f64, scoring: &str) -> PyResult<()> {
+    score_params(u64::try_from(min_count).unwrap_or(0), threshold, scoring).map(drop)
+}
+
 fn phrases_dict<'py>(py: Python<'py>, v: Vec<(String, f64)>) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (k, s) in v {
