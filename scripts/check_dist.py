@@ -30,7 +30,7 @@ SDIST_REQUIRED = [
     "LICENSE-APACHE",
     "PKG-INFO",
     "rust/lib.rs",
-    "rust/train/kernels.rs",
+    "rust/train/kernels/mod.rs",
     "python/embedrs/__init__.py",
     "python/embedrs/_embedrs.pyi",
     "python/embedrs/py.typed",
