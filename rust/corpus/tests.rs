@@ -217,7 +217,10 @@ proptest! {
     /// sentences, whatever bytes the file holds.
     #[test]
     fn file_and_id_paths_agree(lines in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 0..60)) {
-        let mut text = Vec::new();
+        // A first line of text: a file whose first bytes are a compressed format's magic or
+        // a UTF-16 byte-order mark is refused as not text (the reader's own tests cover that),
+        // and proptest favours the bytes 0xFE and 0xFF.
+        let mut text = b"first\n".to_vec();
         for l in &lines {
             // Newlines are the test's own; NUL bytes in bulk make a file binary (refused).
             text.extend(l.iter().map(|&b| if b == b'\n' || b == 0 { b' ' } else { b }));
