@@ -154,7 +154,7 @@ def main() -> int:
         epochs=args.epochs,
         n_jobs=args.threads,
     )
-    default_alpha = embedrs.Word2Vec(**params).alpha
+    default_alpha = embedrs._embedrs.default_alpha(sg=bool(args.sg))  # alpha=None resolves so
     alphas = [float(x) for x in args.alpha.split(",")] if args.alpha else [default_alpha]
     seeds = [int(x) for x in args.seeds.split(",")]
     arch = "skip-gram" if args.sg else "CBOW"

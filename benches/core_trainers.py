@@ -53,6 +53,12 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _given(spec: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The settings among ``names`` that ``spec`` sets (not None): the others are left at the
+    trainer's own defaults (``bench_quality.py`` compares every system at its defaults)."""
+    return {n: spec[n] for n in names if spec.get(n) is not None}
+
+
 def _train_embedrs(spec: dict[str, Any], in_memory: bool, schedule: str) -> dict[str, Any]:
     """Fit ``embedrs.Word2Vec`` on the corpus path (or an in-memory list of token lists)."""
     import embedrs
@@ -70,14 +76,12 @@ def _train_embedrs(spec: dict[str, Any], in_memory: bool, schedule: str) -> dict
         window=spec["window"],
         min_count=spec["min_count"],
         sg=spec["sg"],
-        negative=spec["negative"],
-        sample=spec["sample"],
         epochs=spec["epochs"],
         n_jobs=spec["threads"],
         random_state=spec["seed"],
-        alpha=spec["alpha"],
-        min_alpha=spec["min_alpha"],
         alpha_schedule=schedule,
+        **_given(spec, "negative", "sample", "alpha", "min_alpha"),
+        **spec.get("extra", {}),
     )
     t0 = time.perf_counter()
     model.fit(corpus)
@@ -111,15 +115,12 @@ def _train_gensim(spec: dict[str, Any], corpus_file: bool) -> dict[str, Any]:
         sg=spec["sg"],
         vector_size=spec["dim"],
         window=spec["window"],
-        negative=spec["negative"],
         hs=0,
-        sample=spec["sample"],
         min_count=spec["min_count"],
         workers=spec["threads"],
         epochs=spec["epochs"],
         seed=spec["seed"],
-        alpha=spec["alpha"],
-        min_alpha=spec["min_alpha"],
+        **_given(spec, "negative", "sample", "alpha", "min_alpha"),
     )
     if corpus_file:
         model.build_vocab(corpus_file=path)

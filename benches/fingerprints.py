@@ -41,12 +41,16 @@ PARAMS: dict[str, Any] = {
     "epochs": 2,
     "n_jobs": 1,
     "random_state": 7,
+    "alpha": 0.025,  # explicit: the default became per-architecture (issue 18)
 }
 CONFIGS: dict[str, dict[str, Any]] = {
     "sg-shared": {"sg": 1},
     "sg-pairs": {"sg": 1, "shared_negatives": False},
     "cbow": {"sg": 0},
     "cbow-sum": {"sg": 0, "cbow_mean": False},
+    "cbow-corrected": {"sg": 0, "cbow_gradient": "corrected", "alpha": 0.1},
+    "defaults-cbow": {"sg": 0, "alpha": None},
+    "defaults-sg": {"sg": 1, "alpha": None},
 }
 
 

@@ -181,6 +181,23 @@ def test_train_options_reach_the_estimator(tmp_path, corpus_file, capsys):
     assert "invalid choice: 'gensim'" in capsys.readouterr().err
 
 
+def test_train_flags_default_to_the_estimators_defaults(tmp_path, corpus_file):
+    from embedrs.cli import _estimator, build_parser
+
+    parsed = build_parser().parse_args(train_args(corpus_file, tmp_path / "x"))
+    from_cli = _estimator(parsed, verbose=False).get_params()
+    defaults = embedrs.Word2Vec().get_params()
+    # (train_args sets vector_size, min_count and epochs.)
+    for name in ("window", "negative", "ns_exponent", "sample", "alpha", "min_alpha",
+                 "cbow_gradient", "max_sentence_length", "max_vocab_size", "max_final_vocab"):
+        assert from_cli[name] == defaults[name], name
+    assert from_cli["alpha"] is None
+    corrected = build_parser().parse_args(
+        train_args(corpus_file, tmp_path / "x", "--cbow-gradient", "corrected")
+    )
+    assert _estimator(corrected, verbose=False).cbow_gradient == "corrected"
+
+
 # -- bad arguments are argparse errors: usage, one line naming the argument, exit status 2 -------
 
 

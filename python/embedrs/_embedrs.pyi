@@ -26,6 +26,7 @@ __all__ = [
     "check_score_params",
     "check_writable",
     "continue_training",
+    "default_alpha",
     "defaults",
     "fit",
     "init_weights",
@@ -209,6 +210,7 @@ class TrainConfig:
         negative: int | None = None,
         ns_exponent: float | None = None,
         cbow_mean: bool | None = None,
+        cbow_gradient: str | None = None,
         alpha: float | None = None,
         min_alpha: float | None = None,
         epochs: int | None = None,
@@ -239,6 +241,7 @@ class TrainConfig:
 
 def defaults() -> dict[str, Any]: ...
 def limits() -> dict[str, Any]: ...
+def default_alpha(*, sg: bool, cbow_gradient: str = "word2vec") -> float: ...
 
 @final
 class Progress:

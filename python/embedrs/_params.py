@@ -195,7 +195,7 @@ def seed_of(random_state: Any) -> int:
 #: The settings of the core configuration, with the type each takes.
 _INTS = ("vector_size", "window", "negative", "epochs", "max_sentence_length", "min_count")
 _OPTIONAL_INTS = ("max_final_vocab", "max_vocab_size")
-_FLOATS = ("ns_exponent", "alpha", "min_alpha", "sample")
+_FLOATS = ("ns_exponent", "min_alpha", "sample")
 _BOOLS = ("sg", "cbow_mean", "shrink_windows", "shared_negatives")
 
 
@@ -213,9 +213,15 @@ def config_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     for name in _FLOATS:
         if name in params:
             kw[name] = as_float(name, params[name])
+    if params.get("alpha") is not None:  # None: the core's default for the architecture
+        kw["alpha"] = as_float("alpha", params["alpha"])
     for name in _BOOLS:
         if name in params:
             kw[name] = as_bool(name, params[name])
+    if "cbow_gradient" in params:
+        kw["cbow_gradient"] = as_choice(
+            "cbow_gradient", params["cbow_gradient"], LIMITS["cbow_gradient"]
+        )
     if "alpha_schedule" in params:
         kw["alpha_schedule"] = as_choice(
             "alpha_schedule", params["alpha_schedule"], LIMITS["alpha_schedule"]

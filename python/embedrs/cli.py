@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, _embedrs
-from ._params import seed_of
+from ._params import DEFAULTS, LIMITS, seed_of
 from .datasets import sample_corpus_path
 from .estimator import ALPHA_SCHEDULES, Word2Vec
 from .exceptions import (
@@ -151,6 +151,7 @@ def _estimator(args: argparse.Namespace, verbose: bool) -> Word2Vec:
         negative=args.negative,
         ns_exponent=args.ns_exponent,
         cbow_mean=not args.cbow_sum,
+        cbow_gradient=args.cbow_gradient,
         alpha=args.alpha,
         min_alpha=args.min_alpha,
         alpha_schedule=args.alpha_schedule,
@@ -272,16 +273,21 @@ def _add_train_flags(t: argparse.ArgumentParser) -> None:
     mode = t.add_mutually_exclusive_group()
     mode.add_argument("--sg", action="store_true", default=False, help="skip-gram")
     mode.add_argument("--cbow", dest="sg", action="store_false", help="CBOW (the default)")
-    t.add_argument("--dim", type=int, default=100, help="vector size")
-    t.add_argument("--window", type=int, default=5)
-    t.add_argument("--negative", type=int, default=5)
-    t.add_argument("--ns-exponent", type=float, default=0.75)
-    t.add_argument("--sample", type=float, default=1e-3)
-    t.add_argument("--min-count", type=int, default=5)
-    t.add_argument("--max-vocab-size", type=int, default=None)
-    t.add_argument("--max-final-vocab", type=int, default=None)
-    t.add_argument("--alpha", type=float, default=0.025)
-    t.add_argument("--min-alpha", type=float, default=0.0001)
+    t.add_argument("--dim", type=int, default=DEFAULTS["vector_size"], help="vector size")
+    t.add_argument("--window", type=int, default=DEFAULTS["window"])
+    t.add_argument("--negative", type=int, default=DEFAULTS["negative"])
+    t.add_argument("--ns-exponent", type=float, default=DEFAULTS["ns_exponent"])
+    t.add_argument("--sample", type=float, default=DEFAULTS["sample"])
+    t.add_argument("--min-count", type=int, default=DEFAULTS["min_count"])
+    t.add_argument("--max-vocab-size", type=int, default=DEFAULTS["max_vocab_size"])
+    t.add_argument("--max-final-vocab", type=int, default=DEFAULTS["max_final_vocab"])
+    t.add_argument(
+        "--alpha",
+        type=float,
+        default=DEFAULTS["alpha"],
+        help="starting learning rate (default: 0.035 skip-gram, 0.065 CBOW, 0.1 corrected CBOW)",
+    )
+    t.add_argument("--min-alpha", type=float, default=DEFAULTS["min_alpha"])
     t.add_argument(
         "--alpha-schedule",
         choices=ALPHA_SCHEDULES,
@@ -289,15 +295,23 @@ def _add_train_flags(t: argparse.ArgumentParser) -> None:
         help="learning-rate progress: all threads together (word2vec.c), or each thread's "
         "own (gensim corpus_file mode)",
     )
-    t.add_argument("--epochs", type=int, default=5)
+    t.add_argument("--epochs", type=int, default=DEFAULTS["epochs"])
     t.add_argument("--cbow-sum", action="store_true", help="CBOW: sum the context, not mean")
+    t.add_argument(
+        "--cbow-gradient",
+        choices=tuple(LIMITS["cbow_gradient"]),
+        default=DEFAULTS["cbow_gradient"],
+        help="CBOW: word2vec's update, or the corrected gradient of the mean (Irsoy et al.)",
+    )
     t.add_argument("--fixed-window", action="store_true", help="do not shrink windows")
     t.add_argument(
         "--per-pair-negatives",
         action="store_true",
         help="skip-gram: word2vec.c's fresh negatives per pair instead of shared per window",
     )
-    t.add_argument("--max-sentence-length", type=int, default=10000)
+    t.add_argument(
+        "--max-sentence-length", type=int, default=DEFAULTS["max_sentence_length"]
+    )
     t.add_argument("--threads", type=int, default=-1, help="-1: all cores")
     t.add_argument("--seed", type=int, default=1)
     t.add_argument("--quiet", action="store_true", help="no progress bar")

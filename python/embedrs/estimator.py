@@ -64,11 +64,23 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         starts).
     cbow_mean : bool, default=True
         CBOW: average (True) or sum (False) the context vectors.
-    alpha, min_alpha : float, default=0.025, 0.0001
-        Learning rate, decaying linearly from ``alpha`` to ``min_alpha`` over all epochs,
-        by the global progress of all threads. ``alpha`` is at most 10 (useful values are
-        below 0.1); if training diverges anyway (a NaN or infinite weight after an epoch),
-        ``fit`` raises :class:`embedrs.InvalidParameterError` naming ``alpha``.
+    cbow_gradient : {"word2vec", "corrected"}, default="word2vec"
+        CBOW: how the context's error reaches each context word. ``"word2vec"``: as
+        word2vec.c and gensim (with ``cbow_mean``, every context word receives the full
+        gradient of the averaged context). ``"corrected"``: the true gradient of the mean
+        (each receives ``1/m`` of it; İrsoy et al., 2021), which needs a larger ``alpha``.
+        On the shared benchmark the corrected gradient scores higher on word similarity and
+        lower on analogies (``benches/RESULTS.md``).
+    alpha : float or None, default=None
+        Starting learning rate. None: the measured best for the architecture, 0.035 for
+        skip-gram, 0.065 for CBOW (0.1 with the corrected gradient); the value used is
+        ``alpha_``. gensim uses 0.025 for both, word2vec.c 0.025 and 0.05 (see
+        ``docs/coming-from-gensim.md``). At most 10 (useful values are below 0.2); if
+        training diverges anyway (a NaN or infinite weight after an epoch), ``fit`` raises
+        :class:`embedrs.InvalidParameterError` naming ``alpha``.
+    min_alpha : float, default=0.0001
+        Final learning rate: the rate decays linearly from ``alpha`` to ``min_alpha`` over
+        all epochs, by the global progress of all threads.
     alpha_schedule : {"global", "per_thread"}, default="global"
         How progress is measured for that decay. ``"global"``: by the words all threads have
         processed together (one shared counter), as word2vec.c and gensim's iterable mode do.
@@ -128,6 +140,9 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         Raw tokens processed during training (all epochs).
     random_state_ : int
         The seed used.
+    alpha_ : float
+        The starting learning rate ``fit`` used: ``alpha``, or for None the default of the
+        architecture (see ``alpha``).
     device_ : str
         The device ``device`` resolved to at ``fit``: ``"cpu"`` or ``"cuda[:n]"``.
     wv_device_ : DeviceKeyedVectors
@@ -178,7 +193,8 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         negative: int = DEFAULTS["negative"],
         ns_exponent: float = DEFAULTS["ns_exponent"],
         cbow_mean: bool = DEFAULTS["cbow_mean"],
-        alpha: float = DEFAULTS["alpha"],
+        cbow_gradient: str = DEFAULTS["cbow_gradient"],
+        alpha: float | None = DEFAULTS["alpha"],
         min_alpha: float = DEFAULTS["min_alpha"],
         alpha_schedule: str = DEFAULTS["alpha_schedule"],
         epochs: int = DEFAULTS["epochs"],
@@ -200,6 +216,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.negative = negative
         self.ns_exponent = ns_exponent
         self.cbow_mean = cbow_mean
+        self.cbow_gradient = cbow_gradient
         self.alpha = alpha
         self.min_alpha = min_alpha
         self.alpha_schedule = alpha_schedule
@@ -438,6 +455,11 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.n_words_seen_ = sum(e.raw_words for e in self.epoch_stats_)
         self.effective_words_ = sum(e.effective_words for e in self.epoch_stats_)
         self.random_state_ = int(random_state)
+        self.alpha_ = (
+            float(self.alpha)
+            if self.alpha is not None
+            else _embedrs.default_alpha(sg=bool(self.sg), cbow_gradient=str(self.cbow_gradient))
+        )
         self.vocab_time_ = float(vocab_time)
         self.train_time_ = float(train_time)
         self.stopped_early_ = bool(stopped_early)

@@ -15,8 +15,8 @@ use crate::error::EmbedError;
 use crate::model::KeyedVectors;
 use crate::pipeline::VocabSettings;
 use crate::train::{
-    self, kernels, AlphaSchedule, Control, EpochReport, Progress, ProgressSink, TrainConfig,
-    TrainReport,
+    self, kernels, AlphaSchedule, CbowGradient, Control, EpochReport, Progress, ProgressSink,
+    TrainConfig, TrainReport,
 };
 use crate::vocab::Vocab;
 
@@ -43,7 +43,7 @@ pub struct PyTrainConfig {
 impl PyTrainConfig {
     #[new]
     #[pyo3(signature = (*, vector_size=None, window=None, sg=None, negative=None,
-        ns_exponent=None, cbow_mean=None, alpha=None, min_alpha=None, epochs=None, sample=None,
+        ns_exponent=None, cbow_mean=None, cbow_gradient=None, alpha=None, min_alpha=None, epochs=None, sample=None,
         shrink_windows=None, n_jobs=None, seed=None, max_sentence_length=None,
         shared_negatives=None, alpha_schedule=None, kernel=None, min_count=None,
         max_final_vocab=None, max_vocab_size=None))]
@@ -55,6 +55,7 @@ impl PyTrainConfig {
         negative: Option<i64>,
         ns_exponent: Option<f64>,
         cbow_mean: Option<bool>,
+        cbow_gradient: Option<&str>,
         alpha: Option<f64>,
         min_alpha: Option<f64>,
         epochs: Option<i64>,
@@ -83,6 +84,11 @@ impl PyTrainConfig {
                 )
             })?,
         };
+        let cbow_gradient = match cbow_gradient {
+            None => d.cbow_gradient,
+            Some(name) => CbowGradient::from_param(name)?,
+        };
+        let sg = sg.unwrap_or(d.sg);
         let kernel = match kernel {
             None => None,
             Some(name) => kernels::parse_choice(name).ok_or_else(|| {
@@ -95,11 +101,12 @@ impl PyTrainConfig {
         let train = TrainConfig {
             vector_size: vector_size.map_or(Ok(d.vector_size), |v| count("vector_size", v))?,
             window: window.map_or(Ok(d.window), |v| count("window", v))?,
-            sg: sg.unwrap_or(d.sg),
+            sg,
             negative: negative.map_or(Ok(d.negative), |v| count("negative", v))?,
             ns_exponent: ns_exponent.unwrap_or(d.ns_exponent),
             cbow_mean: cbow_mean.unwrap_or(d.cbow_mean),
-            alpha: alpha.unwrap_or(d.alpha),
+            cbow_gradient,
+            alpha,
             min_alpha: min_alpha.unwrap_or(d.min_alpha),
             epochs: epochs.map_or(Ok(d.epochs), |v| count("epochs", v))?,
             sample: sample.unwrap_or(d.sample),
@@ -146,7 +153,7 @@ impl PyTrainConfig {
     }
     #[getter]
     fn alpha(&self) -> f64 {
-        self.train.alpha
+        self.train.alpha()
     }
     #[getter]
     fn min_alpha(&self) -> f64 {
@@ -175,7 +182,9 @@ pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     out.set_item("negative", d.negative)?;
     out.set_item("ns_exponent", d.ns_exponent)?;
     out.set_item("cbow_mean", d.cbow_mean)?;
-    out.set_item("alpha", d.alpha)?;
+    out.set_item("cbow_gradient", d.cbow_gradient.name())?;
+    // None: the measured best for the architecture (`default_alpha`).
+    out.set_item("alpha", py.None())?;
     out.set_item("min_alpha", d.min_alpha)?;
     out.set_item("alpha_schedule", d.alpha_schedule.name())?;
     out.set_item("epochs", d.epochs)?;
@@ -183,6 +192,23 @@ pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     out.set_item("shared_negatives", d.shared_negatives)?;
     out.set_item("max_sentence_length", d.max_sentence_length)?;
     Ok(out)
+}
+
+/// The learning rate a run starts from when ``alpha`` is None: the measured best for the
+/// architecture (skip-gram, or CBOW with the given gradient).
+///
+/// Examples
+/// --------
+/// >>> from embedrs import _embedrs
+/// >>> _embedrs.default_alpha(sg=True), _embedrs.default_alpha(sg=False)
+/// (0.035, 0.065)
+#[pyfunction]
+#[pyo3(signature = (*, sg, cbow_gradient="word2vec"))]
+pub(crate) fn default_alpha(sg: bool, cbow_gradient: &str) -> PyResult<f64> {
+    Ok(train::default_alpha(
+        sg,
+        CbowGradient::from_param(cbow_gradient)?,
+    ))
 }
 
 /// The upper bounds of the settings, and the accepted names of the choices.
@@ -195,6 +221,7 @@ pub(crate) fn limits(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     out.set_item("max_sentence_length", train::MAX_SENTENCE_LENGTH)?;
     out.set_item("random_state", train::config::MAX_RANDOM_STATE)?;
     out.set_item("alpha_schedule", AlphaSchedule::NAMES.to_vec())?;
+    out.set_item("cbow_gradient", CbowGradient::NAMES.to_vec())?;
     out.set_item("simd_kernels", kernels::NAMES.to_vec())?;
     Ok(out)
 }

@@ -72,6 +72,88 @@ impl AlphaSchedule {
     }
 }
 
+/// How CBOW hands the error of its combined context back to the context words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CbowGradient {
+    /// word2vec.c's and gensim's update: with `cbow_mean`, every context word receives the
+    /// full gradient of the *averaged* context (as if it were the whole input); with the sum,
+    /// gensim divides the error among them. The default.
+    #[default]
+    Word2Vec,
+    /// The gradient of the objective actually optimised (İrsoy, Benton and Stratos,
+    /// "Corrected CBOW Performs as well as Skip-gram", 2021): with `cbow_mean`, each context
+    /// word receives `1 / m` of the averaged context's gradient (m context words); with the
+    /// sum, each receives all of it. It needs a larger learning rate than word2vec's update.
+    Corrected,
+}
+
+impl CbowGradient {
+    /// The names [`CbowGradient::parse`] accepts.
+    pub const NAMES: [&'static str; 2] = ["word2vec", "corrected"];
+
+    /// The gradient's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CbowGradient::Word2Vec => "word2vec",
+            CbowGradient::Corrected => "corrected",
+        }
+    }
+
+    /// Parses `"word2vec"` or `"corrected"`.
+    pub fn parse(name: &str) -> Option<CbowGradient> {
+        match name {
+            "word2vec" => Some(CbowGradient::Word2Vec),
+            "corrected" => Some(CbowGradient::Corrected),
+            _ => None,
+        }
+    }
+
+    /// Parses a name given for the `cbow_gradient` parameter.
+    ///
+    /// # Errors
+    /// `InvalidParameter` naming `cbow_gradient` and the accepted names.
+    pub fn from_param(name: &str) -> Result<CbowGradient> {
+        CbowGradient::parse(name).ok_or_else(|| {
+            EmbedError::param(
+                "cbow_gradient",
+                format!(
+                    "must be one of 'word2vec', 'corrected', got {}",
+                    crate::error::show_str(name)
+                ),
+            )
+        })
+    }
+
+    /// The factor applied to the context's accumulated error before it is added to each of
+    /// its `m` words' input rows (`inv = 1 / m`).
+    #[inline(always)]
+    pub fn context_scale(self, cbow_mean: bool, inv: f32) -> Option<f32> {
+        match (self, cbow_mean) {
+            (CbowGradient::Word2Vec, true) | (CbowGradient::Corrected, false) => None,
+            (CbowGradient::Word2Vec, false) | (CbowGradient::Corrected, true) => Some(inv),
+        }
+    }
+}
+
+/// The learning rate a run starts from when none is given (`alpha=None` in Python): the
+/// best measured for each architecture on the shared benchmark (see `benches/RESULTS.md`,
+/// "Default learning rates"). word2vec.c starts CBOW at 0.05 and skip-gram at 0.025; gensim
+/// uses 0.025 for both.
+pub fn default_alpha(sg: bool, cbow_gradient: CbowGradient) -> f64 {
+    match (sg, cbow_gradient) {
+        (true, _) => DEFAULT_ALPHA_SG,
+        (false, CbowGradient::Word2Vec) => DEFAULT_ALPHA_CBOW,
+        (false, CbowGradient::Corrected) => DEFAULT_ALPHA_CBOW_CORRECTED,
+    }
+}
+
+/// Default starting learning rate of skip-gram.
+pub const DEFAULT_ALPHA_SG: f64 = 0.035;
+/// Default starting learning rate of CBOW with word2vec's gradient.
+pub const DEFAULT_ALPHA_CBOW: f64 = 0.065;
+/// Default starting learning rate of CBOW with the corrected gradient.
+pub const DEFAULT_ALPHA_CBOW_CORRECTED: f64 = 0.1;
+
 /// Hyper-parameters of a training run (names follow gensim).
 #[derive(Debug, Clone)]
 pub struct TrainConfig {
@@ -87,8 +169,11 @@ pub struct TrainConfig {
     pub ns_exponent: f64,
     /// CBOW: mean (true) or sum (false) of the context vectors.
     pub cbow_mean: bool,
-    /// Initial learning rate (training computes with its nearest `f32`).
-    pub alpha: f64,
+    /// CBOW: how the context's error reaches each context word.
+    pub cbow_gradient: CbowGradient,
+    /// Initial learning rate (training computes with its nearest `f32`); `None`: the
+    /// architecture's default ([`default_alpha`]). Read it through [`TrainConfig::alpha`].
+    pub alpha: Option<f64>,
     /// Final learning rate (training computes with its nearest `f32`).
     pub min_alpha: f64,
     /// Passes over the corpus.
@@ -129,7 +214,8 @@ impl Default for TrainConfig {
             negative: 5,
             ns_exponent: 0.75,
             cbow_mean: true,
-            alpha: 0.025,
+            cbow_gradient: CbowGradient::Word2Vec,
+            alpha: None,
             min_alpha: 0.0001,
             epochs: 5,
             sample: 1e-3,
@@ -147,6 +233,12 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// The starting learning rate: `alpha`, or the architecture's default.
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+            .unwrap_or_else(|| default_alpha(self.sg, self.cbow_gradient))
+    }
+
     /// Checks every parameter's domain: the one check, made before any corpus is read.
     ///
     /// # Errors
@@ -162,6 +254,7 @@ impl TrainConfig {
                 Ok(())
             }
         };
+        let alpha = self.alpha();
         at_least_one("vector_size", self.vector_size)?;
         at_least_one("max_sentence_length", self.max_sentence_length)?;
         if self.max_sentence_length > MAX_SENTENCE_LENGTH {
@@ -207,22 +300,19 @@ impl TrainConfig {
                 ),
             ));
         }
-        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+        if !(alpha.is_finite() && alpha > 0.0) {
             return Err(p(
                 "alpha",
-                format!(
-                    "must be a finite number > 0.0, got {}",
-                    show_f64(self.alpha)
-                ),
+                format!("must be a finite number > 0.0, got {}", show_f64(alpha)),
             ));
         }
-        if self.alpha > MAX_ALPHA {
+        if alpha > MAX_ALPHA {
             return Err(p(
                 "alpha",
                 format!(
                     "must be <= {}, got {}",
                     show_f64(MAX_ALPHA),
-                    show_f64(self.alpha)
+                    show_f64(alpha)
                 ),
             ));
         }
@@ -235,13 +325,13 @@ impl TrainConfig {
                 ),
             ));
         }
-        if self.min_alpha > self.alpha {
+        if self.min_alpha > alpha {
             return Err(p(
                 "min_alpha",
                 format!(
                     "{} is above alpha={}",
                     show_f64(self.min_alpha),
-                    show_f64(self.alpha)
+                    show_f64(alpha)
                 ),
             ));
         }

@@ -18,8 +18,8 @@ pub mod kernels;
 pub mod sgns;
 
 pub use config::{
-    AlphaSchedule, TrainConfig, MAX_ALPHA, MAX_NEGATIVE, MAX_SCRATCH_BYTES, MAX_SENTENCE_LENGTH,
-    MAX_THREADS,
+    default_alpha, AlphaSchedule, CbowGradient, TrainConfig, MAX_ALPHA, MAX_NEGATIVE,
+    MAX_SCRATCH_BYTES, MAX_SENTENCE_LENGTH, MAX_THREADS,
 };
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -214,7 +214,7 @@ impl Shared<'_> {
     fn alpha_at(&self, done: u64) -> f32 {
         let progress = (done as f64 / self.words_total.max(1) as f64).min(1.0);
         // In f32, as the rates are given to the kernels (and as earlier versions computed).
-        let (alpha, min_alpha) = (self.cfg.alpha as f32, self.cfg.min_alpha as f32);
+        let (alpha, min_alpha) = (self.cfg.alpha() as f32, self.cfg.min_alpha as f32);
         let a = alpha as f64 - (alpha - min_alpha) as f64 * progress;
         (a as f32).max(min_alpha)
     }
@@ -450,7 +450,7 @@ fn run(
         }
         er.seconds = epoch_start.elapsed().as_secs_f64();
         let sink_control = sink_result?;
-        check_finite(syn0_buf, syn1_buf, epoch, sh.cfg.alpha)?;
+        check_finite(syn0_buf, syn1_buf, epoch, sh.cfg.alpha())?;
         match sink_control {
             Control::Continue => {}
             Control::Stop => {
@@ -546,6 +546,7 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
         sigmoid: &sh.sigmoid,
         negative: cfg.negative,
         cbow_mean: cfg.cbow_mean,
+        cbow_gradient: cfg.cbow_gradient,
         dim: cfg.vector_size,
         cancel: &sh.cancel,
     };

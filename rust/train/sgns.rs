@@ -18,6 +18,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::config::CbowGradient;
 use super::hogwild::SharedMatrix;
 use super::kernels::{local_dots, Kernel};
 use crate::error::{EmbedError, Result};
@@ -89,6 +90,8 @@ pub struct StepCtx<'t, const P: bool = false> {
     pub negative: usize,
     /// Average (true) or sum (false) the CBOW context.
     pub cbow_mean: bool,
+    /// How the CBOW context's error reaches each context word.
+    pub cbow_gradient: CbowGradient,
     /// Vector dimension.
     pub dim: usize,
     /// Set when the run is stopping: checked before each centre word, so that even a very
@@ -410,10 +413,11 @@ fn cbow_center<K: Kernel, const P: bool>(
         *predictions += 1;
         c.syn1.axpy2_local::<K>(out, g * alpha, neu1e, neu1);
     }
-    // gensim's convention: with the mean, every context word gets the full error (as in
-    // word2vec.c); with the sum, the error is divided among them.
-    if !c.cbow_mean {
-        neu1e.iter_mut().for_each(|x| *x *= inv);
+    // word2vec's update (gensim's convention): with the mean, every context word gets the
+    // full error (as in word2vec.c); with the sum, the error is divided among them. The
+    // corrected gradient does the opposite: the true gradient of the mean or of the sum.
+    if let Some(scale) = c.cbow_gradient.context_scale(c.cbow_mean, inv) {
+        neu1e.iter_mut().for_each(|x| *x *= scale);
     }
     for &w in ctx.iter() {
         c.syn0.axpy_from_local::<K>(w, 1.0, neu1e);

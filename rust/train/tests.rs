@@ -60,11 +60,24 @@ fn purity(vocab: &Vocab, vectors: Vec<f32>, dim: usize) -> f64 {
 #[test]
 fn planted_topics_are_recovered_by_sg_and_cbow() {
     let (v, c) = planted(1, 2000);
-    for (sg, shared_negatives) in [(true, false), (true, true), (false, false)] {
+    for (sg, shared_negatives, cbow_gradient) in [
+        (true, false, CbowGradient::Word2Vec),
+        (true, true, CbowGradient::Word2Vec),
+        (false, false, CbowGradient::Word2Vec),
+        (false, false, CbowGradient::Corrected),
+    ] {
         let cfg = TrainConfig {
             vector_size: 20,
             sg,
             shared_negatives,
+            cbow_gradient,
+            // A small rate: on 20 words the loss reaches its floor within the first epoch at
+            // the defaults, and the test checks that it keeps falling.
+            alpha: Some(if cbow_gradient == CbowGradient::Corrected {
+                0.05
+            } else {
+                0.025
+            }),
             epochs: 5,
             sample: 0.0,
             n_threads: 2,
@@ -72,7 +85,7 @@ fn planted_topics_are_recovered_by_sg_and_cbow() {
         };
         let (vecs, report) = fit(&cfg, &v, &c);
         let p = purity(&v, vecs, 20);
-        assert!(p > 0.95, "sg={sg}: purity {p}");
+        assert!(p > 0.95, "sg={sg} {cbow_gradient:?}: purity {p}");
         assert_eq!(report.epochs.len(), 5);
         let first = report.epochs[0].loss / report.epochs[0].predictions as f64;
         let last = report.epochs[4].loss / report.epochs[4].predictions as f64;
@@ -189,7 +202,7 @@ impl ProgressSink for Recorder {
 #[test]
 fn learning_rate_decays_linearly_with_global_progress() {
     let cfg = TrainConfig {
-        alpha: 0.05,
+        alpha: Some(0.05),
         min_alpha: 0.001,
         epochs: 4,
         ..Default::default()
@@ -251,7 +264,7 @@ fn bad_parameters_are_named() {
         ),
         (
             TrainConfig {
-                alpha: f64::NAN,
+                alpha: Some(f64::NAN),
                 ..Default::default()
             },
             "alpha",
@@ -340,7 +353,7 @@ fn parameter_caps_are_named() {
         ),
         (
             TrainConfig {
-                alpha: 1e30,
+                alpha: Some(1e30),
                 ..Default::default()
             },
             "invalid parameter alpha: must be <= 10.0, got 1e+30",
@@ -526,7 +539,7 @@ fn reported_alpha_follows_the_schedule() {
     let total = 2 * per_epoch;
     let at = |done: u64| {
         // As the trainer computes it: the rates in f32, the progress in f64.
-        let (a0, a1) = (base.alpha as f32, base.min_alpha as f32);
+        let (a0, a1) = (base.alpha() as f32, base.min_alpha as f32);
         let a = a0 as f64 - (a0 - a1) as f64 * done as f64 / total as f64;
         a as f32
     };
@@ -553,4 +566,73 @@ fn reported_alpha_follows_the_schedule() {
             assert!((g - w).abs() < 1e-6, "{schedule:?}: {got:?} vs {want:?}");
         }
     }
+}
+
+#[test]
+fn the_default_learning_rate_follows_the_architecture() {
+    let sg = TrainConfig {
+        sg: true,
+        ..Default::default()
+    };
+    let cbow = TrainConfig::default();
+    let corrected = TrainConfig {
+        cbow_gradient: CbowGradient::Corrected,
+        ..Default::default()
+    };
+    assert_eq!(sg.alpha(), config::DEFAULT_ALPHA_SG);
+    assert_eq!(cbow.alpha(), config::DEFAULT_ALPHA_CBOW);
+    assert_eq!(corrected.alpha(), config::DEFAULT_ALPHA_CBOW_CORRECTED);
+    let given = TrainConfig {
+        sg: true,
+        alpha: Some(0.01),
+        ..Default::default()
+    };
+    assert_eq!(given.alpha(), 0.01);
+    // min_alpha is checked against the resolved rate.
+    let bad = TrainConfig {
+        min_alpha: 0.05,
+        sg: true,
+        ..Default::default()
+    };
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("min_alpha"));
+}
+
+/// The corrected gradient gives each of the `m` context words `1 / m` of the averaged
+/// context's gradient, where word2vec's update gives each all of it: with fixed windows of
+/// 5 (10 context words), one epoch moves the input rows far less.
+#[test]
+fn corrected_cbow_gradient_divides_the_context_update() {
+    let (v, c) = planted(3, 200);
+    let moved = |cbow_gradient: CbowGradient| -> f64 {
+        let cfg = TrainConfig {
+            vector_size: 16,
+            window: 5,
+            shrink_windows: false,
+            cbow_gradient,
+            alpha: Some(0.05),
+            epochs: 1,
+            sample: 0.0,
+            n_threads: 1,
+            ..Default::default()
+        };
+        let (start, _) = init_weights(&v, cfg.vector_size, cfg.seed).unwrap();
+        let (trained, _) = fit(&cfg, &v, &c);
+        trained
+            .iter()
+            .zip(&start)
+            .map(|(a, b)| f64::from(a - b).powi(2))
+            .sum()
+    };
+    let (word2vec, corrected) = (
+        moved(CbowGradient::Word2Vec),
+        moved(CbowGradient::Corrected),
+    );
+    assert!(
+        corrected < 0.3 * word2vec,
+        "corrected context updates {corrected} vs word2vec's {word2vec}"
+    );
 }
