@@ -539,6 +539,7 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
     let syn0 = syn0.view::<P>(&mut local0, &mut base0);
     let syn1 = syn1.view::<P>(&mut local1, &mut base1);
     let mut since_sync = 0u64;
+    let sync_every = cfg.private_sync_interval();
     let ctx = StepCtx {
         syn0,
         syn1,
@@ -613,7 +614,7 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
             tally.raw_words += raw;
             pending += raw;
             since_sync += raw;
-            if P && since_sync >= cfg.private_sync_words {
+            if P && since_sync >= sync_every {
                 since_sync = 0;
                 ctx.syn0.sync_private_rows(&mut base0);
                 ctx.syn1.sync_private_rows(&mut base1);

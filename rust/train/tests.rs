@@ -636,3 +636,19 @@ fn corrected_cbow_gradient_divides_the_context_update() {
         "corrected context updates {corrected} vs word2vec's {word2vec}"
     );
 }
+
+/// The quality check across thread counts: `tests/test_estimator.py`
+/// (`test_many_threads_train_as_well_as_one`), on a corpus with frequent shared words.
+#[test]
+fn the_publication_interval_shrinks_with_the_square_of_the_threads() {
+    let at = |n_threads| {
+        TrainConfig {
+            n_threads,
+            ..Default::default()
+        }
+        .private_sync_interval()
+    };
+    assert_eq!((at(1), at(2), at(4)), (16384, 4096, 1024));
+    assert_eq!(at(8), config::MIN_PRIVATE_SYNC_WORDS);
+    assert_eq!(at(64), config::MIN_PRIVATE_SYNC_WORDS);
+}
