@@ -220,6 +220,23 @@ def test_what_embedrs_cannot_honour_raises_naming_it():
         Word2Vec(vector_size=0)
 
 
+def test_vectors_lockf_edited_in_place_is_refused_by_train():
+    # gensim scripts lock rows by editing the array in place after assigning ones; the edit
+    # must not be silently ignored (the row would train although the script locked it).
+    m = Word2Vec(vector_size=4, min_count=1)
+    m.build_vocab(COMMON)
+    m.wv.vectors_lockf = np.ones(len(m.wv), np.float32)  # ones: accepted, as in gensim
+    assert m.wv.vectors_lockf.shape == (len(m.wv),)
+    m.wv.vectors_lockf[0] = 0.0
+    before = m.wv.vectors.copy()
+    with pytest.raises(UnsupportedParameterError, match="vectors_lockf"):
+        m.train(COMMON, total_examples=len(COMMON), epochs=1)
+    np.testing.assert_array_equal(m.wv.vectors, before)  # refused before training anything
+    m.wv.vectors_lockf[0] = 1.0
+    m.train(COMMON, total_examples=len(COMMON), epochs=1)
+    assert np.all(m.wv.vectors_lockf == 1.0)
+
+
 def test_str_sentences_are_split_with_gensims_warning(caplog):
     with caplog.at_level(logging.WARNING):
         m = Word2Vec(min_count=1, vector_size=4)

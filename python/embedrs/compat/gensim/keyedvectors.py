@@ -81,6 +81,7 @@ class KeyedVectors(_EmbedrsKeyedVectors):
     """
 
     mapfile_path: str | None = None
+    _lockf: npt.NDArray[np.float32] | None = None
 
     def __init__(
         self,
@@ -178,16 +179,24 @@ class KeyedVectors(_EmbedrsKeyedVectors):
     # -- gensim 4 odds and ends ----------------------------------------------------------
     @property
     def vectors_lockf(self) -> npt.NDArray[np.float32]:
-        """gensim's per-row learning-rate factors: always ones (no row is locked)."""
-        return np.ones(1, REAL)
+        """gensim's per-row learning-rate factors. Only ones are supported (no row can be
+        locked): a value with other factors is refused when assigned, and an array edited in
+        place (``wv.vectors_lockf[0] = 0.0``, gensim's idiom) is refused by
+        ``Word2Vec.train``, before training anything."""
+        if self._lockf is None:
+            self._lockf = np.ones(1, REAL)
+        return self._lockf
 
     @vectors_lockf.setter
     def vectors_lockf(self, value: npt.ArrayLike) -> None:
-        if not np.all(np.asarray(value) == 1.0):
-            raise UnsupportedParameterError(
-                "invalid parameter vectors_lockf: locking vectors during training (factors "
-                "other than 1.0) is not supported"
-            )
+        lockf = np.array(value, dtype=REAL, ndmin=1)
+        _check_lockf(lockf)
+        self._lockf = lockf
+
+    def _check_lockf(self) -> None:
+        """Raise ``UnsupportedParameterError`` if ``vectors_lockf`` was edited to lock rows."""
+        if self._lockf is not None:
+            _check_lockf(self._lockf)
 
     def init_sims(self, replace: bool = False) -> None:
         """Deprecated in gensim 4: ``fill_norms()``, and ``unit_normalize_all()`` if
@@ -211,6 +220,14 @@ class KeyedVectors(_EmbedrsKeyedVectors):
     def words_closer_than(self, w1: Any, w2: Any) -> list[str]:
         """Deprecated alias of :meth:`closer_than`."""
         return self.closer_than(w1, w2)
+
+
+def _check_lockf(lockf: npt.NDArray[np.float32]) -> None:
+    if not np.all(lockf == 1.0):
+        raise UnsupportedParameterError(
+            "invalid parameter vectors_lockf: locking vectors during training (factors "
+            "other than 1.0) is not supported"
+        )
 
 
 def _removed(name: str) -> property:
