@@ -5,14 +5,19 @@ use crate::corpus::{IdCorpus, IdCorpusBuilder};
 use crate::model::KeyedVectors;
 use crate::vocab::VocabConfig;
 
-/// Two "topics" whose words only co-occur within their topic.
+/// Two "topics" of ten words each whose words only co-occur within their topic.
 fn planted(seed: u64, sentences: usize) -> (Vocab, IdCorpus) {
+    planted_wide(seed, sentences, 10)
+}
+
+/// Two "topics" of `words` words each whose words only co-occur within their topic.
+fn planted_wide(seed: u64, sentences: usize, words: u32) -> (Vocab, IdCorpus) {
     let mut b = IdCorpusBuilder::new(None, 10_000);
     let mut rng = WordRng::derive(seed, 99, 0);
     for s in 0..sentences {
         let topic = s % 2;
         let words: Vec<String> = (0..12)
-            .map(|_| format!("t{topic}w{}", rng.below(10)))
+            .map(|_| format!("t{topic}w{}", rng.below(words)))
             .collect();
         b.add_line(words.join(" ").as_bytes()).unwrap();
     }
@@ -40,10 +45,15 @@ fn fit(cfg: &TrainConfig, vocab: &Vocab, corpus: &IdCorpus) -> (Vec<f32>, TrainR
 }
 
 fn purity(vocab: &Vocab, vectors: Vec<f32>, dim: usize) -> f64 {
+    purity_of(vocab, vectors, dim, vocab.len())
+}
+
+/// The share of the 5 nearest neighbours of the first `rows` words that share their topic.
+fn purity_of(vocab: &Vocab, vectors: Vec<f32>, dim: usize, rows: usize) -> f64 {
     let kv = KeyedVectors::new(vocab.clone(), dim, vectors).unwrap();
     let mut good = 0;
     let mut total = 0;
-    for (i, w) in vocab.words().iter().enumerate() {
+    for (i, w) in vocab.words().iter().enumerate().take(rows) {
         let (ids, _, _) = kv
             .most_similar_batch(kv.row(i), 5, &[vec![i as u32]], None, 1)
             .unwrap();
@@ -98,9 +108,10 @@ fn planted_topics_are_recovered_by_sg_and_cbow() {
 
 #[test]
 fn private_rows_train_as_well_as_shared_ones() {
-    // Two threads with no private rows, some (5 of 20 words private, the rest shared,
-    // publishing every 1,000 words: several times per epoch) and all of them.
-    let (v, c) = planted(2, 2000);
+    // Two threads with no private rows, some (5 of 160 words private, the rest shared,
+    // publishing every 1,000 / 2² = 250 -> 256 words: many times per epoch) and as many as
+    // the vocabulary allows (160 / 16 = 10).
+    let (v, c) = planted_wide(2, 4000, 80);
     for (private_rows, private_sync_words) in [(0, 16384), (5, 1000), (512, 1000)] {
         for sg in [true, false] {
             let cfg = TrainConfig {
@@ -114,8 +125,14 @@ fn private_rows_train_as_well_as_shared_ones() {
                 ..Default::default()
             };
             let (vecs, _) = fit(&cfg, &v, &c);
-            let p = purity(&v, vecs, 20);
+            let p = purity(&v, vecs.clone(), 20);
             assert!(p > 0.95, "sg={sg} private_rows={private_rows}: purity {p}");
+            // The copied rows themselves (what a lost publication would leave untrained).
+            let p = purity_of(&v, vecs, 20, 10);
+            assert!(
+                p > 0.9,
+                "sg={sg} private_rows={private_rows}: copied rows' purity {p}"
+            );
         }
     }
 }
