@@ -138,6 +138,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--grid", action="append", default=[], metavar="KEY=V1,V2")
     parser.add_argument("--grid-base", help="JSON settings every grid point shares")
     parser.add_argument("--no-default", action="store_true", help="no plain-defaults embedrs run")
+    parser.add_argument(
+        "--tag",
+        help="a name for this code's embedrs runs (part of the cache key and the label): runs "
+        "of a changed trainer are not taken from the cache",
+    )
     parser.add_argument("--cache", type=Path, default=HERE / ".cache" / "quality.jsonl")
     parser.add_argument("--cached-only", action="store_true", help="print the cached results")
     parser.add_argument("--max-lines", type=int, help=argparse.SUPPRESS)
@@ -181,7 +186,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         if system == "embedrs":
                             # In the cache key: a run at "the defaults" is redone when they change.
                             spec["embedrs_defaults"] = embedrs_defaults()
+                            if args.tag:
+                                spec["tag"] = args.tag
                         label = system if vname is None else f"{system} {vname}"
+                        if system == "embedrs" and args.tag:
+                            label += f" [{args.tag}]"
                         wanted.append({"spec": spec, "label": label, "config": config})
     records = []
     for w in wanted:
