@@ -81,8 +81,12 @@ pub struct TrainConfig {
     pub window: usize,
     /// Skip-gram (true) or CBOW (false).
     pub sg: bool,
-    /// Negative samples per positive example.
+    /// Negative samples per positive example (0: none, only with `hs`).
     pub negative: usize,
+    /// Hierarchical softmax (word2vec.c's and gensim's `hs=1`): predict each word by its
+    /// path in a Huffman tree of the vocabulary (see `huffman.rs`), alone (`negative = 0`)
+    /// or together with negative sampling.
+    pub hs: bool,
     /// Exponent of the negative-sampling distribution.
     pub ns_exponent: f64,
     /// CBOW: mean (true) or sum (false) of the context vectors.
@@ -127,6 +131,7 @@ impl Default for TrainConfig {
             window: 5,
             sg: false,
             negative: 5,
+            hs: false,
             ns_exponent: 0.75,
             cbow_mean: true,
             alpha: 0.025,
@@ -186,7 +191,13 @@ impl TrainConfig {
                 ),
             ));
         }
-        at_least_one("negative", self.negative)?;
+        if self.negative == 0 && !self.hs {
+            return Err(p(
+                "negative",
+                "is 0 and hs is off, so nothing would be trained: set negative >= 1 \
+                 (negative sampling) or hs=1 (hierarchical softmax), or both",
+            ));
+        }
         if self.negative > MAX_NEGATIVE {
             return Err(p(
                 "negative",

@@ -15,10 +15,18 @@
 //! Scores beyond `±MAX_EXP` saturate the sigmoid (0 or 1), and the full gradient is applied,
 //! as word2vec.c does (gensim skips such updates instead). The loss of each prediction,
 //! `-log s(x)` for the positive and `-log s(-x)` for negatives, is tallied in `f64`.
+//!
+//! With hierarchical softmax (`hs`), the target is predicted by the decisions on its path in
+//! the Huffman tree ([`HuffmanTree`]): for each inner node `p` with decision `code`, the
+//! score `f = v_i . syn1[p]` gets the gradient `1 - code - s(f)` and the loss `-log s(f)` or
+//! `-log s(-f)`, as in word2vec.c; a saturated score (`|f| >= MAX_EXP`) updates nothing, as
+//! in word2vec.c and gensim. Both objectives add their input gradients before the input rows
+//! move, hierarchical softmax first.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::hogwild::SharedMatrix;
+use super::huffman::HuffmanTree;
 use super::kernels::{local_dots, Kernel};
 use crate::error::{EmbedError, Result};
 use crate::sampling::{UnigramTable, WordRng};
@@ -85,8 +93,13 @@ pub struct StepCtx<'t, const P: bool = false> {
     pub table: &'t UnigramTable,
     /// Sigmoid lookup.
     pub sigmoid: &'t SigmoidTable,
-    /// Negatives per positive.
+    /// Negatives per positive (0: hierarchical softmax only).
     pub negative: usize,
+    /// Hierarchical softmax's output matrix (one row per inner node of `tree`; no rows
+    /// without `hs`).
+    pub syn1hs: SharedMatrix<'t, P>,
+    /// The Huffman tree of hierarchical softmax, if on.
+    pub tree: Option<&'t HuffmanTree>,
     /// Average (true) or sum (false) the CBOW context.
     pub cbow_mean: bool,
     /// Vector dimension.
@@ -195,6 +208,9 @@ fn draw_targets<const P: bool>(
     rng: &mut WordRng,
 ) {
     out.clear();
+    if c.negative == 0 {
+        return;
+    }
     out.push(target);
     for _ in 0..c.negative {
         let t = c.table.sample(rng);
@@ -255,6 +271,9 @@ fn sg_pair<K: Kernel, const P: bool>(
     // Negatives drawn first (same draws, same order) so that their rows load together.
     draw_targets(c, target, &mut s.targets, rng);
     s.neu1e.fill(0.0);
+    if let Some(tree) = c.tree {
+        hs_input_row::<K, P>(c, tree, input, target, alpha, s);
+    }
     for (k, &out) in s.targets.iter().enumerate() {
         let f = c.syn0.dot_rows::<K>(input, &c.syn1, out);
         let (g, loss) = c.sigmoid.grad_loss(f, k == 0);
@@ -299,6 +318,19 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
         collect_context(sentence, i, w, &mut s.ctx);
         if s.ctx.is_empty() {
             continue;
+        }
+        if let Some(tree) = c.tree {
+            // Hierarchical softmax pair by pair (its rows are the centre's path, not shared
+            // draws), before the window's negatives.
+            for j in 0..s.ctx.len() {
+                let cw = s.ctx[j];
+                s.neu1e.fill(0.0);
+                hs_input_row::<K, P>(c, tree, cw, center, alpha, s);
+                c.syn0.axpy_from_local::<K>(cw, 1.0, &s.neu1e);
+            }
+            if c.negative == 0 {
+                continue;
+            }
         }
         draw_targets(c, center, &mut s.targets, rng);
         let m = s.ctx.len();
@@ -403,6 +435,9 @@ fn cbow_center<K: Kernel, const P: bool>(
     c.syn0
         .sum_rows_to_local::<K>(ctx, if c.cbow_mean { inv } else { 1.0 }, neu1);
     neu1e.fill(0.0);
+    if let Some(tree) = c.tree {
+        hs_local_input::<K, P>(c, tree, target, alpha, neu1, neu1e, loss, predictions);
+    }
     for (k, &out) in targets.iter().enumerate() {
         let f = c.syn1.dot_local::<K>(out, neu1);
         let (g, l) = c.sigmoid.grad_loss(f, k == 0);
@@ -417,6 +452,67 @@ fn cbow_center<K: Kernel, const P: bool>(
     }
     for &w in ctx.iter() {
         c.syn0.axpy_from_local::<K>(w, 1.0, neu1e);
+    }
+}
+
+/// The gradient of one decision of hierarchical softmax (label `1 - code`), tallying its
+/// loss; `None` when the score is saturated (or NaN), which updates nothing.
+#[inline(always)]
+fn hs_decision(
+    sigmoid: &SigmoidTable,
+    f: f32,
+    code: u8,
+    loss: &mut f64,
+    predictions: &mut u64,
+) -> Option<f32> {
+    let (g, l) = sigmoid.grad_loss(f, code == 0);
+    *loss += l as f64;
+    *predictions += 1;
+    (f > -MAX_EXP && f < MAX_EXP).then_some(g)
+}
+
+/// Hierarchical softmax of `target` from the input row `input`: moves the path's rows and
+/// adds the input's gradient to `s.neu1e` (the caller applies it).
+#[inline(always)]
+fn hs_input_row<K: Kernel, const P: bool>(
+    c: &StepCtx<'_, P>,
+    tree: &HuffmanTree,
+    input: u32,
+    target: u32,
+    alpha: f32,
+    s: &mut Scratch,
+) {
+    for (&p, &code) in tree.points(target).iter().zip(tree.codes(target)) {
+        let f = c.syn0.dot_rows::<K>(input, &c.syn1hs, p);
+        let Some(g) = hs_decision(c.sigmoid, f, code, &mut s.loss, &mut s.predictions) else {
+            continue;
+        };
+        let g = g * alpha;
+        c.syn1hs.axpy_to_local::<K>(p, g, &mut s.neu1e);
+        c.syn1hs.axpy_from_row::<K>(p, g, &c.syn0, input);
+    }
+}
+
+/// Hierarchical softmax of `target` from the thread-local input `neu1` (CBOW's context):
+/// moves the path's rows and adds the input's gradient to `neu1e`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn hs_local_input<K: Kernel, const P: bool>(
+    c: &StepCtx<'_, P>,
+    tree: &HuffmanTree,
+    target: u32,
+    alpha: f32,
+    neu1: &[f32],
+    neu1e: &mut [f32],
+    loss: &mut f64,
+    predictions: &mut u64,
+) {
+    for (&p, &code) in tree.points(target).iter().zip(tree.codes(target)) {
+        let f = c.syn1hs.dot_local::<K>(p, neu1);
+        let Some(g) = hs_decision(c.sigmoid, f, code, loss, predictions) else {
+            continue;
+        };
+        c.syn1hs.axpy2_local::<K>(p, g * alpha, neu1e, neu1);
     }
 }
 
