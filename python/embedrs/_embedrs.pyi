@@ -179,11 +179,18 @@ class KeyedVectors:
         syn1neg: npt.NDArray[np.float32] | None = None,
         meta: str = "",
         rare: WordCounts | None = None,
+        syn1: npt.NDArray[np.float32] | None = None,
     ) -> None: ...
     @staticmethod
     def load_native(
         path: str | PathLike[str], mmap: bool = True
-    ) -> tuple[KeyedVectors, npt.NDArray[np.float32] | None, str, WordCounts | None]: ...
+    ) -> tuple[
+        KeyedVectors,
+        npt.NDArray[np.float32] | None,
+        str,
+        WordCounts | None,
+        npt.NDArray[np.float32] | None,
+    ]: ...
     def to_bytes(self) -> bytes: ...
     @staticmethod
     def from_bytes(data: bytes) -> KeyedVectors: ...
@@ -207,6 +214,7 @@ class TrainConfig:
         window: int | None = None,
         sg: bool | None = None,
         negative: int | None = None,
+        hs: bool | None = None,
         ns_exponent: float | None = None,
         cbow_mean: bool | None = None,
         alpha: float | None = None,
@@ -230,6 +238,8 @@ class TrainConfig:
     def seed(self) -> int: ...
     @property
     def vector_size(self) -> int: ...
+    @property
+    def hs(self) -> bool: ...
     @property
     def epochs(self) -> int: ...
     @property
@@ -322,6 +332,8 @@ class TrainedModel:
     @property
     def syn1neg(self) -> npt.NDArray[np.float32]: ...
     @property
+    def syn1(self) -> npt.NDArray[np.float32] | None: ...
+    @property
     def rare_counts(self) -> WordCounts: ...
     @property
     def report(self) -> TrainReport: ...
@@ -353,6 +365,7 @@ def continue_training(
     callback: Any = None,
     memory_bytes: int | None = None,
     progress_interval: float = 0.5,
+    syn1: npt.NDArray[np.float32] | None = None,
 ) -> TrainedModel: ...
 
 def train_more(
@@ -364,6 +377,7 @@ def train_more(
     *,
     callback: Any = None,
     progress_interval: float = 0.5,
+    syn1hs: npt.NDArray[np.float32] | None = None,
 ) -> TrainedModel: ...
 
 @final

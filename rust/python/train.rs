@@ -42,7 +42,7 @@ pub struct PyTrainConfig {
 #[pymethods]
 impl PyTrainConfig {
     #[new]
-    #[pyo3(signature = (*, vector_size=None, window=None, sg=None, negative=None,
+    #[pyo3(signature = (*, vector_size=None, window=None, sg=None, negative=None, hs=None,
         ns_exponent=None, cbow_mean=None, alpha=None, min_alpha=None, epochs=None, sample=None,
         shrink_windows=None, n_jobs=None, seed=None, max_sentence_length=None,
         shared_negatives=None, alpha_schedule=None, kernel=None, min_count=None,
@@ -53,6 +53,7 @@ impl PyTrainConfig {
         window: Option<i64>,
         sg: Option<bool>,
         negative: Option<i64>,
+        hs: Option<bool>,
         ns_exponent: Option<f64>,
         cbow_mean: Option<bool>,
         alpha: Option<f64>,
@@ -96,7 +97,12 @@ impl PyTrainConfig {
             vector_size: vector_size.map_or(Ok(d.vector_size), |v| count("vector_size", v))?,
             window: window.map_or(Ok(d.window), |v| count("window", v))?,
             sg: sg.unwrap_or(d.sg),
-            negative: negative.map_or(Ok(d.negative), |v| count("negative", v))?,
+            negative: negative.map_or(Ok(d.negative), |v| {
+                usize::try_from(v).map_err(|_| {
+                    EmbedError::param("negative", format!("must be an integer >= 0, got {v}"))
+                })
+            })?,
+            hs: hs.unwrap_or(d.hs),
             ns_exponent: ns_exponent.unwrap_or(d.ns_exponent),
             cbow_mean: cbow_mean.unwrap_or(d.cbow_mean),
             alpha: alpha.unwrap_or(d.alpha),
@@ -140,6 +146,11 @@ impl PyTrainConfig {
     fn vector_size(&self) -> usize {
         self.train.vector_size
     }
+    /// Hierarchical softmax on.
+    #[getter]
+    fn hs(&self) -> bool {
+        self.train.hs
+    }
     #[getter]
     fn epochs(&self) -> usize {
         self.train.epochs
@@ -173,6 +184,7 @@ pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     out.set_item("sample", d.sample)?;
     out.set_item("sg", d.sg as u8)?;
     out.set_item("negative", d.negative)?;
+    out.set_item("hs", d.hs as u8)?;
     out.set_item("ns_exponent", d.ns_exponent)?;
     out.set_item("cbow_mean", d.cbow_mean)?;
     out.set_item("alpha", d.alpha)?;
