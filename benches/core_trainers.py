@@ -2,6 +2,8 @@
 (``python benches/core_trainers.py SPEC.json``): embedrs (file, in-memory, per-thread
 schedule), gensim (corpus_file and iterable modes) and fastText, with identical
 hyper-parameters; each writes its vectors, timings and peak memory for the parent to score.
+A spec's optional ``hs`` (default 0) turns hierarchical softmax on for embedrs and gensim
+(``bench_hs.py``).
 """
 
 from __future__ import annotations
@@ -71,6 +73,7 @@ def _train_embedrs(spec: dict[str, Any], in_memory: bool, schedule: str) -> dict
         min_count=spec["min_count"],
         sg=spec["sg"],
         negative=spec["negative"],
+        hs=spec.get("hs", 0),
         sample=spec["sample"],
         epochs=spec["epochs"],
         n_jobs=spec["threads"],
@@ -112,7 +115,7 @@ def _train_gensim(spec: dict[str, Any], corpus_file: bool) -> dict[str, Any]:
         vector_size=spec["dim"],
         window=spec["window"],
         negative=spec["negative"],
-        hs=0,
+        hs=spec.get("hs", 0),
         sample=spec["sample"],
         min_count=spec["min_count"],
         workers=spec["threads"],
