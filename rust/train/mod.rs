@@ -629,7 +629,9 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
         dim: cfg.vector_size,
         cancel: &sh.cancel,
     };
-    let mut scratch = Scratch::new(cfg.vector_size, cfg.window, cfg.negative)?;
+    // Skip-gram's window batches hold the centre's path too (see `train_sentence_sg_shared`).
+    let batch_targets = cfg.negative + sh.tree.as_ref().map_or(0, |t| t.max_code_length());
+    let mut scratch = Scratch::new(cfg.vector_size, cfg.window, batch_targets)?;
     let mut batch = Batch::default();
     let mut kept: Vec<u32> = Vec::with_capacity(1024);
     let mut tally = WorkerTally::default();

@@ -296,6 +296,10 @@ fn sg_pair<K: Kernel, const P: bool>(
 /// back once. The arithmetic is the same as [`train_sentence_sg`]; what changes is that a
 /// window's pairs share negatives and see each other's updates only at the end of the window,
 /// which cuts the random row traffic from `m (K + 2)` to `m + K + 1` rows per centre word.
+///
+/// With hierarchical softmax, the `L` inner nodes on the centre's path are targets of the
+/// same batch (every context of the window predicts the same path): `m x (L + K + 1)`
+/// scores, each path row read and written once per window instead of once per pair.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
@@ -319,22 +323,21 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
         if s.ctx.is_empty() {
             continue;
         }
-        if let Some(tree) = c.tree {
-            // Hierarchical softmax pair by pair (its rows are the centre's path, not shared
-            // draws), before the window's negatives.
-            for j in 0..s.ctx.len() {
-                let cw = s.ctx[j];
-                s.neu1e.fill(0.0);
-                hs_input_row::<K, P>(c, tree, cw, center, alpha, s);
-                c.syn0.axpy_from_local::<K>(cw, 1.0, &s.neu1e);
-            }
-            if c.negative == 0 {
-                continue;
-            }
-        }
         draw_targets(c, center, &mut s.targets, rng);
+        // Hierarchical softmax's targets are the inner nodes on the centre's path (the same
+        // for the whole window), batched with the negatives: targets 0..h are rows of
+        // syn1hs (label 1 - code), h..u rows of syn1 (the centre, then the negatives).
+        let (points, codes): (&[u32], &[u8]) = match c.tree {
+            Some(tree) => (tree.points(center), tree.codes(center)),
+            None => (&[], &[]),
+        };
         let m = s.ctx.len();
+        let h = points.len();
         let t = s.targets.len();
+        let u = h + t;
+        if u == 0 {
+            continue;
+        }
         let Scratch {
             ctx,
             targets,
@@ -349,18 +352,28 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
         for (j, &cw) in ctx.iter().enumerate() {
             c.syn0.copy_to_local(cw, &mut a[j * d..(j + 1) * d]);
         }
+        for (k, &p) in points.iter().enumerate() {
+            c.syn1hs.copy_to_local(p, &mut b[k * d..(k + 1) * d]);
+        }
         for (k, &tw) in targets.iter().enumerate() {
-            c.syn1.copy_to_local(tw, &mut b[k * d..(k + 1) * d]);
+            c.syn1
+                .copy_to_local(tw, &mut b[(h + k) * d..(h + k + 1) * d]);
         }
         // Scores of every (context, target) pair against the window-start rows, turned into
         // gradients: g[j][k], and its transpose.
-        let (g, gt) = (&mut g[..m * t], &mut gt[..m * t]);
+        let (g, gt) = (&mut g[..m * u], &mut gt[..m * u]);
         for j in 0..m {
-            let gj = &mut g[j * t..(j + 1) * t];
-            local_dots::<K>(&a[j * d..(j + 1) * d], &b[..t * d], gj);
+            let gj = &mut g[j * u..(j + 1) * u];
+            local_dots::<K>(&a[j * d..(j + 1) * d], &b[..u * d], gj);
             for (k, x) in gj.iter_mut().enumerate() {
-                let (gr, l) = c.sigmoid.grad_loss(*x, k == 0);
-                *loss += l as f64;
+                let gr = if k < h {
+                    let f = *x;
+                    hs_decision(c.sigmoid, f, codes[k], loss, predictions).unwrap_or(0.0)
+                } else {
+                    let (gr, l) = c.sigmoid.grad_loss(*x, k == h);
+                    *loss += l as f64;
+                    gr
+                };
                 *x = gr * alpha;
                 gt[k * m + j] = *x;
             }
@@ -370,11 +383,15 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
         // target k by sum_j g[j][k] a_j.
         for (j, &cw) in ctx.iter().enumerate() {
             c.syn0
-                .lincomb_from_local::<K>(cw, &g[j * t..(j + 1) * t], &b[..t * d]);
+                .lincomb_from_local::<K>(cw, &g[j * u..(j + 1) * u], &b[..u * d]);
+        }
+        for (k, &p) in points.iter().enumerate() {
+            c.syn1hs
+                .lincomb_from_local::<K>(p, &gt[k * m..(k + 1) * m], &a[..m * d]);
         }
         for (k, &tw) in targets.iter().enumerate() {
             c.syn1
-                .lincomb_from_local::<K>(tw, &gt[k * m..(k + 1) * m], &a[..m * d]);
+                .lincomb_from_local::<K>(tw, &gt[(h + k) * m..(h + k + 1) * m], &a[..m * d]);
         }
     }
 }
@@ -406,6 +423,12 @@ pub fn train_sentence_cbow<K: Kernel, const P: bool>(
         }
         if s.ctx.is_empty() {
             continue;
+        }
+        if let Some(tree) = c.tree {
+            // The centre's path, loading while the context is summed.
+            for &p in tree.points(sentence[i]) {
+                c.syn1hs.prefetch(p);
+            }
         }
         cbow_center::<K, P>(c, s, sentence[i], alpha, rng);
     }
