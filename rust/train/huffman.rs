@@ -22,6 +22,7 @@
 use std::cmp::Reverse;
 
 use crate::error::{EmbedError, Result};
+use crate::prefetch::prefetch_ref;
 
 /// The paths of every word: for word `w`, `points(w)` are the inner nodes (rows of `syn1`)
 /// from the root down, and `codes(w)` the decision taken at each (0 or 1; the label of the
@@ -156,6 +157,18 @@ impl HuffmanTree {
     #[inline(always)]
     pub fn codes(&self, w: u32) -> &[u8] {
         &self.codes[self.starts[w as usize]..self.starts[w as usize + 1]]
+    }
+
+    /// Asks the CPU to start loading word `w`'s path (a hint: no effect on results). The
+    /// paths of a large vocabulary do not stay in cache, and a centre word's path is needed
+    /// before its rows can be found.
+    #[inline(always)]
+    pub fn prefetch(&self, w: u32) {
+        let start = self.starts[w as usize];
+        if let (Some(p), Some(c)) = (self.points.get(start), self.codes.get(start)) {
+            prefetch_ref(p);
+            prefetch_ref(c);
+        }
     }
 
     /// The longest path.

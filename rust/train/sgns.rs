@@ -319,6 +319,7 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
         }
         let w = reduced_window(window, shrink, rng);
         let center = sentence[i];
+        prefetch_paths(c, sentence, i);
         collect_context(sentence, i, w, &mut s.ctx);
         if s.ctx.is_empty() {
             continue;
@@ -362,13 +363,14 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
         // Scores of every (context, target) pair against the window-start rows, turned into
         // gradients: g[j][k], and its transpose.
         let (g, gt) = (&mut g[..m * u], &mut gt[..m * u]);
+        let mut hs_loss = 0f64;
         for j in 0..m {
             let gj = &mut g[j * u..(j + 1) * u];
             local_dots::<K>(&a[j * d..(j + 1) * d], &b[..u * d], gj);
             for (k, x) in gj.iter_mut().enumerate() {
                 let gr = if k < h {
                     let f = *x;
-                    hs_decision(c.sigmoid, f, codes[k], loss, predictions).unwrap_or(0.0)
+                    hs_decision(c.sigmoid, f, codes[k], &mut hs_loss).unwrap_or(0.0)
                 } else {
                     let (gr, l) = c.sigmoid.grad_loss(*x, k == h);
                     *loss += l as f64;
@@ -378,7 +380,8 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
                 gt[k * m + j] = *x;
             }
         }
-        *predictions += (m * t) as u64;
+        *loss += hs_loss;
+        *predictions += (m * u) as u64;
         // Each row's summed update, written once: context j moves by sum_k g[j][k] b_k,
         // target k by sum_j g[j][k] a_j.
         for (j, &cw) in ctx.iter().enumerate() {
@@ -421,14 +424,9 @@ pub fn train_sentence_cbow<K: Kernel, const P: bool>(
         if let Some(&next) = sentence.get(i + 1) {
             c.syn1.prefetch(next);
         }
+        prefetch_paths(c, sentence, i);
         if s.ctx.is_empty() {
             continue;
-        }
-        if let Some(tree) = c.tree {
-            // The centre's path, loading while the context is summed.
-            for &p in tree.points(sentence[i]) {
-                c.syn1hs.prefetch(p);
-            }
         }
         cbow_center::<K, P>(c, s, sentence[i], alpha, rng);
     }
@@ -478,21 +476,42 @@ fn cbow_center<K: Kernel, const P: bool>(
     }
 }
 
-/// The gradient of one decision of hierarchical softmax (label `1 - code`), tallying its
-/// loss; `None` when the score is saturated (or NaN), which updates nothing.
+/// The gradient of one decision of hierarchical softmax (label `1 - code`), adding its loss
+/// to `loss` (a local sum: the caller tallies it and the predictions once per path); `None`
+/// when the score is saturated (or NaN), which updates nothing.
 #[inline(always)]
-fn hs_decision(
-    sigmoid: &SigmoidTable,
-    f: f32,
-    code: u8,
-    loss: &mut f64,
-    predictions: &mut u64,
-) -> Option<f32> {
+fn hs_decision(sigmoid: &SigmoidTable, f: f32, code: u8, loss: &mut f64) -> Option<f32> {
     let (g, l) = sigmoid.grad_loss(f, code == 0);
     *loss += l as f64;
-    *predictions += 1;
     (f > -MAX_EXP && f < MAX_EXP).then_some(g)
 }
+
+/// Levels of the Huffman tree whose rows are not prefetched: the first `2^HOT_LEVELS - 1`
+/// inner nodes are on most paths and stay in cache.
+const HOT_LEVELS: usize = 8;
+
+/// Hierarchical softmax's hints while centre `i` trains: the path of centre `i + 2` (the
+/// tree's arrays of a large vocabulary do not stay in cache), and the deep rows on the path
+/// of centre `i + 1`. No effect on results.
+#[inline(always)]
+fn prefetch_paths<const P: bool>(c: &StepCtx<'_, P>, sentence: &[u32], i: usize) {
+    if let Some(tree) = c.tree {
+        if let Some(&w) = sentence.get(i + 2) {
+            tree.prefetch(w);
+        }
+        if let Some(&w) = sentence.get(i + 1) {
+            for &p in tree.points(w).iter().skip(HOT_LEVELS) {
+                c.syn1hs.prefetch(p);
+            }
+        }
+    }
+}
+
+/// Decisions scored per pass: every score of a pass is computed before any of its rows moves,
+/// so that the dot products run side by side. A path never visits a node twice and the input
+/// does not move until the whole path is done, so each score is the one the sequential
+/// update would compute.
+const HS_PASS: usize = 32;
 
 /// Hierarchical softmax of `target` from the input row `input`: moves the path's rows and
 /// adds the input's gradient to `s.neu1e` (the caller applies it).
@@ -505,15 +524,27 @@ fn hs_input_row<K: Kernel, const P: bool>(
     alpha: f32,
     s: &mut Scratch,
 ) {
-    for (&p, &code) in tree.points(target).iter().zip(tree.codes(target)) {
-        let f = c.syn0.dot_rows::<K>(input, &c.syn1hs, p);
-        let Some(g) = hs_decision(c.sigmoid, f, code, &mut s.loss, &mut s.predictions) else {
-            continue;
-        };
-        let g = g * alpha;
-        c.syn1hs.axpy_to_local::<K>(p, g, &mut s.neu1e);
-        c.syn1hs.axpy_from_row::<K>(p, g, &c.syn0, input);
+    let mut f = [0f32; HS_PASS];
+    let mut loss = 0f64;
+    for (points, codes) in tree
+        .points(target)
+        .chunks(HS_PASS)
+        .zip(tree.codes(target).chunks(HS_PASS))
+    {
+        for (x, &p) in f.iter_mut().zip(points) {
+            *x = c.syn0.dot_rows::<K>(input, &c.syn1hs, p);
+        }
+        for ((&p, &code), &x) in points.iter().zip(codes).zip(&f) {
+            let Some(g) = hs_decision(c.sigmoid, x, code, &mut loss) else {
+                continue;
+            };
+            let g = g * alpha;
+            c.syn1hs.axpy_to_local::<K>(p, g, &mut s.neu1e);
+            c.syn1hs.axpy_from_row::<K>(p, g, &c.syn0, input);
+        }
     }
+    s.loss += loss;
+    s.predictions += tree.points(target).len() as u64;
 }
 
 /// Hierarchical softmax of `target` from the thread-local input `neu1` (CBOW's context):
@@ -530,13 +561,25 @@ fn hs_local_input<K: Kernel, const P: bool>(
     loss: &mut f64,
     predictions: &mut u64,
 ) {
-    for (&p, &code) in tree.points(target).iter().zip(tree.codes(target)) {
-        let f = c.syn1hs.dot_local::<K>(p, neu1);
-        let Some(g) = hs_decision(c.sigmoid, f, code, loss, predictions) else {
-            continue;
-        };
-        c.syn1hs.axpy2_local::<K>(p, g * alpha, neu1e, neu1);
+    let mut f = [0f32; HS_PASS];
+    let mut sum = 0f64;
+    for (points, codes) in tree
+        .points(target)
+        .chunks(HS_PASS)
+        .zip(tree.codes(target).chunks(HS_PASS))
+    {
+        for (x, &p) in f.iter_mut().zip(points) {
+            *x = c.syn1hs.dot_local::<K>(p, neu1);
+        }
+        for ((&p, &code), &x) in points.iter().zip(codes).zip(&f) {
+            let Some(g) = hs_decision(c.sigmoid, x, code, &mut sum) else {
+                continue;
+            };
+            c.syn1hs.axpy2_local::<K>(p, g * alpha, neu1e, neu1);
+        }
     }
+    *loss += sum;
+    *predictions += tree.points(target).len() as u64;
 }
 
 #[cfg(test)]
