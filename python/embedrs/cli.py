@@ -275,9 +275,7 @@ def _add_train_flags(t: argparse.ArgumentParser) -> None:
     mode.add_argument("--cbow", dest="sg", action="store_false", help="CBOW (the default)")
     t.add_argument("--dim", type=int, default=100, help="vector size")
     t.add_argument("--window", type=int, default=5)
-    t.add_argument(
-        "--negative", type=int, default=5, help="negative samples (0: none, needs --hs)"
-    )
+    t.add_argument("--negative", type=int, default=5, help="negative samples (0: none, needs --hs)")
     t.add_argument(
         "--hs",
         action="store_true",
