@@ -2,6 +2,8 @@
 (``python benches/core_trainers.py SPEC.json``): embedrs (file, in-memory, per-thread
 schedule), gensim (corpus_file and iterable modes) and fastText, with identical
 hyper-parameters; each writes its vectors, timings and peak memory for the parent to score.
+A spec's optional ``hs`` (default 0) turns hierarchical softmax on for embedrs and gensim
+(``bench_hs.py``).
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ def _train_embedrs(spec: dict[str, Any], in_memory: bool, schedule: str) -> dict
         window=spec["window"],
         min_count=spec["min_count"],
         sg=spec["sg"],
+        **({"hs": spec["hs"]} if spec.get("hs") else {}),
         epochs=spec["epochs"],
         n_jobs=spec["threads"],
         random_state=spec["seed"],
@@ -83,15 +86,17 @@ def _train_embedrs(spec: dict[str, Any], in_memory: bool, schedule: str) -> dict
         **_given(spec, "negative", "sample", "alpha", "min_alpha"),
         **spec.get("extra", {}),
     )
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     model.fit(corpus)
     total_s = time.perf_counter() - t0
+    cpu_s = time.process_time() - c0
     peak = _peak_rss_mib()
     losses = [float(x) for x in getattr(model, "training_loss_", None) or []]
     return {
         "vocab_s": float(model.vocab_time_),
         "train_s": float(model.train_time_),
         "total_s": total_s,
+        "cpu_s": cpu_s,
         "load_s": load_s,
         "trainer_corpus_words": int(model.corpus_total_words_),
         "training_loss": losses,
@@ -115,7 +120,7 @@ def _train_gensim(spec: dict[str, Any], corpus_file: bool) -> dict[str, Any]:
         sg=spec["sg"],
         vector_size=spec["dim"],
         window=spec["window"],
-        hs=0,
+        hs=spec.get("hs", 0),
         min_count=spec["min_count"],
         workers=spec["threads"],
         epochs=spec["epochs"],
@@ -127,7 +132,7 @@ def _train_gensim(spec: dict[str, Any], corpus_file: bool) -> dict[str, Any]:
     else:
         sentences = LineSentence(path)
         model.build_vocab(corpus_iterable=sentences)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     if corpus_file:
         trained, raw = model.train(
             corpus_file=path,
@@ -142,12 +147,13 @@ def _train_gensim(spec: dict[str, Any], corpus_file: bool) -> dict[str, Any]:
             total_words=model.corpus_total_words,
             epochs=model.epochs,
         )
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     peak = _peak_rss_mib()
     return {
         "vocab_s": t1 - t0,
         "train_s": t2 - t1,
         "total_s": t2 - t0,
+        "cpu_s": c2 - c1,
         "load_s": 0.0,
         "trainer_corpus_words": int(model.corpus_total_words),
         "gensim_trained_words": int(trained),

@@ -29,7 +29,9 @@ use crate::corpus::{count_files_with, CorpusRef, FileCorpus, IdCorpus, IdCorpusB
 use crate::error::{show_str, EmbedError, Result};
 use crate::reader::LineBatches;
 use crate::text::{SentenceBatch, MAX_TOKEN_BYTES};
-use crate::train::{self, extend_weights, weights_bytes, ProgressSink, TrainConfig, TrainReport};
+use crate::train::{
+    self, extend_weights, hs_weights, weights_bytes, ProgressSink, TrainConfig, TrainReport,
+};
 use crate::vocab::{Vocab, VocabConfig, WordCounts};
 
 /// Where the text comes from.
@@ -99,6 +101,9 @@ pub struct Trained {
     pub syn0: Vec<f32>,
     /// The output vectors, needed to continue training.
     pub syn1: Vec<f32>,
+    /// Hierarchical softmax's output matrix (`vocab.len() x vector_size`) with `hs`, else
+    /// empty.
+    pub syn1hs: Vec<f32>,
     /// The counts of the words seen but left out of the vocabulary.
     pub rare: WordCounts,
     /// What training did, epoch by epoch.
@@ -122,6 +127,9 @@ pub struct Previous<'a> {
     pub syn0: &'a [f32],
     /// Its output vectors.
     pub syn1: &'a [f32],
+    /// Its hierarchical-softmax matrix (empty if it has none: with `hs` training starts it
+    /// at zero).
+    pub syn1hs: &'a [f32],
     /// The counts of the words it left out, if kept.
     pub rare: Option<&'a WordCounts>,
     /// Epochs it was trained for so far (each call gets a fresh random stream).
@@ -282,8 +290,17 @@ pub fn fit(
     };
     check_memory(vocab.len(), cfg.vector_size, memory_bytes)?;
     let (mut syn0, mut syn1) = train::init_weights(&vocab, cfg.vector_size, cfg.seed)?;
+    let mut syn1hs = hs_matrix(cfg, &[], vocab.len())?;
     let vocab_seconds = start.elapsed().as_secs_f64();
-    let report = train::train(cfg, &vocab, corpus.as_ref(), &mut syn0, &mut syn1, sink)?;
+    let report = train::train_hs(
+        cfg,
+        &vocab,
+        corpus.as_ref(),
+        &mut syn0,
+        &mut syn1,
+        &mut syn1hs,
+        sink,
+    )?;
     Ok(Trained {
         corpus_words: vocab.corpus_words,
         corpus_sentences: vocab.corpus_sentences,
@@ -291,10 +308,40 @@ pub fn fit(
         vocab: Arc::new(vocab),
         syn0,
         syn1,
+        syn1hs,
         rare,
         report,
         vocab_seconds,
     })
+}
+
+/// Hierarchical softmax's matrix for `rows` words with `cfg.hs` (`old`'s rows, then zero
+/// rows), or an empty one without.
+fn hs_matrix(cfg: &TrainConfig, old: &[f32], rows: usize) -> Result<Vec<f32>> {
+    if cfg.hs {
+        hs_weights(old, rows, cfg.vector_size)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// `Dimension` unless `prev`'s matrices match its vocabulary and `dim`.
+fn check_previous(prev: &Previous<'_>, dim: usize) -> Result<()> {
+    let expected = prev.vocab.len() * dim;
+    if prev.syn0.len() != expected
+        || prev.syn1.len() != expected
+        || !(prev.syn1hs.is_empty() || prev.syn1hs.len() == expected)
+    {
+        return Err(EmbedError::Dimension(format!(
+            "the model has {} words x {} dimensions, but its matrices hold {}, {} and {} floats",
+            prev.vocab.len(),
+            dim,
+            prev.syn0.len(),
+            prev.syn1.len(),
+            prev.syn1hs.len()
+        )));
+    }
+    Ok(())
 }
 
 /// Adds the corpus files to an empty-vocabulary error, so the user sees which text gave it.
@@ -340,16 +387,7 @@ pub fn continue_training(
 ) -> Result<Trained> {
     cfg.validate()?;
     settings.validate()?;
-    let expected = prev.vocab.len() * cfg.vector_size;
-    if prev.syn0.len() != expected || prev.syn1.len() != expected {
-        return Err(EmbedError::Dimension(format!(
-            "the model has {} words x {} dimensions, but its matrices hold {} and {} floats",
-            prev.vocab.len(),
-            cfg.vector_size,
-            prev.syn0.len(),
-            prev.syn1.len()
-        )));
-    }
+    check_previous(&prev, cfg.vector_size)?;
     let start = Instant::now();
     let interrupt = sink.interrupt();
     let source = readable_once(source, cfg, settings, &interrupt)?;
@@ -391,6 +429,9 @@ pub fn continue_training(
         cfg.vector_size,
         cfg.seed,
     )?;
+    // The Huffman tree is rebuilt over the whole grown vocabulary (by `train`, from its
+    // counts) and the matrix grows by zero rows, as gensim does.
+    let mut syn1hs = hs_matrix(cfg, prev.syn1hs, vocab.len())?;
     let run_seed =
         ((cfg.seed as u128 * 1_000_003 + prev.epochs_done as u128 + 1) % (1u128 << 63)) as u64;
     let run_cfg = TrainConfig {
@@ -398,12 +439,13 @@ pub fn continue_training(
         ..cfg.clone()
     };
     let vocab_seconds = start.elapsed().as_secs_f64();
-    let report = train::train(
+    let report = train::train_hs(
         &run_cfg,
         &vocab,
         corpus.as_ref(),
         &mut syn0,
         &mut syn1,
+        &mut syn1hs,
         sink,
     )?;
     Ok(Trained {
@@ -413,6 +455,7 @@ pub fn continue_training(
         vocab: Arc::new(vocab),
         syn0,
         syn1,
+        syn1hs,
         rare: grown.rare,
         report,
         vocab_seconds,
@@ -433,16 +476,7 @@ pub fn train_more(
     sink: &mut dyn ProgressSink,
 ) -> Result<Trained> {
     cfg.validate()?;
-    let expected = prev.vocab.len() * cfg.vector_size;
-    if prev.syn0.len() != expected || prev.syn1.len() != expected {
-        return Err(EmbedError::Dimension(format!(
-            "the model has {} words x {} dimensions, but its matrices hold {} and {} floats",
-            prev.vocab.len(),
-            cfg.vector_size,
-            prev.syn0.len(),
-            prev.syn1.len()
-        )));
-    }
+    check_previous(&prev, cfg.vector_size)?;
     let start = Instant::now();
     let interrupt = sink.interrupt();
     let source = readable_once(source, cfg, &VocabSettings::default(), &interrupt)?;
@@ -471,8 +505,17 @@ pub fn train_more(
         cfg.vector_size,
         cfg.seed,
     )?;
+    let mut syn1hs = hs_matrix(cfg, prev.syn1hs, vocab.len())?;
     let vocab_seconds = start.elapsed().as_secs_f64();
-    let report = train::train(cfg, &vocab, corpus.as_ref(), &mut syn0, &mut syn1, sink)?;
+    let report = train::train_hs(
+        cfg,
+        &vocab,
+        corpus.as_ref(),
+        &mut syn0,
+        &mut syn1,
+        &mut syn1hs,
+        sink,
+    )?;
     Ok(Trained {
         corpus_words: vocab.corpus_words,
         corpus_sentences: sentences,
@@ -480,6 +523,7 @@ pub fn train_more(
         vocab: Arc::new(vocab),
         syn0,
         syn1,
+        syn1hs,
         rare: prev.rare.cloned().unwrap_or_default(),
         report,
         vocab_seconds,
@@ -509,6 +553,7 @@ mod tests {
             vocab: &first.vocab,
             syn0: &first.syn0,
             syn1: &first.syn1,
+            syn1hs: &[],
             rare: None,
             epochs_done: 2,
         };
@@ -569,6 +614,7 @@ mod tests {
             vocab: &first.vocab,
             syn0: &first.syn0,
             syn1: &first.syn1,
+            syn1hs: &[],
             rare: Some(&first.rare),
             epochs_done: 2,
         };

@@ -92,6 +92,7 @@ impl Replica {
     /// `alpha`/`min_alpha` are the round's share of the global schedule).
     ///
     /// # Errors
+    /// `InvalidParameter` naming `hs` for hierarchical softmax (not supported here),
     /// `IndexOutOfRange` for a slice that does not exist, else as [`train::train`].
     pub fn train_round(
         &mut self,
@@ -99,6 +100,14 @@ impl Replica {
         cfg: &TrainConfig,
         sink: &mut dyn ProgressSink,
     ) -> Result<TrainReport> {
+        if cfg.hs {
+            return Err(EmbedError::param(
+                "hs",
+                "hierarchical softmax (hs=1) is not supported by the distributed trainer: its \
+                 replicas exchange the rows of the two matrices of negative sampling only; \
+                 use hs=0 (negative sampling) or train on one machine",
+            ));
+        }
         let corpus = self.slices.get(index).ok_or(EmbedError::IndexOutOfRange {
             index: index as i64,
             len: self.slices.len(),

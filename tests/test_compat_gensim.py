@@ -202,16 +202,12 @@ def test_train_refuses_what_gensim_refuses():
 
 
 def test_what_embedrs_cannot_honour_raises_naming_it():
-    for kw, name in (({"hs": 1}, "hs"), ({"hashfxn": lambda w: 1}, "hashfxn"),
+    for kw, name in (({"hashfxn": lambda w: 1}, "hashfxn"),
                      ({"sorted_vocab": 0}, "sorted_vocab")):
         with pytest.raises(UnsupportedParameterError, match=f"invalid parameter {name}"):
             Word2Vec(**kw)
     assert issubclass(UnsupportedParameterError, NotImplementedError)
     m = Word2Vec(COMMON, min_count=1, vector_size=4)
-    m.hs = 1
-    with pytest.raises(UnsupportedParameterError, match="hs"):
-        m.train(COMMON, total_examples=9, epochs=1)
-    m.hs = 0
     with pytest.raises(UnsupportedParameterError, match="word_count"):
         m.train(COMMON, total_examples=9, epochs=1, word_count=5)
     with pytest.raises(UnsupportedParameterError, match="vectors_lockf"):
@@ -297,6 +293,53 @@ def test_quality_matches_gensim_on_a_planted_corpus():
 
     assert purity(ours.wv) >= purity(theirs.wv) - 0.05
     assert purity(ours.wv) > 0.9
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+@pytest.mark.parametrize("negative", [0, 5])
+def test_hierarchical_softmax_as_gensims(sg, negative):
+    corpus = planted_corpus(n_sentences=2000)
+    kw = dict(vector_size=16, min_count=1, epochs=5, seed=1, workers=2, window=4, sg=sg,
+              hs=1, negative=negative)
+    ours, theirs = Word2Vec(corpus, **kw), gensim_models.Word2Vec(corpus, **kw)
+
+    def purity(kv):
+        top = [kv.most_similar(w, topn=5) for w in kv.index_to_key]
+        return np.mean([[o[:2] == w[:2] for o, _ in t] for w, t in zip(kv.index_to_key, top,
+                                                                         strict=True)])
+
+    assert purity(ours.wv) >= purity(theirs.wv) - 0.05
+    assert purity(ours.wv) > 0.9
+    # syn1 as gensim's: one row per word, the last unused; syn1neg is kept (zeros) with
+    # negative=0, where gensim has none.
+    assert ours.syn1.shape == theirs.syn1.shape == (len(ours.wv), 16)
+    assert ours.syn1.any()
+    assert not ours.syn1[-1].any()
+    assert ours.syn1neg.any() == bool(negative)
+    assert ours.estimate_memory()["syn1"] == theirs.estimate_memory()["syn1"]
+
+
+def test_hierarchical_softmax_saves_loads_and_grows(tmp_path):
+    m = Word2Vec(COMMON * 20, vector_size=8, min_count=1, seed=4, hs=1, negative=0,
+                 compute_loss=True)
+    assert m.get_latest_training_loss() > 0
+    m.save(tmp_path / "m.w2v")
+    back = Word2Vec.load(tmp_path / "m.w2v")
+    np.testing.assert_array_equal(back.syn1, m.syn1)
+    np.testing.assert_array_equal(back.wv.vectors, m.wv.vectors)
+    assert (back.hs, back.negative) == (1, 0)
+    before = back.syn1.copy()
+    back.build_vocab(NEW * 20, update=True)
+    assert back.syn1.shape == (len(back.wv), 8)
+    np.testing.assert_array_equal(back.syn1[: len(before)], before)
+    assert not back.syn1[len(before):].any()
+    back.train(NEW * 20, total_examples=back.corpus_count, epochs=2)
+    # The tree is rebuilt over the 14 words: 13 inner nodes, the last row unused.
+    assert not np.array_equal(back.syn1[: len(before)], before)
+    assert np.isfinite(back.syn1).all()
+    assert not back.syn1[-1].any()
+    plain = Word2Vec(COMMON, vector_size=8, min_count=1)
+    assert not hasattr(plain, "syn1")  # as gensim: no hs, no syn1
 
 
 def test_predict_output_word_is_gensims_softmax():

@@ -180,11 +180,18 @@ class KeyedVectors:
         syn1neg: npt.NDArray[np.float32] | None = None,
         meta: str = "",
         rare: WordCounts | None = None,
+        syn1: npt.NDArray[np.float32] | None = None,
     ) -> None: ...
     @staticmethod
     def load_native(
         path: str | PathLike[str], mmap: bool = True
-    ) -> tuple[KeyedVectors, npt.NDArray[np.float32] | None, str, WordCounts | None]: ...
+    ) -> tuple[
+        KeyedVectors,
+        npt.NDArray[np.float32] | None,
+        str,
+        WordCounts | None,
+        npt.NDArray[np.float32] | None,
+    ]: ...
     def to_bytes(self) -> bytes: ...
     @staticmethod
     def from_bytes(data: bytes) -> KeyedVectors: ...
@@ -208,6 +215,7 @@ class TrainConfig:
         window: int | None = None,
         sg: bool | None = None,
         negative: int | None = None,
+        hs: bool | None = None,
         ns_exponent: float | None = None,
         cbow_mean: bool | None = None,
         cbow_gradient: str | None = None,
@@ -233,6 +241,8 @@ class TrainConfig:
     @property
     def vector_size(self) -> int: ...
     @property
+    def hs(self) -> bool: ...
+    @property
     def epochs(self) -> int: ...
     @property
     def alpha(self) -> float: ...
@@ -241,7 +251,7 @@ class TrainConfig:
 
 def defaults() -> dict[str, Any]: ...
 def limits() -> dict[str, Any]: ...
-def default_alpha(*, sg: bool, cbow_gradient: str = "word2vec") -> float: ...
+def default_alpha(*, sg: bool, cbow_gradient: str = "word2vec", hs_only: bool = False) -> float: ...
 
 @final
 class Progress:
@@ -325,6 +335,8 @@ class TrainedModel:
     @property
     def syn1neg(self) -> npt.NDArray[np.float32]: ...
     @property
+    def syn1(self) -> npt.NDArray[np.float32] | None: ...
+    @property
     def rare_counts(self) -> WordCounts: ...
     @property
     def report(self) -> TrainReport: ...
@@ -356,6 +368,7 @@ def continue_training(
     callback: Any = None,
     memory_bytes: int | None = None,
     progress_interval: float = 0.5,
+    syn1: npt.NDArray[np.float32] | None = None,
 ) -> TrainedModel: ...
 
 def train_more(
@@ -367,6 +380,7 @@ def train_more(
     *,
     callback: Any = None,
     progress_interval: float = 0.5,
+    syn1hs: npt.NDArray[np.float32] | None = None,
 ) -> TrainedModel: ...
 
 @final

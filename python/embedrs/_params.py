@@ -196,7 +196,7 @@ def seed_of(random_state: Any) -> int:
 _INTS = ("vector_size", "window", "negative", "epochs", "max_sentence_length", "min_count")
 _OPTIONAL_INTS = ("max_final_vocab", "max_vocab_size")
 _FLOATS = ("ns_exponent", "min_alpha", "sample")
-_BOOLS = ("sg", "cbow_mean", "shrink_windows", "shared_negatives")
+_BOOLS = ("sg", "hs", "cbow_mean", "shrink_windows", "shared_negatives")
 
 
 def config_kwargs(params: dict[str, Any]) -> dict[str, Any]:

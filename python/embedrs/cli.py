@@ -149,6 +149,7 @@ def _estimator(args: argparse.Namespace, verbose: bool) -> Word2Vec:
         sample=args.sample,
         sg=int(args.sg),
         negative=args.negative,
+        hs=int(args.hs),
         ns_exponent=args.ns_exponent,
         cbow_mean=not args.cbow_sum,
         cbow_gradient=args.cbow_gradient,
@@ -275,7 +276,17 @@ def _add_train_flags(t: argparse.ArgumentParser) -> None:
     mode.add_argument("--cbow", dest="sg", action="store_false", help="CBOW (the default)")
     t.add_argument("--dim", type=int, default=DEFAULTS["vector_size"], help="vector size")
     t.add_argument("--window", type=int, default=DEFAULTS["window"])
-    t.add_argument("--negative", type=int, default=DEFAULTS["negative"])
+    t.add_argument(
+        "--negative",
+        type=int,
+        default=DEFAULTS["negative"],
+        help="negative samples (0: none, needs --hs)",
+    )
+    t.add_argument(
+        "--hs",
+        action="store_true",
+        help="hierarchical softmax (alone with --negative 0, else with negative sampling)",
+    )
     t.add_argument("--ns-exponent", type=float, default=DEFAULTS["ns_exponent"])
     t.add_argument("--sample", type=float, default=DEFAULTS["sample"])
     t.add_argument("--min-count", type=int, default=DEFAULTS["min_count"])

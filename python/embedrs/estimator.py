@@ -32,7 +32,8 @@ ALPHA_SCHEDULES: tuple[str, ...] = tuple(LIMITS["alpha_schedule"])
 
 
 class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
-    """Word2vec embeddings (skip-gram or CBOW with negative sampling), trained in Rust.
+    """Word2vec embeddings (skip-gram or CBOW with negative sampling and/or hierarchical
+    softmax), trained in Rust.
 
     Parameter names follow gensim's ``Word2Vec``; ``n_jobs`` and ``random_state`` follow
     scikit-learn (gensim's ``workers`` and ``seed``).
@@ -57,7 +58,14 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         1 for skip-gram, 0 for CBOW.
     negative : int, default=5
         Negative samples per positive example, at most 10,000 (each costs one row update;
-        word2vec uses 5 to 20).
+        word2vec uses 5 to 20). 0 turns negative sampling off, which needs ``hs=1``.
+    hs : {0, 1}, default=0
+        1 for hierarchical softmax (word2vec.c's and gensim's ``hs``): each word is predicted
+        by the binary decisions on its path in a Huffman tree of the vocabulary counts, one
+        output row per inner node (``syn1_``). Alone (``negative=0``) or together with
+        negative sampling, for skip-gram and CBOW; the tree is rebuilt over the grown
+        vocabulary by :meth:`partial_fit`, as gensim does. Not supported by
+        :mod:`embedrs.distributed`.
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``
         (an exponent for which that overflows, e.g. ``1e6``, is rejected when training
@@ -73,8 +81,9 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         lower on analogies (``benches/RESULTS.md``).
     alpha : float or None, default=None
         Starting learning rate. None: the measured best for the architecture, 0.035 for
-        skip-gram, 0.065 for CBOW (0.1 with the corrected gradient); the value used is
-        ``alpha_``. gensim uses 0.025 for both, word2vec.c 0.025 and 0.05 (see
+        skip-gram, 0.065 for CBOW (0.1 with the corrected gradient), and gensim's 0.025 for
+        hierarchical softmax alone (``hs=1, negative=0``); the value used is ``alpha_``.
+        gensim uses 0.025 for both, word2vec.c 0.025 and 0.05 (see
         ``docs/coming-from-gensim.md``). At most 10 (useful values are below 0.2); if
         training diverges anyway (a NaN or infinite weight after an epoch), ``fit`` raises
         :class:`embedrs.InvalidParameterError` naming ``alpha``.
@@ -124,14 +133,19 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     vocabulary_ : dict of str to int
         Word -> row of ``wv_.vectors``.
     syn1neg_ : ndarray of shape (n_words, vector_size)
-        The output (context) vectors, needed to continue training.
+        The output (context) vectors of negative sampling, needed to continue training
+        (zeros when ``negative=0``).
+    syn1_ : ndarray of shape (n_words, vector_size) or None
+        Hierarchical softmax's output vectors, one row per inner node of the Huffman tree
+        (the root first; the last row is unused, as in gensim), or None without ``hs``.
     rare_counts_ : WordCounts
         Counts of the words seen in training text but left out of the vocabulary (below
         ``min_count``, or beyond ``max_final_vocab``). :meth:`partial_fit` adds the new
         text's counts to them, so a word that reaches ``min_count`` over several calls joins
         the vocabulary; saved with the model. ``rare_counts_.get(word)`` gives one count.
     training_loss_ : list of float
-        The summed negative-sampling loss of each epoch.
+        The summed loss of each epoch: ``-log sigmoid`` of every prediction, negative
+        samples and hierarchical-softmax decisions alike.
     epoch_stats_ : list of EpochStats
         Per-epoch statistics (loss, predictions, raw and effective words, seconds).
     corpus_total_words_ : int
@@ -166,6 +180,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     # Fitted attributes (set by fit / partial_fit / load; declared for type checkers).
     wv_: KeyedVectors
     syn1neg_: npt.NDArray[np.float32]
+    syn1_: npt.NDArray[np.float32] | None
     rare_counts_: _embedrs.WordCounts
     epoch_stats_: list[Any]
     training_loss_: list[float]
@@ -191,6 +206,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         sample: float = DEFAULTS["sample"],
         sg: int = DEFAULTS["sg"],
         negative: int = DEFAULTS["negative"],
+        hs: int = DEFAULTS["hs"],
         ns_exponent: float = DEFAULTS["ns_exponent"],
         cbow_mean: bool = DEFAULTS["cbow_mean"],
         cbow_gradient: str = DEFAULTS["cbow_gradient"],
@@ -214,6 +230,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.sample = sample
         self.sg = sg
         self.negative = negative
+        self.hs = hs
         self.ns_exponent = ns_exponent
         self.cbow_mean = cbow_mean
         self.cbow_gradient = cbow_gradient
@@ -370,9 +387,17 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             ),
             callbacks,
             epochs_done=len(self.epoch_stats_),
+            syn1=self._syn1_for(config),
         )
         self._set_trained(result, seed, getattr(self, "device_", "cpu"), append=True)
         return self
+
+    def _syn1_for(self, config: _embedrs.TrainConfig) -> npt.NDArray[np.float32] | None:
+        """Hierarchical softmax's matrix to continue from (None: none, or ``hs`` off)."""
+        syn1 = getattr(self, "syn1_", None)
+        if not config.hs or syn1 is None:
+            return None
+        return np.ascontiguousarray(syn1, dtype=np.float32)
 
     def _run(
         self,
@@ -411,6 +436,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self._set_fitted(
             wv=KeyedVectors._from_native(result.keyed_vectors),
             syn1neg=result.syn1neg,
+            syn1=result.syn1,
             rare_counts=result.rare_counts,
             epoch_stats=stats,
             corpus_total_words=words,
@@ -436,6 +462,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         *,
         wv: KeyedVectors,
         syn1neg: npt.NDArray[np.float32],
+        syn1: npt.NDArray[np.float32] | None = None,
         rare_counts: _embedrs.WordCounts,
         epoch_stats: list[EpochStats],
         corpus_total_words: int,
@@ -451,6 +478,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         ``partial_fit``, ``load`` and the distributed ``fit``."""
         self.wv_ = wv
         self.syn1neg_ = syn1neg
+        self.syn1_ = syn1
         self.rare_counts_ = rare_counts
         self.epoch_stats_ = list(epoch_stats)
         self.training_loss_ = [e.loss for e in self.epoch_stats_]
@@ -462,7 +490,11 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.alpha_ = (
             float(self.alpha)
             if self.alpha is not None
-            else _embedrs.default_alpha(sg=bool(self.sg), cbow_gradient=str(self.cbow_gradient))
+            else _embedrs.default_alpha(
+                sg=bool(self.sg),
+                cbow_gradient=str(self.cbow_gradient),
+                hs_only=bool(self.hs) and int(self.negative) == 0,
+            )
         )
         self.vocab_time_ = float(vocab_time)
         self.train_time_ = float(train_time)
@@ -528,6 +560,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             self.syn1neg_,
             json.dumps(meta, default=json_default),
             getattr(self, "rare_counts_", None),
+            syn1=getattr(self, "syn1_", None),
         )
 
     @classmethod
@@ -544,23 +577,26 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         --------
         See :meth:`save`.
         """
-        native, syn1, meta_text, rare = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)
-        return cls._from_native_file(path, native, syn1, meta_text, rare)
+        native, syn1neg, meta_text, rare, syn1 = _embedrs.KeyedVectors.load_native(
+            os.fspath(path), mmap
+        )
+        return cls._from_native_file(path, native, syn1neg, meta_text, rare, syn1)
 
     @classmethod
     def _from_native_file(
         cls,
         path: str | os.PathLike[str],
         native: _embedrs.KeyedVectors,
-        syn1: npt.NDArray[np.float32] | None,
+        syn1neg: npt.NDArray[np.float32] | None,
         meta_text: str,
         rare: _embedrs.WordCounts | None,
+        syn1: npt.NDArray[np.float32] | None = None,
     ) -> Word2Vec:
         try:
             meta = json.loads(meta_text) if meta_text else {}
         except ValueError as e:
             raise FormatError(f"{os.fspath(path)}: metadata is not valid JSON ({e})") from None
-        if not isinstance(meta, dict) or meta.get("kind") != "Word2Vec" or syn1 is None:
+        if not isinstance(meta, dict) or meta.get("kind") != "Word2Vec" or syn1neg is None:
             raise FormatError(
                 f"{os.fspath(path)}: holds vectors only, not a complete Word2Vec model; "
                 "use embedrs.KeyedVectors.load or embedrs.load"
@@ -571,7 +607,8 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             epoch_stats = [EpochStats.from_dict(e) for e in meta.get("epoch_stats", [])]
             model._set_fitted(
                 wv=KeyedVectors._from_native(native),
-                syn1neg=syn1,
+                syn1neg=syn1neg,
+                syn1=syn1,
                 rare_counts=rare if rare is not None else _embedrs.WordCounts(),
                 epoch_stats=epoch_stats,
                 corpus_total_words=fitted.get("corpus_total_words_", 0),

@@ -16,13 +16,14 @@ use crate::model::formats::{self, UnicodeErrors, Word2VecReadOptions};
 use crate::model::{self, Pooling};
 use crate::vocab;
 
-/// What `load_native` returns: the vectors, the output matrix if saved, the metadata and the
-/// rare-word counts if saved.
+/// What `load_native` returns: the vectors, the output matrix if saved, the metadata, the
+/// rare-word counts if saved, and hierarchical softmax's matrix if saved.
 type NativeLoad<'py> = (
     PyKeyedVectors,
     Option<Bound<'py, PyArray2<f32>>>,
     String,
     Option<PyWordCounts>,
+    Option<Bound<'py, PyArray2<f32>>>,
 );
 
 /// A copy of a float32 array in row order, or a `MemoryError` naming its size.
@@ -216,9 +217,9 @@ impl PyKeyedVectors {
         self.inner.is_mapped()
     }
 
-    /// Writes the native format atomically, optionally with the output matrix, metadata and
-    /// the counts of words not in the vocabulary.
-    #[pyo3(signature = (path, syn1neg=None, meta="", rare=None))]
+    /// Writes the native format atomically, optionally with the output matrix, metadata,
+    /// the counts of words not in the vocabulary and hierarchical softmax's matrix.
+    #[pyo3(signature = (path, syn1neg=None, meta="", rare=None, syn1=None))]
     fn save_native(
         &self,
         py: Python<'_>,
@@ -226,25 +227,38 @@ impl PyKeyedVectors {
         syn1neg: Option<PyReadonlyArray2<'_, f32>>,
         meta: &str,
         rare: Option<&PyWordCounts>,
+        syn1: Option<PyReadonlyArray2<'_, f32>>,
     ) -> PyResult<()> {
         let s1: Option<Vec<f32>> = syn1neg.map(|a| a.as_array().iter().copied().collect());
+        let hs: Option<Vec<f32>> = syn1.map(|a| a.as_array().iter().copied().collect());
         let rare = rare.map(|r| &r.inner);
-        Ok(py.detach(|| formats::save_native(&path, &self.inner, s1.as_deref(), rare, meta))?)
+        Ok(py.detach(|| {
+            formats::save_native(&path, &self.inner, s1.as_deref(), hs.as_deref(), rare, meta)
+        })?)
     }
 
     /// Opens a native file: `(KeyedVectors, syn1neg or None, metadata, rare-word counts or
-    /// None)`. With `mmap`, the vectors are mapped read-only from the file (no copy);
-    /// `syn1neg` is always a copy.
+    /// None, syn1 or None)`. With `mmap`, the vectors are mapped read-only from the file (no
+    /// copy); `syn1neg` and `syn1` are always copies.
     #[staticmethod]
     #[pyo3(signature = (path, mmap=true))]
     fn load_native<'py>(py: Python<'py>, path: PathBuf, mmap: bool) -> PyResult<NativeLoad<'py>> {
         let m = py.detach(|| formats::load_native(&path, mmap))?;
         let shape = (m.kv.len(), m.kv.dim());
-        let syn1 = match m.syn1neg {
-            Some(s) => Some(s.as_slice().to_vec().into_pyarray(py).reshape(shape)?),
-            None => None,
+        let copy = |s: Option<model::Storage>| -> PyResult<_> {
+            Ok(match s {
+                Some(s) => Some(s.as_slice().to_vec().into_pyarray(py).reshape(shape)?),
+                None => None,
+            })
         };
-        Ok((m.kv.into(), syn1, m.meta, m.rare.map(PyWordCounts::from)))
+        let (syn1neg, syn1) = (copy(m.syn1neg)?, copy(m.syn1)?);
+        Ok((
+            m.kv.into(),
+            syn1neg,
+            m.meta,
+            m.rare.map(PyWordCounts::from),
+            syn1,
+        ))
     }
 
     /// Serialised form (the native format, used by pickle).

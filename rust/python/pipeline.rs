@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 
 use super::cancel::detached;
 use super::corpus::PyCorpusBuilder;
-use super::model::PyKeyedVectors;
+use super::model::{copy_floats, PyKeyedVectors};
 use super::train::{PySink, PyTrainConfig, PyTrainReport};
 use super::vocab::{PyVocab, PyWordCounts};
 use crate::corpus::{FileCorpus, IdCorpusBuilder};
@@ -21,6 +21,8 @@ pub struct PyTrainedModel {
     keyed_vectors: Py<PyKeyedVectors>,
     /// The output matrix, `(n_words, vector_size)`.
     syn1neg: Py<PyArray2<f32>>,
+    /// Hierarchical softmax's output matrix, `(n_words, vector_size)`, or None without `hs`.
+    syn1: Option<Py<PyArray2<f32>>>,
     /// The counts of the words seen but left out of the vocabulary.
     rare_counts: Py<PyWordCounts>,
     /// What training did.
@@ -42,6 +44,11 @@ impl PyTrainedModel {
         Ok(PyTrainedModel {
             keyed_vectors: Py::new(py, PyKeyedVectors::from(kv))?,
             syn1neg: t.syn1.into_pyarray(py).reshape((rows, dim))?.unbind(),
+            syn1: if t.syn1hs.is_empty() {
+                None
+            } else {
+                Some(t.syn1hs.into_pyarray(py).reshape((rows, dim))?.unbind())
+            },
             rare_counts: Py::new(py, PyWordCounts::from(t.rare))?,
             report: Py::new(py, PyTrainReport::new(py, &t.report)?)?,
             corpus_words: t.corpus_words,
@@ -109,10 +116,11 @@ pub(crate) fn fit(
 }
 
 /// Continues training a model (`keyed_vectors`, `syn1neg`, `rare_counts`, trained for
-/// `epochs_done` epochs so far) on `source` with `config`, growing the vocabulary.
+/// `epochs_done` epochs so far, and its hierarchical-softmax matrix `syn1` if any) on
+/// `source` with `config`, growing the vocabulary.
 #[pyfunction]
 #[pyo3(signature = (keyed_vectors, syn1neg, rare_counts, source, config, *, epochs_done,
-    callback=None, memory_bytes=None, progress_interval=0.5))]
+    callback=None, memory_bytes=None, progress_interval=0.5, syn1=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn continue_training(
     py: Python<'_>,
@@ -125,15 +133,20 @@ pub(crate) fn continue_training(
     callback: Option<Py<PyAny>>,
     memory_bytes: Option<u64>,
     progress_interval: f64,
+    syn1: Option<PyReadonlyArray2<'_, f32>>,
 ) -> PyResult<PyTrainedModel> {
     let src = SourceArg::extract(py, source)?;
     let mut sink = PySink::new(py, callback, config.train.vector_size, progress_interval)?;
     let kv = &keyed_vectors.inner;
-    let syn1 = syn1neg.as_slice()?;
+    let syn1hs: Vec<f32> = match &syn1 {
+        Some(a) => copy_floats(a, "syn1")?,
+        None => Vec::new(),
+    };
     let prev = Previous {
         vocab: kv.vocab(),
         syn0: kv.vectors(),
-        syn1,
+        syn1: syn1neg.as_slice()?,
+        syn1hs: &syn1hs,
         rare: rare_counts.map(|r| &r.inner),
         epochs_done,
     };
@@ -151,10 +164,12 @@ pub(crate) fn continue_training(
     PyTrainedModel::new(py, trained, config.train.vector_size)
 }
 
-/// Trains the weights `syn0`/`syn1` of `vocab` (copied once) on `source` with `config`, the
-/// vocabulary fixed (gensim's `train` after `build_vocab`).
+/// Trains the weights `syn0`/`syn1` of `vocab` (copied once; and `syn1hs`, hierarchical
+/// softmax's matrix, if given) on `source` with `config`, the vocabulary fixed (gensim's
+/// `train` after `build_vocab`).
 #[pyfunction]
-#[pyo3(signature = (vocab, syn0, syn1, source, config, *, callback=None, progress_interval=0.5))]
+#[pyo3(signature = (vocab, syn0, syn1, source, config, *, callback=None, progress_interval=0.5,
+    syn1hs=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn train_more(
     py: Python<'_>,
@@ -165,15 +180,21 @@ pub(crate) fn train_more(
     config: &PyTrainConfig,
     callback: Option<Py<PyAny>>,
     progress_interval: f64,
+    syn1hs: Option<PyReadonlyArray2<'_, f32>>,
 ) -> PyResult<PyTrainedModel> {
     let src = SourceArg::extract(py, source)?;
     let mut sink = PySink::new(py, callback, config.train.vector_size, progress_interval)?;
     let s0: Vec<f32> = syn0.as_array().iter().copied().collect();
     let s1: Vec<f32> = syn1.as_array().iter().copied().collect();
+    let hs: Vec<f32> = match &syn1hs {
+        Some(a) => copy_floats(a, "syn1")?,
+        None => Vec::new(),
+    };
     let prev = Previous {
         vocab: &vocab.inner,
         syn0: &s0,
         syn1: &s1,
+        syn1hs: &hs,
         rare: None,
         epochs_done: 0,
     };

@@ -42,7 +42,7 @@ pub struct PyTrainConfig {
 #[pymethods]
 impl PyTrainConfig {
     #[new]
-    #[pyo3(signature = (*, vector_size=None, window=None, sg=None, negative=None,
+    #[pyo3(signature = (*, vector_size=None, window=None, sg=None, negative=None, hs=None,
         ns_exponent=None, cbow_mean=None, cbow_gradient=None, alpha=None, min_alpha=None, epochs=None, sample=None,
         shrink_windows=None, n_jobs=None, seed=None, max_sentence_length=None,
         shared_negatives=None, alpha_schedule=None, kernel=None, min_count=None,
@@ -53,6 +53,7 @@ impl PyTrainConfig {
         window: Option<i64>,
         sg: Option<bool>,
         negative: Option<i64>,
+        hs: Option<bool>,
         ns_exponent: Option<f64>,
         cbow_mean: Option<bool>,
         cbow_gradient: Option<&str>,
@@ -102,7 +103,12 @@ impl PyTrainConfig {
             vector_size: vector_size.map_or(Ok(d.vector_size), |v| count("vector_size", v))?,
             window: window.map_or(Ok(d.window), |v| count("window", v))?,
             sg,
-            negative: negative.map_or(Ok(d.negative), |v| count("negative", v))?,
+            negative: negative.map_or(Ok(d.negative), |v| {
+                usize::try_from(v).map_err(|_| {
+                    EmbedError::param("negative", format!("must be an integer >= 0, got {v}"))
+                })
+            })?,
+            hs: hs.unwrap_or(d.hs),
             ns_exponent: ns_exponent.unwrap_or(d.ns_exponent),
             cbow_mean: cbow_mean.unwrap_or(d.cbow_mean),
             cbow_gradient,
@@ -147,6 +153,11 @@ impl PyTrainConfig {
     fn vector_size(&self) -> usize {
         self.train.vector_size
     }
+    /// Hierarchical softmax on.
+    #[getter]
+    fn hs(&self) -> bool {
+        self.train.hs
+    }
     #[getter]
     fn epochs(&self) -> usize {
         self.train.epochs
@@ -180,6 +191,7 @@ pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     out.set_item("sample", d.sample)?;
     out.set_item("sg", d.sg as u8)?;
     out.set_item("negative", d.negative)?;
+    out.set_item("hs", d.hs as u8)?;
     out.set_item("ns_exponent", d.ns_exponent)?;
     out.set_item("cbow_mean", d.cbow_mean)?;
     out.set_item("cbow_gradient", d.cbow_gradient.name())?;
@@ -195,7 +207,8 @@ pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 }
 
 /// The learning rate a run starts from when ``alpha`` is None: the measured best for the
-/// architecture (skip-gram, or CBOW with the given gradient).
+/// architecture (skip-gram, or CBOW with the given gradient); gensim's 0.025 for
+/// hierarchical softmax alone (``hs_only``: ``hs=1, negative=0``).
 ///
 /// Examples
 /// --------
@@ -203,11 +216,12 @@ pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 /// >>> _embedrs.default_alpha(sg=True), _embedrs.default_alpha(sg=False)
 /// (0.035, 0.065)
 #[pyfunction]
-#[pyo3(signature = (*, sg, cbow_gradient="word2vec"))]
-pub(crate) fn default_alpha(sg: bool, cbow_gradient: &str) -> PyResult<f64> {
+#[pyo3(signature = (*, sg, cbow_gradient="word2vec", hs_only=false))]
+pub(crate) fn default_alpha(sg: bool, cbow_gradient: &str, hs_only: bool) -> PyResult<f64> {
     Ok(train::default_alpha(
         sg,
         CbowGradient::from_param(cbow_gradient)?,
+        hs_only,
     ))
 }
 

@@ -141,14 +141,21 @@ impl CbowGradient {
 /// best measured for each architecture on the shared benchmark (see `benches/RESULTS.md`,
 /// "Default learning rates"). word2vec.c starts CBOW at 0.05 and skip-gram at 0.025; gensim
 /// uses 0.025 for both.
-pub fn default_alpha(sg: bool, cbow_gradient: CbowGradient) -> f64 {
+///
+/// Hierarchical softmax alone (`hs_only`: `hs` with `negative=0`) starts at gensim's and
+/// word2vec.c's 0.025: the rates above were measured with negative sampling, and hs was
+/// measured against gensim at 0.025.
+pub fn default_alpha(sg: bool, cbow_gradient: CbowGradient, hs_only: bool) -> f64 {
     match (sg, cbow_gradient) {
+        _ if hs_only => DEFAULT_ALPHA_HS,
         (true, _) => DEFAULT_ALPHA_SG,
         (false, CbowGradient::Word2Vec) => DEFAULT_ALPHA_CBOW,
         (false, CbowGradient::Corrected) => DEFAULT_ALPHA_CBOW_CORRECTED,
     }
 }
 
+/// Default starting learning rate with hierarchical softmax alone.
+pub const DEFAULT_ALPHA_HS: f64 = 0.025;
 /// Default starting learning rate of skip-gram.
 pub const DEFAULT_ALPHA_SG: f64 = 0.035;
 /// Default starting learning rate of CBOW with word2vec's gradient.
@@ -165,8 +172,12 @@ pub struct TrainConfig {
     pub window: usize,
     /// Skip-gram (true) or CBOW (false).
     pub sg: bool,
-    /// Negative samples per positive example.
+    /// Negative samples per positive example (0: none, only with `hs`).
     pub negative: usize,
+    /// Hierarchical softmax (word2vec.c's and gensim's `hs=1`): predict each word by its
+    /// path in a Huffman tree of the vocabulary (see `huffman.rs`), alone (`negative = 0`)
+    /// or together with negative sampling.
+    pub hs: bool,
     /// Exponent of the negative-sampling distribution.
     pub ns_exponent: f64,
     /// CBOW: mean (true) or sum (false) of the context vectors.
@@ -216,6 +227,7 @@ impl Default for TrainConfig {
             window: 5,
             sg: false,
             negative: 5,
+            hs: false,
             ns_exponent: 0.75,
             cbow_mean: true,
             cbow_gradient: CbowGradient::Word2Vec,
@@ -239,8 +251,9 @@ impl Default for TrainConfig {
 impl TrainConfig {
     /// The starting learning rate: `alpha`, or the architecture's default.
     pub fn alpha(&self) -> f64 {
-        self.alpha
-            .unwrap_or_else(|| default_alpha(self.sg, self.cbow_gradient))
+        self.alpha.unwrap_or_else(|| {
+            default_alpha(self.sg, self.cbow_gradient, self.hs && self.negative == 0)
+        })
     }
 
     /// Checks every parameter's domain: the one check, made before any corpus is read.
@@ -283,7 +296,13 @@ impl TrainConfig {
                 ),
             ));
         }
-        at_least_one("negative", self.negative)?;
+        if self.negative == 0 && !self.hs {
+            return Err(p(
+                "negative",
+                "is 0 and hs is off, so nothing would be trained: set negative >= 1 \
+                 (negative sampling) or hs=1 (hierarchical softmax), or both",
+            ));
+        }
         if self.negative > MAX_NEGATIVE {
             return Err(p(
                 "negative",

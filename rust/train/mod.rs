@@ -14,6 +14,7 @@
 
 pub mod config;
 pub mod hogwild;
+pub mod huffman;
 pub mod kernels;
 pub mod sgns;
 
@@ -32,6 +33,7 @@ use crate::hash::fnv1a;
 use crate::sampling::{subsample_thresholds, UnigramTable, WordRng};
 use crate::vocab::Vocab;
 use hogwild::SharedMatrix;
+use huffman::HuffmanTree;
 use kernels::{Kernel, KernelChoice, KernelTask};
 use sgns::{Scratch, SigmoidTable, StepCtx};
 
@@ -192,6 +194,33 @@ pub fn extend_weights<'w>(
     Ok((syn0_new, syn1_new))
 }
 
+/// Hierarchical softmax's output matrix for `rows` words: the rows of `old` (a smaller
+/// vocabulary's, copied once) followed by zero rows, as gensim grows `syn1`. Like word2vec.c
+/// and gensim it has one row per word (the `rows - 1` inner nodes use all but the last).
+///
+/// # Errors
+/// `Memory` if it cannot be allocated, `Dimension` if `old` is not whole rows or has more
+/// than `rows`.
+pub fn hs_weights(old: &[f32], rows: usize, dim: usize) -> Result<Vec<f32>> {
+    if dim == 0 || !old.len().is_multiple_of(dim) || old.len() / dim > rows {
+        return Err(EmbedError::Dimension(format!(
+            "the hierarchical-softmax matrix ({} floats) is not whole rows of {dim} floats, \
+             at most {rows} of them",
+            old.len()
+        )));
+    }
+    let oom = || EmbedError::Memory {
+        bytes: rows as u128 * dim as u128 * 4,
+        what: format!("the hierarchical-softmax matrix ({rows} words x {dim} dimensions, float32)"),
+    };
+    let n = rows.checked_mul(dim).ok_or_else(oom)?;
+    let mut v: Vec<f32> = Vec::new();
+    hogwild::reserve_huge(&mut v, n).map_err(|_| oom())?;
+    v.extend_from_slice(old);
+    v.resize(n, 0.0);
+    Ok(v)
+}
+
 #[repr(align(64))]
 #[derive(Default)]
 struct PaddedLoss(AtomicU64);
@@ -201,6 +230,7 @@ struct Shared<'a> {
     vocab: &'a Vocab,
     corpus: CorpusRef<'a>,
     table: UnigramTable,
+    tree: Option<HuffmanTree>,
     thresholds: Vec<u32>,
     sigmoid: SigmoidTable,
     words_done: AtomicU64,
@@ -235,7 +265,8 @@ impl Shared<'_> {
     }
 }
 
-/// Trains `syn0` (input vectors, the embedding) and `syn1` (output vectors) in place.
+/// Trains `syn0` (input vectors, the embedding) and `syn1` (output vectors of negative
+/// sampling) in place; without `cfg.hs` (see [`train_hs`] for hierarchical softmax).
 ///
 /// # Errors
 /// `InvalidParameter` for a bad config (or `alpha` when the weights diverge to NaN or
@@ -251,6 +282,24 @@ pub fn train(
     syn1: &mut [f32],
     sink: &mut dyn ProgressSink,
 ) -> Result<TrainReport> {
+    train_hs(cfg, vocab, corpus, syn0, syn1, &mut [], sink)
+}
+
+/// [`train`] with hierarchical softmax's output matrix `syn1hs` too: `vocab.len() x
+/// vector_size` (see [`hs_weights`]) when `cfg.hs`, else empty. The Huffman tree is built
+/// from the vocabulary's counts.
+///
+/// # Errors
+/// As [`train`]; `Dimension` also when `syn1hs` does not match `cfg.hs`.
+pub fn train_hs(
+    cfg: &TrainConfig,
+    vocab: &Vocab,
+    corpus: CorpusRef<'_>,
+    syn0: &mut [f32],
+    syn1: &mut [f32],
+    syn1hs: &mut [f32],
+    sink: &mut dyn ProgressSink,
+) -> Result<TrainReport> {
     cfg.validate()?;
     let n = vocab.len() * cfg.vector_size;
     if vocab.is_empty() || syn0.len() != n || syn1.len() != n {
@@ -262,6 +311,15 @@ pub fn train(
             syn1.len()
         )));
     }
+    if syn1hs.len() != if cfg.hs { n } else { 0 } {
+        return Err(EmbedError::Dimension(format!(
+            "with hs={}, the hierarchical-softmax matrix must be {} x {} (got {} floats)",
+            cfg.hs as u8,
+            if cfg.hs { vocab.len() } else { 0 },
+            cfg.vector_size,
+            syn1hs.len()
+        )));
+    }
     let words_per_epoch = match corpus {
         CorpusRef::Files(_) => vocab.corpus_words,
         CorpusRef::Ids(c) => c.raw_words(),
@@ -271,6 +329,11 @@ pub fn train(
         vocab,
         corpus,
         table: UnigramTable::new(vocab.counts(), cfg.ns_exponent)?,
+        tree: if cfg.hs {
+            Some(HuffmanTree::new(vocab.counts())?)
+        } else {
+            None
+        },
         thresholds: subsample_thresholds(vocab.counts(), cfg.sample),
         sigmoid: SigmoidTable::default(),
         words_done: AtomicU64::new(0),
@@ -283,7 +346,7 @@ pub fn train(
         None => kernels::from_env()?,
     };
     let choice = kernels::detect(requested);
-    let mut r = run(&shared, syn0, syn1, sink, choice)?;
+    let mut r = run(&shared, syn0, syn1, syn1hs, sink, choice)?;
     r.kernel = choice.name();
     Ok(r)
 }
@@ -294,6 +357,7 @@ struct WorkerTask<'s, 'a> {
     feed: &'s Feed<'a>,
     syn0: SharedMatrix<'s>,
     syn1: SharedMatrix<'s>,
+    syn1hs: SharedMatrix<'s>,
     epoch: usize,
     epoch_base: u64,
     loss_slot: &'s AtomicU64,
@@ -316,6 +380,7 @@ fn run(
     sh: &Shared<'_>,
     syn0_buf: &mut [f32],
     syn1_buf: &mut [f32],
+    syn1hs_buf: &mut [f32],
     sink: &mut dyn ProgressSink,
     choice: KernelChoice,
 ) -> Result<TrainReport> {
@@ -349,6 +414,8 @@ fn run(
         // buffers are plain slices again and can be shown to the sink.
         let syn0 = SharedMatrix::new(&mut *syn0_buf, rows, dim);
         let syn1 = SharedMatrix::new(&mut *syn1_buf, rows, dim);
+        let hs_rows = syn1hs_buf.len() / dim;
+        let syn1hs = SharedMatrix::new(&mut *syn1hs_buf, hs_rows, dim);
         let (tx, rx) = mpsc::channel::<()>();
         let mut sink_result: Result<Control> = Ok(Control::Continue);
         let mut spawn_error = None;
@@ -364,6 +431,7 @@ fn run(
                         feed,
                         syn0,
                         syn1,
+                        syn1hs,
                         epoch,
                         epoch_base,
                         loss_slot: slot,
@@ -450,7 +518,7 @@ fn run(
         }
         er.seconds = epoch_start.elapsed().as_secs_f64();
         let sink_control = sink_result?;
-        check_finite(syn0_buf, syn1_buf, epoch, sh.cfg.alpha())?;
+        check_finite(&[syn0_buf, syn1_buf, syn1hs_buf], epoch, sh.cfg.alpha())?;
         match sink_control {
             Control::Continue => {}
             Control::Stop => {
@@ -480,18 +548,19 @@ fn run(
 
 /// Fails if training diverged: a NaN or infinite weight would poison every later update and
 /// query, silently (the sigmoid table maps NaN scores to no update).
-fn check_finite(syn0: &[f32], syn1: &[f32], epoch: usize, alpha: f64) -> Result<()> {
+fn check_finite(matrices: &[&[f32]], epoch: usize, alpha: f64) -> Result<()> {
     let finite = |m: &[f32]| m.chunks(4096).all(|c| c.iter().all(|x| x.is_finite()));
-    if finite(syn0) && finite(syn1) {
+    if matrices.iter().all(|m| finite(m)) {
         return Ok(());
     }
-    let bad = syn0.iter().chain(syn1).filter(|x| !x.is_finite()).count();
+    let all = || matrices.iter().flat_map(|m| m.iter());
+    let bad = all().filter(|x| !x.is_finite()).count();
     Err(EmbedError::param(
         "alpha",
         format!(
             "training diverged in epoch {epoch}: {bad} of the {} weights are NaN or infinite \
              (alpha={}); lower alpha",
-            syn0.len() + syn1.len(),
+            all().count(),
             show_f64(alpha)
         ),
     ))
@@ -514,6 +583,7 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
         feed,
         syn0,
         syn1,
+        syn1hs,
         epoch,
         epoch_base,
         loss_slot,
@@ -542,6 +612,14 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
         (buffer()?, buffer()?, buffer()?, buffer()?);
     let syn0 = syn0.view::<P>(&mut local0, &mut base0);
     let syn1 = syn1.view::<P>(&mut local1, &mut base1);
+    // Hierarchical softmax's rows are numbered from the root down, so its first rows are
+    // the inner nodes every path goes through: the same private copies apply.
+    let (mut local2, mut base2) = if sh.tree.is_some() {
+        (buffer()?, buffer()?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let syn1hs = syn1hs.view::<P>(&mut local2, &mut base2);
     let mut since_sync = 0u64;
     let sync_every = cfg.private_sync_interval();
     let ctx = StepCtx {
@@ -550,12 +628,16 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
         table: &sh.table,
         sigmoid: &sh.sigmoid,
         negative: cfg.negative,
+        syn1hs,
+        tree: sh.tree.as_ref(),
         cbow_mean: cfg.cbow_mean,
         cbow_gradient: cfg.cbow_gradient,
         dim: cfg.vector_size,
         cancel: &sh.cancel,
     };
-    let mut scratch = Scratch::new(cfg.vector_size, cfg.window, cfg.negative)?;
+    // Skip-gram's window batches hold the centre's path too (see `train_sentence_sg_shared`).
+    let batch_targets = cfg.negative + sh.tree.as_ref().map_or(0, |t| t.max_code_length());
+    let mut scratch = Scratch::new(cfg.vector_size, cfg.window, batch_targets)?;
     let mut batch = Batch::default();
     let mut kept: Vec<u32> = Vec::with_capacity(1024);
     let mut tally = WorkerTally::default();
@@ -622,6 +704,7 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
                 since_sync = 0;
                 ctx.syn0.sync_private_rows(&mut base0);
                 ctx.syn1.sync_private_rows(&mut base1);
+                ctx.syn1hs.sync_private_rows(&mut base2);
             }
             if pending >= FLUSH_WORDS {
                 let done = sh.words_done.fetch_add(pending, Ordering::Relaxed) + pending;
@@ -634,6 +717,7 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
     if P {
         ctx.syn0.sync_private_rows(&mut base0);
         ctx.syn1.sync_private_rows(&mut base1);
+        ctx.syn1hs.sync_private_rows(&mut base2);
     }
     if pending > 0 {
         sh.words_done.fetch_add(pending, Ordering::Relaxed);

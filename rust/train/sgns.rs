@@ -15,11 +15,19 @@
 //! Scores beyond `±MAX_EXP` saturate the sigmoid (0 or 1), and the full gradient is applied,
 //! as word2vec.c does (gensim skips such updates instead). The loss of each prediction,
 //! `-log s(x)` for the positive and `-log s(-x)` for negatives, is tallied in `f64`.
+//!
+//! With hierarchical softmax (`hs`), the target is predicted by the decisions on its path in
+//! the Huffman tree ([`HuffmanTree`]): for each inner node `p` with decision `code`, the
+//! score `f = v_i . syn1[p]` gets the gradient `1 - code - s(f)` and the loss `-log s(f)` or
+//! `-log s(-f)`, as in word2vec.c; a saturated score (`|f| >= MAX_EXP`) updates nothing, as
+//! in word2vec.c and gensim. Both objectives add their input gradients before the input rows
+//! move, hierarchical softmax first.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::config::CbowGradient;
 use super::hogwild::SharedMatrix;
+use super::huffman::HuffmanTree;
 use super::kernels::{local_dots, Kernel};
 use crate::error::{EmbedError, Result};
 use crate::sampling::{UnigramTable, WordRng};
@@ -86,8 +94,13 @@ pub struct StepCtx<'t, const P: bool = false> {
     pub table: &'t UnigramTable,
     /// Sigmoid lookup.
     pub sigmoid: &'t SigmoidTable,
-    /// Negatives per positive.
+    /// Negatives per positive (0: hierarchical softmax only).
     pub negative: usize,
+    /// Hierarchical softmax's output matrix (one row per inner node of `tree`; no rows
+    /// without `hs`).
+    pub syn1hs: SharedMatrix<'t, P>,
+    /// The Huffman tree of hierarchical softmax, if on.
+    pub tree: Option<&'t HuffmanTree>,
     /// Average (true) or sum (false) the CBOW context.
     pub cbow_mean: bool,
     /// How the CBOW context's error reaches each context word.
@@ -198,6 +211,9 @@ fn draw_targets<const P: bool>(
     rng: &mut WordRng,
 ) {
     out.clear();
+    if c.negative == 0 {
+        return;
+    }
     out.push(target);
     for _ in 0..c.negative {
         let t = c.table.sample(rng);
@@ -258,6 +274,9 @@ fn sg_pair<K: Kernel, const P: bool>(
     // Negatives drawn first (same draws, same order) so that their rows load together.
     draw_targets(c, target, &mut s.targets, rng);
     s.neu1e.fill(0.0);
+    if let Some(tree) = c.tree {
+        hs_input_row::<K, P>(c, tree, input, target, alpha, s);
+    }
     for (k, &out) in s.targets.iter().enumerate() {
         let f = c.syn0.dot_rows::<K>(input, &c.syn1, out);
         let (g, loss) = c.sigmoid.grad_loss(f, k == 0);
@@ -280,6 +299,10 @@ fn sg_pair<K: Kernel, const P: bool>(
 /// back once. The arithmetic is the same as [`train_sentence_sg`]; what changes is that a
 /// window's pairs share negatives and see each other's updates only at the end of the window,
 /// which cuts the random row traffic from `m (K + 2)` to `m + K + 1` rows per centre word.
+///
+/// With hierarchical softmax, the `L` inner nodes on the centre's path are targets of the
+/// same batch (every context of the window predicts the same path): `m x (L + K + 1)`
+/// scores, each path row read and written once per window instead of once per pair.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
@@ -299,13 +322,26 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
         }
         let w = reduced_window(window, shrink, rng);
         let center = sentence[i];
+        prefetch_paths(c, sentence, i);
         collect_context(sentence, i, w, &mut s.ctx);
         if s.ctx.is_empty() {
             continue;
         }
         draw_targets(c, center, &mut s.targets, rng);
+        // Hierarchical softmax's targets are the inner nodes on the centre's path (the same
+        // for the whole window), batched with the negatives: targets 0..h are rows of
+        // syn1hs (label 1 - code), h..u rows of syn1 (the centre, then the negatives).
+        let (points, codes): (&[u32], &[u8]) = match c.tree {
+            Some(tree) => (tree.points(center), tree.codes(center)),
+            None => (&[], &[]),
+        };
         let m = s.ctx.len();
+        let h = points.len();
         let t = s.targets.len();
+        let u = h + t;
+        if u == 0 {
+            continue;
+        }
         let Scratch {
             ctx,
             targets,
@@ -320,32 +356,48 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
         for (j, &cw) in ctx.iter().enumerate() {
             c.syn0.copy_to_local(cw, &mut a[j * d..(j + 1) * d]);
         }
+        for (k, &p) in points.iter().enumerate() {
+            c.syn1hs.copy_to_local(p, &mut b[k * d..(k + 1) * d]);
+        }
         for (k, &tw) in targets.iter().enumerate() {
-            c.syn1.copy_to_local(tw, &mut b[k * d..(k + 1) * d]);
+            c.syn1
+                .copy_to_local(tw, &mut b[(h + k) * d..(h + k + 1) * d]);
         }
         // Scores of every (context, target) pair against the window-start rows, turned into
         // gradients: g[j][k], and its transpose.
-        let (g, gt) = (&mut g[..m * t], &mut gt[..m * t]);
+        let (g, gt) = (&mut g[..m * u], &mut gt[..m * u]);
+        let mut hs_loss = 0f64;
         for j in 0..m {
-            let gj = &mut g[j * t..(j + 1) * t];
-            local_dots::<K>(&a[j * d..(j + 1) * d], &b[..t * d], gj);
+            let gj = &mut g[j * u..(j + 1) * u];
+            local_dots::<K>(&a[j * d..(j + 1) * d], &b[..u * d], gj);
             for (k, x) in gj.iter_mut().enumerate() {
-                let (gr, l) = c.sigmoid.grad_loss(*x, k == 0);
-                *loss += l as f64;
+                let gr = if k < h {
+                    let f = *x;
+                    hs_decision(c.sigmoid, f, codes[k], &mut hs_loss).unwrap_or(0.0)
+                } else {
+                    let (gr, l) = c.sigmoid.grad_loss(*x, k == h);
+                    *loss += l as f64;
+                    gr
+                };
                 *x = gr * alpha;
                 gt[k * m + j] = *x;
             }
         }
-        *predictions += (m * t) as u64;
+        *loss += hs_loss;
+        *predictions += (m * u) as u64;
         // Each row's summed update, written once: context j moves by sum_k g[j][k] b_k,
         // target k by sum_j g[j][k] a_j.
         for (j, &cw) in ctx.iter().enumerate() {
             c.syn0
-                .lincomb_from_local::<K>(cw, &g[j * t..(j + 1) * t], &b[..t * d]);
+                .lincomb_from_local::<K>(cw, &g[j * u..(j + 1) * u], &b[..u * d]);
+        }
+        for (k, &p) in points.iter().enumerate() {
+            c.syn1hs
+                .lincomb_from_local::<K>(p, &gt[k * m..(k + 1) * m], &a[..m * d]);
         }
         for (k, &tw) in targets.iter().enumerate() {
             c.syn1
-                .lincomb_from_local::<K>(tw, &gt[k * m..(k + 1) * m], &a[..m * d]);
+                .lincomb_from_local::<K>(tw, &gt[(h + k) * m..(h + k + 1) * m], &a[..m * d]);
         }
     }
 }
@@ -375,6 +427,7 @@ pub fn train_sentence_cbow<K: Kernel, const P: bool>(
         if let Some(&next) = sentence.get(i + 1) {
             c.syn1.prefetch(next);
         }
+        prefetch_paths(c, sentence, i);
         if s.ctx.is_empty() {
             continue;
         }
@@ -406,6 +459,9 @@ fn cbow_center<K: Kernel, const P: bool>(
     c.syn0
         .sum_rows_to_local::<K>(ctx, if c.cbow_mean { inv } else { 1.0 }, neu1);
     neu1e.fill(0.0);
+    if let Some(tree) = c.tree {
+        hs_local_input::<K, P>(c, tree, target, alpha, neu1, neu1e, loss, predictions);
+    }
     for (k, &out) in targets.iter().enumerate() {
         let f = c.syn1.dot_local::<K>(out, neu1);
         let (g, l) = c.sigmoid.grad_loss(f, k == 0);
@@ -422,6 +478,112 @@ fn cbow_center<K: Kernel, const P: bool>(
     for &w in ctx.iter() {
         c.syn0.axpy_from_local::<K>(w, 1.0, neu1e);
     }
+}
+
+/// The gradient of one decision of hierarchical softmax (label `1 - code`), adding its loss
+/// to `loss` (a local sum: the caller tallies it and the predictions once per path); `None`
+/// when the score is saturated (or NaN), which updates nothing.
+#[inline(always)]
+fn hs_decision(sigmoid: &SigmoidTable, f: f32, code: u8, loss: &mut f64) -> Option<f32> {
+    let (g, l) = sigmoid.grad_loss(f, code == 0);
+    *loss += l as f64;
+    (f > -MAX_EXP && f < MAX_EXP).then_some(g)
+}
+
+/// Levels of the Huffman tree whose rows are not prefetched: the first `2^HOT_LEVELS - 1`
+/// inner nodes are on most paths and stay in cache.
+const HOT_LEVELS: usize = 8;
+
+/// Hierarchical softmax's hints while centre `i` trains: the path of centre `i + 2` (the
+/// tree's arrays of a large vocabulary do not stay in cache), and the deep rows on the path
+/// of centre `i + 1`. No effect on results.
+#[inline(always)]
+fn prefetch_paths<const P: bool>(c: &StepCtx<'_, P>, sentence: &[u32], i: usize) {
+    if let Some(tree) = c.tree {
+        if let Some(&w) = sentence.get(i + 2) {
+            tree.prefetch(w);
+        }
+        if let Some(&w) = sentence.get(i + 1) {
+            for &p in tree.points(w).iter().skip(HOT_LEVELS) {
+                c.syn1hs.prefetch(p);
+            }
+        }
+    }
+}
+
+/// Decisions scored per pass: every score of a pass is computed before any of its rows moves,
+/// so that the dot products run side by side. A path never visits a node twice and the input
+/// does not move until the whole path is done, so each score is the one the sequential
+/// update would compute.
+const HS_PASS: usize = 32;
+
+/// Hierarchical softmax of `target` from the input row `input`: moves the path's rows and
+/// adds the input's gradient to `s.neu1e` (the caller applies it).
+#[inline(always)]
+fn hs_input_row<K: Kernel, const P: bool>(
+    c: &StepCtx<'_, P>,
+    tree: &HuffmanTree,
+    input: u32,
+    target: u32,
+    alpha: f32,
+    s: &mut Scratch,
+) {
+    let mut f = [0f32; HS_PASS];
+    let mut loss = 0f64;
+    for (points, codes) in tree
+        .points(target)
+        .chunks(HS_PASS)
+        .zip(tree.codes(target).chunks(HS_PASS))
+    {
+        for (x, &p) in f.iter_mut().zip(points) {
+            *x = c.syn0.dot_rows::<K>(input, &c.syn1hs, p);
+        }
+        for ((&p, &code), &x) in points.iter().zip(codes).zip(&f) {
+            let Some(g) = hs_decision(c.sigmoid, x, code, &mut loss) else {
+                continue;
+            };
+            let g = g * alpha;
+            c.syn1hs.axpy_to_local::<K>(p, g, &mut s.neu1e);
+            c.syn1hs.axpy_from_row::<K>(p, g, &c.syn0, input);
+        }
+    }
+    s.loss += loss;
+    s.predictions += tree.points(target).len() as u64;
+}
+
+/// Hierarchical softmax of `target` from the thread-local input `neu1` (CBOW's context):
+/// moves the path's rows and adds the input's gradient to `neu1e`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn hs_local_input<K: Kernel, const P: bool>(
+    c: &StepCtx<'_, P>,
+    tree: &HuffmanTree,
+    target: u32,
+    alpha: f32,
+    neu1: &[f32],
+    neu1e: &mut [f32],
+    loss: &mut f64,
+    predictions: &mut u64,
+) {
+    let mut f = [0f32; HS_PASS];
+    let mut sum = 0f64;
+    for (points, codes) in tree
+        .points(target)
+        .chunks(HS_PASS)
+        .zip(tree.codes(target).chunks(HS_PASS))
+    {
+        for (x, &p) in f.iter_mut().zip(points) {
+            *x = c.syn1hs.dot_local::<K>(p, neu1);
+        }
+        for ((&p, &code), &x) in points.iter().zip(codes).zip(&f) {
+            let Some(g) = hs_decision(c.sigmoid, x, code, &mut sum) else {
+                continue;
+            };
+            c.syn1hs.axpy2_local::<K>(p, g * alpha, neu1e, neu1);
+        }
+    }
+    *loss += sum;
+    *predictions += tree.points(target).len() as u64;
 }
 
 #[cfg(test)]

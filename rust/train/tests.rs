@@ -137,6 +137,167 @@ fn private_rows_train_as_well_as_shared_ones() {
     }
 }
 
+/// Trains with hierarchical softmax: the input vectors, the hs matrix and the report.
+fn fit_hs(
+    cfg: &TrainConfig,
+    vocab: &Vocab,
+    corpus: &IdCorpus,
+) -> (Vec<f32>, Vec<f32>, TrainReport) {
+    let (mut s0, mut s1) = init_weights(vocab, cfg.vector_size, cfg.seed).unwrap();
+    let mut hs = hs_weights(&[], vocab.len(), cfg.vector_size).unwrap();
+    let r = train_hs(
+        cfg,
+        vocab,
+        CorpusRef::Ids(corpus),
+        &mut s0,
+        &mut s1,
+        &mut hs,
+        &mut NoProgress,
+    )
+    .unwrap();
+    (s0, hs, r)
+}
+
+#[test]
+fn hierarchical_softmax_recovers_planted_topics_alone_and_with_negatives() {
+    let (v, c) = planted(1, 2000);
+    for negative in [0, 5] {
+        for (sg, shared_negatives) in [(true, false), (true, true), (false, false)] {
+            for n_threads in [1, 2] {
+                let cfg = TrainConfig {
+                    vector_size: 20,
+                    sg,
+                    shared_negatives,
+                    negative,
+                    hs: true,
+                    epochs: 5,
+                    sample: 0.0,
+                    n_threads,
+                    ..Default::default()
+                };
+                let what = format!("sg={sg} shared={shared_negatives} negative={negative}");
+                let (vecs, hs, report) = fit_hs(&cfg, &v, &c);
+                let p = purity(&v, vecs, 20);
+                assert!(p > 0.95, "{what}: purity {p}");
+                // The last row is no inner node; the others are trained.
+                assert!(hs[(v.len() - 1) * 20..].iter().all(|&x| x == 0.0));
+                assert!(hs[..20].iter().any(|&x| x != 0.0), "{what}: root untouched");
+                // Within a topic the words are uniform, so only the decisions that separate
+                // the topics can be learnt: the loss falls from ln 2 per decision at the
+                // start (a zero syn1) to a plateau reached within the first epoch.
+                let mean = |e: usize| report.epochs[e].loss / report.epochs[e].predictions as f64;
+                let (first, last) = (mean(0), mean(4));
+                assert!(last < 0.9 * 2f64.ln(), "{what}: {first} -> {last}");
+                assert!(last < first * 1.02, "{what}: {first} -> {last}");
+            }
+        }
+    }
+}
+
+#[test]
+fn hierarchical_softmax_counts_each_decision_of_the_path() {
+    // One thread, no subsampling, a fixed window: hs alone makes one prediction per decision
+    // on the centre's path for every (context, centre) pair in skip-gram, and per window in
+    // CBOW.
+    let lines = ["a b c d e", "a a b f", "c a g h a b", "b a"];
+    let mut b = IdCorpusBuilder::new(None, 10_000);
+    for _ in 0..10 {
+        for l in lines {
+            b.add_line(l.as_bytes()).unwrap();
+        }
+    }
+    let (v, c, _) = b
+        .finish(VocabConfig {
+            min_count: 1,
+            max_final_vocab: None,
+        })
+        .unwrap();
+    let tree = huffman::HuffmanTree::new(v.counts()).unwrap();
+    let (mut sg_expected, mut cbow_expected) = (0u64, 0u64);
+    for l in lines {
+        let ids: Vec<u32> = l.split(' ').map(|w| v.get(w).unwrap()).collect();
+        for (i, &w) in ids.iter().enumerate() {
+            let lo = i.saturating_sub(2);
+            let hi = (i + 3).min(ids.len());
+            let depth = tree.codes(w).len() as u64;
+            sg_expected += 10 * (hi - lo - 1) as u64 * depth;
+            cbow_expected += 10 * depth;
+        }
+    }
+    for sg in [true, false] {
+        let cfg = TrainConfig {
+            vector_size: 8,
+            window: 2,
+            shrink_windows: false,
+            sg,
+            negative: 0,
+            hs: true,
+            epochs: 1,
+            sample: 0.0,
+            ..Default::default()
+        };
+        let (_, _, r) = fit_hs(&cfg, &v, &c);
+        let expected = if sg { sg_expected } else { cbow_expected };
+        assert_eq!(r.epochs[0].predictions, expected, "sg={sg}");
+        // From a zero syn1, each decision's loss starts at ln 2 and falls slowly.
+        let mean = r.epochs[0].loss / expected as f64;
+        assert!(mean > 0.3 && mean <= 2f64.ln() + 1e-3, "sg={sg}: {mean}");
+    }
+}
+
+#[test]
+fn hierarchical_softmax_is_bit_identical_for_a_seed_and_needs_its_matrix() {
+    let (v, c) = planted(2, 300);
+    for (sg, negative) in [(true, 0), (true, 3), (false, 0), (false, 3)] {
+        let cfg = TrainConfig {
+            vector_size: 16,
+            sg,
+            negative,
+            hs: true,
+            epochs: 2,
+            n_threads: 1,
+            seed: 42,
+            ..Default::default()
+        };
+        let a = fit_hs(&cfg, &v, &c);
+        let b = fit_hs(&cfg, &v, &c);
+        assert_eq!((&a.0, &a.1), (&b.0, &b.1));
+        assert_eq!(a.2.epochs[1].loss, b.2.epochs[1].loss);
+        // Without hs's matrix (train() passes none), or with one given when hs is off.
+        let e = train_error(&cfg, &v, &c);
+        assert!(matches!(e, EmbedError::Dimension(_)), "{e}");
+        let (mut s0, mut s1) = init_weights(&v, 16, 1).unwrap();
+        let mut hs = hs_weights(&[], v.len(), 16).unwrap();
+        let off = TrainConfig {
+            hs: false,
+            negative: 3,
+            ..cfg.clone()
+        };
+        let e = train_hs(
+            &off,
+            &v,
+            CorpusRef::Ids(&c),
+            &mut s0,
+            &mut s1,
+            &mut hs,
+            &mut NoProgress,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("hs=0"), "{e}");
+    }
+}
+
+#[test]
+fn hs_weights_grow_by_zero_rows() {
+    let old = vec![1.0f32; 6];
+    let grown = hs_weights(&old, 3, 2).unwrap();
+    assert_eq!(grown, [1.0, 1.0, 1.0, 1.0, 1.0, 1.0]);
+    let grown = hs_weights(&old, 5, 2).unwrap();
+    assert_eq!(&grown[6..], [0.0; 4]);
+    assert!(hs_weights(&old, 2, 2).is_err());
+    assert!(hs_weights(&old, 5, 4).is_err());
+}
+
 #[test]
 fn untrained_vectors_do_not_recover_topics() {
     // Guards the test above: random vectors score about 0.45 (4 of 9 same-topic neighbours).
@@ -230,6 +391,7 @@ fn learning_rate_decays_linearly_with_global_progress() {
         vocab: &v,
         corpus: CorpusRef::Ids(&c),
         table: UnigramTable::new(v.counts(), 0.75).unwrap(),
+        tree: None,
         thresholds: vec![],
         sigmoid: SigmoidTable::default(),
         words_done: AtomicU64::new(0),
@@ -292,6 +454,14 @@ fn bad_parameters_are_named() {
                 ..Default::default()
             },
             "negative",
+        ),
+        (
+            TrainConfig {
+                negative: 0,
+                hs: false,
+                ..Default::default()
+            },
+            "hs=1",
         ),
         (
             TrainConfig {
@@ -599,6 +769,17 @@ fn the_default_learning_rate_follows_the_architecture() {
     assert_eq!(sg.alpha(), config::DEFAULT_ALPHA_SG);
     assert_eq!(cbow.alpha(), config::DEFAULT_ALPHA_CBOW);
     assert_eq!(corrected.alpha(), config::DEFAULT_ALPHA_CBOW_CORRECTED);
+    let hs_only = TrainConfig {
+        hs: true,
+        negative: 0,
+        ..Default::default()
+    };
+    let hs_and_negative = TrainConfig {
+        hs: true,
+        ..Default::default()
+    };
+    assert_eq!(hs_only.alpha(), config::DEFAULT_ALPHA_HS);
+    assert_eq!(hs_and_negative.alpha(), config::DEFAULT_ALPHA_CBOW);
     let given = TrainConfig {
         sg: true,
         alpha: Some(0.01),

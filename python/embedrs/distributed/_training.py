@@ -502,6 +502,12 @@ def fit(
     est = Word2Vec(**params)
     seed = seed_of(est.random_state)
     config = est._config(seed)  # every parameter checked here, before any work
+    if config.hs:
+        raise InvalidParameterError(
+            "invalid parameter hs: hierarchical softmax (hs=1) is not supported by the "
+            "distributed trainer (its replicas exchange the rows of negative sampling's "
+            "matrices only); use hs=0, or embedrs.Word2Vec on one machine"
+        )
     settings = config_kwargs(est.get_params())  # the same values, as Python numbers
     device = resolve_device(est.device)
     if combine not in ("sum", "mean"):

@@ -8,6 +8,8 @@
 //! version   u32      2
 //! flags     u32      bit 0: an output matrix (syn1neg) follows the vectors
 //!                    bit 1: the vocabulary block ends with the rare-word counts
+//!                    bit 2: hierarchical softmax's output matrix (syn1) follows (files of
+//!                           models without it, and older files, never set this bit)
 //! n_words   u64
 //! dim       u64
 //! meta_len  u64      bytes of UTF-8 metadata (JSON written by the Python layer)
@@ -20,6 +22,7 @@
 //! zero padding to a multiple of 64 bytes
 //! vectors   n_words * dim * f32
 //! syn1neg   n_words * dim * f32   (if flag bit 0)
+//! syn1      n_words * dim * f32   (if flag bit 2)
 //! ```
 
 use std::io::{BufReader, Read, Write};
@@ -43,6 +46,8 @@ pub struct NativeModel {
     pub kv: KeyedVectors,
     /// The output matrix, if the file is a complete model.
     pub syn1neg: Option<Storage>,
+    /// Hierarchical softmax's output matrix, if the model has one.
+    pub syn1: Option<Storage>,
     /// The metadata block (JSON written by the Python layer).
     pub meta: String,
     /// Counts of words seen but not in the vocabulary (complete models written with them).
@@ -103,6 +108,7 @@ pub fn write_native(
     out: &mut impl Write,
     kv: &KeyedVectors,
     syn1neg: Option<&[f32]>,
+    syn1: Option<&[f32]>,
     rare: Option<&WordCounts>,
     meta: &str,
 ) -> std::io::Result<()> {
@@ -111,7 +117,8 @@ pub fn write_native(
     let checksum = fnv1a_wide(&vocab, fnv1a_wide(meta.as_bytes(), fnv1a_wide_start()));
     out.write_all(MAGIC)?;
     out.write_all(&VERSION.to_le_bytes())?;
-    let flags = syn1neg.is_some() as u32 | (rare.is_some() as u32) << 1;
+    let flags =
+        syn1neg.is_some() as u32 | (rare.is_some() as u32) << 1 | (syn1.is_some() as u32) << 2;
     out.write_all(&flags.to_le_bytes())?;
     for x in [kv.len(), kv.dim(), meta.len(), vocab.len()] {
         out.write_all(&(x as u64).to_le_bytes())?;
@@ -121,7 +128,7 @@ pub fn write_native(
     out.write_all(&vocab)?;
     let used = HEADER_LEN + meta.len() + vocab.len();
     out.write_all(&vec![0u8; used.next_multiple_of(ALIGN) - used])?;
-    for m in std::iter::once(kv.vectors()).chain(syn1neg) {
+    for m in std::iter::once(kv.vectors()).chain(syn1neg).chain(syn1) {
         if cfg!(target_endian = "little") {
             out.write_all(bytemuck::cast_slice(m))?;
         } else {
@@ -137,24 +144,27 @@ pub fn write_native(
 /// by complete models for `partial_fit`; an empty table is not written).
 ///
 /// # Errors
-/// `Io` naming the path; `Dimension` if `syn1neg` has the wrong size.
+/// `Io` naming the path; `Dimension` if `syn1neg` or `syn1` has the wrong size.
 pub fn save_native(
     path: &Path,
     kv: &KeyedVectors,
     syn1neg: Option<&[f32]>,
+    syn1: Option<&[f32]>,
     rare: Option<&WordCounts>,
     meta: &str,
 ) -> Result<()> {
-    if let Some(s) = syn1neg {
-        if s.len() != kv.vectors().len() {
-            return Err(EmbedError::Dimension(format!(
-                "syn1neg has {} floats, the vectors {}",
-                s.len(),
-                kv.vectors().len()
-            )));
+    for (name, m) in [("syn1neg", syn1neg), ("syn1", syn1)] {
+        if let Some(s) = m {
+            if s.len() != kv.vectors().len() {
+                return Err(EmbedError::Dimension(format!(
+                    "{name} has {} floats, the vectors {}",
+                    s.len(),
+                    kv.vectors().len()
+                )));
+            }
         }
     }
-    atomic_write(path, |w| write_native(w, kv, syn1neg, rare, meta))
+    atomic_write(path, |w| write_native(w, kv, syn1neg, syn1, rare, meta))
 }
 
 struct Parsed {
@@ -163,6 +173,7 @@ struct Parsed {
     meta: String,
     data_offset: usize,
     has_syn1: bool,
+    has_hs: bool,
     rare: Option<WordCounts>,
 }
 
@@ -192,7 +203,7 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
         )));
     }
     let flags = u32_at(12);
-    if flags & !3 != 0 {
+    if flags & !7 != 0 {
         return Err(bad(format!(
             "unknown flags {flags:#x} (written by a newer embedrs?)"
         )));
@@ -276,11 +287,13 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
     let vocab = Vocab::from_sorted_unique(words, counts);
     let data_offset = blocks_end.next_multiple_of(ALIGN);
     let has_syn1 = flags & 1 == 1;
+    let has_hs = flags & 4 != 0;
+    let matrices = 1 + has_syn1 as usize + has_hs as usize;
     let floats = n
         .checked_mul(dim)
         .ok_or_else(|| bad("matrix size overflows".into()))?;
     let need = floats
-        .checked_mul(if has_syn1 { 8 } else { 4 })
+        .checked_mul(4 * matrices)
         .and_then(|b| b.checked_add(data_offset))
         .ok_or_else(|| bad("matrix size overflows".into()))?;
     if total_len != need {
@@ -288,7 +301,7 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
             "file is {total_len} bytes but its header describes {need} ({} x {dim} floats{}): \
              truncated or corrupted",
             n,
-            if has_syn1 { " twice" } else { "" }
+            ["", " twice", " three times"][matrices - 1]
         )));
     }
     Ok(Parsed {
@@ -297,6 +310,7 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
         meta,
         data_offset,
         has_syn1,
+        has_hs,
         rare,
     })
 }
@@ -321,9 +335,14 @@ pub fn native_from_bytes(bytes: &[u8]) -> Result<NativeModel> {
     let syn1neg = p
         .has_syn1
         .then(|| Storage::Owned(floats_from_le(&bytes[a + floats * 4..a + floats * 8])));
+    let b = a + floats * 4 * (1 + p.has_syn1 as usize);
+    let syn1 = p
+        .has_hs
+        .then(|| Storage::Owned(floats_from_le(&bytes[b..b + floats * 4])));
     Ok(NativeModel {
         kv: KeyedVectors::new(p.vocab, p.dim, vectors)?,
         syn1neg,
+        syn1,
         meta: p.meta,
         rare: p.rare,
     })
@@ -333,7 +352,7 @@ pub fn native_from_bytes(bytes: &[u8]) -> Result<NativeModel> {
 pub fn native_to_bytes(kv: &KeyedVectors, syn1neg: Option<&[f32]>, meta: &str) -> Vec<u8> {
     let mut out =
         Vec::with_capacity(kv.vectors().len() * 4 * (1 + syn1neg.is_some() as usize) + 4096);
-    write_native(&mut out, kv, syn1neg, None, meta).expect("writing to memory cannot fail");
+    write_native(&mut out, kv, syn1neg, None, None, meta).expect("writing to memory cannot fail");
     out
 }
 
@@ -374,7 +393,7 @@ pub fn load_native(path: &Path, mmap: bool) -> Result<NativeModel> {
         .map_err(|e| EmbedError::io(path, e))?;
     let p = parse_header(&all, total, path)?;
     let floats = p.vocab.len() * p.dim;
-    let (vectors, syn1neg) = if mmap && cfg!(target_endian = "little") {
+    let (vectors, syn1neg, syn1) = if mmap && cfg!(target_endian = "little") {
         // The descriptor the header was read from, not the path: see `Storage::map`.
         let v = Storage::map(&f, path, p.data_offset, floats)?;
         let s = if p.has_syn1 {
@@ -382,7 +401,13 @@ pub fn load_native(path: &Path, mmap: bool) -> Result<NativeModel> {
         } else {
             None
         };
-        (v, s)
+        let h = if p.has_hs {
+            let at = p.data_offset + floats * 4 * (1 + p.has_syn1 as usize);
+            Some(Storage::map(&f, path, at, floats)?)
+        } else {
+            None
+        };
+        (v, s, h)
     } else {
         let mut r = BufReader::new(f);
         let mut skip = vec![0u8; p.data_offset - all.len()];
@@ -399,11 +424,17 @@ pub fn load_native(path: &Path, mmap: bool) -> Result<NativeModel> {
         } else {
             None
         };
-        (v, s)
+        let h = if p.has_hs {
+            Some(Storage::Owned(read(floats)?))
+        } else {
+            None
+        };
+        (v, s, h)
     };
     Ok(NativeModel {
         kv: KeyedVectors::with_storage(p.vocab, p.dim, vectors)?,
         syn1neg,
+        syn1,
         meta: p.meta,
         rare: p.rare,
     })

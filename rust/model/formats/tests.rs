@@ -120,7 +120,7 @@ fn failed_save_keeps_the_old_file() {
     assert!(bad.save_word2vec_format(&p, false).is_err());
     assert_eq!(std::fs::read(&p).unwrap(), b"old");
     let missing_dir = d.path().join("no/such/dir/v.bin");
-    assert!(save_native(&missing_dir, &kv(), None, None, "").is_err());
+    assert!(save_native(&missing_dir, &kv(), None, None, None, "").is_err());
 }
 
 #[test]
@@ -129,7 +129,7 @@ fn native_round_trips_with_and_without_mmap() {
     let syn1 = vec![0.5f32; 6];
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("m.embedrs");
-    save_native(&p, &kv, Some(&syn1), None, "{\"x\": 1}").unwrap();
+    save_native(&p, &kv, Some(&syn1), None, None, "{\"x\": 1}").unwrap();
     for mmap in [true, false] {
         let m = load_native(&p, mmap).unwrap();
         assert_eq!(m.kv.is_mapped(), mmap);
@@ -145,6 +145,46 @@ fn native_round_trips_with_and_without_mmap() {
 }
 
 #[test]
+fn hierarchical_softmax_matrix_round_trips_after_syn1neg() {
+    let kv = kv();
+    let syn1neg = vec![0.5f32; 6];
+    let syn1: Vec<f32> = (0..6).map(|i| i as f32 - 2.5).collect();
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("m.embedrs");
+    let mut rare = WordCounts::new(None);
+    rare.add_str("zebra", 3);
+    save_native(&p, &kv, Some(&syn1neg), Some(&syn1), Some(&rare), "{}").unwrap();
+    for mmap in [true, false] {
+        let m = load_native(&p, mmap).unwrap();
+        assert_eq!(m.kv.vectors(), kv.vectors());
+        assert_eq!(m.syn1neg.unwrap().as_slice(), &syn1neg[..]);
+        assert_eq!(m.syn1.unwrap().as_slice(), &syn1[..]);
+        assert_eq!(m.rare.unwrap().get("zebra"), 3);
+    }
+    let bytes = std::fs::read(&p).unwrap();
+    assert_eq!(u32::from_le_bytes(bytes[12..16].try_into().unwrap()), 0b111);
+    let m = native_from_bytes(&bytes).unwrap();
+    assert_eq!(m.syn1.unwrap().as_slice(), &syn1[..]);
+    // hs alone (no syn1neg) is a valid layout too.
+    save_native(&p, &kv, None, Some(&syn1), None, "").unwrap();
+    let m = load_native(&p, false).unwrap();
+    assert!(m.syn1neg.is_none());
+    assert_eq!(m.syn1.unwrap().as_slice(), &syn1[..]);
+    // Without it, the bytes are those of a file written before the flag existed: bit 2
+    // clear, nothing after syn1neg. And a truncated matrix is named.
+    save_native(&p, &kv, Some(&syn1neg), None, Some(&rare), "{}").unwrap();
+    let without = std::fs::read(&p).unwrap();
+    let mut expected = bytes[..bytes.len() - 6 * 4].to_vec();
+    expected[12] &= !4;
+    assert_eq!(without, expected);
+    assert!(load_native(&p, true).unwrap().syn1.is_none());
+    let cut = &bytes[..bytes.len() - 4];
+    let e = native_from_bytes(cut).unwrap_err().to_string();
+    assert!(e.contains("three times"), "{e}");
+    assert!(save_native(&p, &kv, None, Some(&[0.0; 5]), None, "").is_err());
+}
+
+#[test]
 fn rare_word_counts_round_trip_and_are_checked() {
     let kv = kv();
     let d = tempfile::tempdir().unwrap();
@@ -152,20 +192,20 @@ fn rare_word_counts_round_trip_and_are_checked() {
     let mut rare = WordCounts::new(None);
     rare.add_str("zebra", 3);
     rare.add_str("yak", 4);
-    save_native(&p, &kv, Some(&[0.0; 6]), Some(&rare), "").unwrap();
+    save_native(&p, &kv, Some(&[0.0; 6]), None, Some(&rare), "").unwrap();
     let m = load_native(&p, false).unwrap();
     let back = m.rare.expect("rare counts were written");
     assert_eq!(back.sorted_items(), vec![("yak", 4), ("zebra", 3)]);
     assert_eq!(m.kv.vocab().counts(), kv.vocab().counts());
     // No rare words: no block, and the same bytes as a file written without them.
     let empty = WordCounts::new(None);
-    save_native(&p, &kv, None, Some(&empty), "").unwrap();
+    save_native(&p, &kv, None, None, Some(&empty), "").unwrap();
     assert_eq!(std::fs::read(&p).unwrap(), native_to_bytes(&kv, None, ""));
     assert!(load_native(&p, true).unwrap().rare.is_none());
     // A rare entry cut short is named (the checksum is recomputed so that only the
     // entry's length is wrong).
     let mut b = Vec::new();
-    write_native(&mut b, &kv, None, Some(&rare), "").unwrap();
+    write_native(&mut b, &kv, None, None, Some(&rare), "").unwrap();
     let vocab_len = u64::from_le_bytes(b[40..48].try_into().unwrap()) as usize;
     let last_len_at = HEADER_LEN + vocab_len - 8 - 5 - 4; // "zebra": u32 len, 5 bytes, u64
     b[last_len_at] = 200;
@@ -179,7 +219,7 @@ fn rare_word_counts_round_trip_and_are_checked() {
     twice.add_str("yak", u64::MAX);
     twice.add_str("zed", u64::MAX);
     let mut b = Vec::new();
-    write_native(&mut b, &kv, None, Some(&twice), "").unwrap();
+    write_native(&mut b, &kv, None, None, Some(&twice), "").unwrap();
     let at = b.windows(3).rposition(|w| w == b"zed").unwrap();
     b[at..at + 3].copy_from_slice(b"yak");
     let block = &b[HEADER_LEN..HEADER_LEN + vocab_len_of(&b)];
@@ -233,7 +273,7 @@ proptest! {
             rare.add_str(&format!("{w}~"), i as u64 + 1);
         }
         let mut bytes = Vec::new();
-        write_native(&mut bytes, &kv, None, Some(&rare), "").unwrap();
+        write_native(&mut bytes, &kv, None, None, Some(&rare), "").unwrap();
         let m = native_from_bytes(&bytes).unwrap();
         prop_assert_eq!(m.kv.vocab().words(), kv.vocab().words());
         prop_assert_eq!(m.kv.vectors(), kv.vectors());

@@ -161,8 +161,33 @@ macro_rules! fused_kernels {
             let mut i = 0;
             // SAFETY: the caller guarantees t coefficients at c, n readable floats at every
             // row x + k*stride, and n read/write floats at y (not overlapping); vector
-            // accesses are [i, i + lanes) with i + lanes <= n, the tail is scalar.
+            // accesses are [i, i + 4 lanes) with i + 4 lanes <= n in the first loop,
+            // [i, i + lanes) with i + lanes <= n in the second, the tail is scalar.
             unsafe {
+                // Four `lanes`-wide slices of y at a time: each float still adds its terms
+                // in the order k = 0..t (the same result as one slice at a time), but four
+                // chains of dependent FMAs run side by side instead of one, which matters
+                // when t is large (hierarchical softmax's paths).
+                while i + 4 * $lanes <= full {
+                    let mut acc = [
+                        $load(y.add(i)),
+                        $load(y.add(i + $lanes)),
+                        $load(y.add(i + 2 * $lanes)),
+                        $load(y.add(i + 3 * $lanes)),
+                    ];
+                    for k in 0..t {
+                        let ck = $splat(*c.add(k));
+                        let xk = x.add(k * stride + i);
+                        acc[0] = $fma(ck, $load(xk), acc[0]);
+                        acc[1] = $fma(ck, $load(xk.add($lanes)), acc[1]);
+                        acc[2] = $fma(ck, $load(xk.add(2 * $lanes)), acc[2]);
+                        acc[3] = $fma(ck, $load(xk.add(3 * $lanes)), acc[3]);
+                    }
+                    for (q, a) in acc.into_iter().enumerate() {
+                        $store(y.add(i + q * $lanes), a);
+                    }
+                    i += 4 * $lanes;
+                }
                 while i < full {
                     let mut acc = $load(y.add(i));
                     for k in 0..t {

@@ -60,17 +60,9 @@ _STR_WARNING = (
 
 
 def hs_flag(hs: Any) -> int:
-    """The one place ``hs`` is read: hierarchical softmax is not in the core yet.
-
-    When it lands, return ``int(hs)`` here and pass it to the core's configuration in
-    :meth:`Word2Vec._config`.
-    """
-    if hs:
-        raise UnsupportedParameterError(
-            "invalid parameter hs: hierarchical softmax (hs=1) is not available in embedrs yet; "
-            "use negative sampling (hs=0, negative=5 or more)"
-        )
-    return 0
+    """The one place ``hs`` is read: 1 for hierarchical softmax, 0 without (gensim's
+    truthiness), passed to the core's configuration in :meth:`Word2Vec._config`."""
+    return 1 if hs else 0
 
 
 class _ClassOnly:
@@ -129,9 +121,12 @@ class Word2Vec:
         as in gensim's ``corpus_file`` mode.
     max_vocab_size : int, optional
         Bound on the distinct words held while counting, pruned with word2vec.c's rule.
-    hs : {0}
-        Hierarchical softmax is not available yet: ``hs=1`` raises
-        :class:`~embedrs.UnsupportedParameterError`.
+    hs : {0, 1}, default=0
+        1 for hierarchical softmax, alone (``negative=0``) or with negative sampling, as in
+        gensim. The Huffman tree is built from the vocabulary counts at each ``train`` (so
+        ``build_vocab(update=True)`` rebuilds it over the grown vocabulary and ``syn1`` grows
+        by zero rows, as in gensim); its inner nodes are numbered from the root (row 0),
+        where gensim puts the root last.
     hashfxn : callable
         Only the builtin ``hash`` (embedrs seeds initial vectors by ``(seed, word)``).
     sorted_vocab : {1}
@@ -149,7 +144,11 @@ class Word2Vec:
     wv : KeyedVectors
         The vectors.
     syn1neg : ndarray of shape (len(wv), vector_size)
-        The output vectors (after ``build_vocab``).
+        The output vectors of negative sampling (after ``build_vocab``; zeros with
+        ``negative=0``, where gensim has no ``syn1neg``).
+    syn1 : ndarray of shape (len(wv), vector_size)
+        With ``hs=1``: hierarchical softmax's output vectors, one row per inner node of the
+        Huffman tree (after ``build_vocab``; the last row is unused, as in gensim).
     corpus_count, corpus_total_words : int
         Sentences and raw words of the last vocabulary scan.
     effective_min_count : int
@@ -159,6 +158,7 @@ class Word2Vec:
 
     load: Any  # set below: a classmethod that refuses instances
     syn1neg: npt.NDArray[np.float32]
+    syn1: npt.NDArray[np.float32]
 
     def __init__(
         self,
@@ -240,9 +240,10 @@ class Word2Vec:
         self._raw: _embedrs.WordCounts | None = None
         self._prepared: tuple[list[str], list[int], bool] | None = None
         self._scanned: tuple[Any, _embedrs.CorpusBuilder] | None = None
-        # Every setting is checked now (negative=0 and epochs=0 are refused by train(), as
-        # gensim does).
-        self._config(int(epochs or 1), "global", 1, self.seed, negative=self.negative or 5)
+        # Every setting is checked now (negative=0 without hs, and epochs=0, are refused by
+        # train(), as gensim does).
+        negative_now = self.negative if self.hs else self.negative or 5
+        self._config(int(epochs or 1), "global", 1, self.seed, negative=negative_now)
         if sentences is not None or corpus_file is not None:
             self._check_corpus_sanity(sentences, corpus_file, passes=int(epochs) + 1)
             self._build_vocab(sentences, corpus_file, False, False, trim_rule, keep_corpus=True)
@@ -285,8 +286,7 @@ class Word2Vec:
         check_corpus(corpus_iterable, corpus_file, passes)
 
     def _check_training_sanity(self, epochs: Any, total_examples: Any, total_words: Any) -> None:
-        hs_flag(self.hs)
-        if not self.negative:
+        if not self.negative and not hs_flag(self.hs):
             raise ValueError(
                 "You must set either 'hs' or 'negative' to be positive for proper training. "
                 "When both 'hs=0' and 'negative=0', there will be no training."
@@ -496,11 +496,17 @@ class Word2Vec:
             new = _embedrs.Vocab(words[n_old:], counts[n_old:])
             new_rows, _ = _embedrs.init_weights(new, self.vector_size, seed)
             syn0 = np.concatenate([self.wv.vectors, new_rows])
-            syn1 = np.concatenate(
-                [self.syn1neg, np.zeros((len(words) - n_old, self.vector_size), np.float32)]
-            )
+            gained = np.zeros((len(words) - n_old, self.vector_size), np.float32)
+            syn1 = np.concatenate([self.syn1neg, gained])
+            if self.hs:
+                # gensim's update: the Huffman tree is rebuilt over the whole vocabulary
+                # (at train) and syn1 grows by zero rows.
+                old = getattr(self, "syn1", np.zeros((n_old, self.vector_size), np.float32))
+                self.syn1 = np.ascontiguousarray(np.concatenate([old, gained]), np.float32)
         else:
             syn0, syn1 = _embedrs.init_weights(vocab, self.vector_size, seed)
+            if self.hs:
+                self.syn1 = np.zeros((len(words), self.vector_size), np.float32)
         self.wv = KeyedVectors._from_native(_embedrs.KeyedVectors.from_vocab(vocab, syn0))
         self.syn1neg = np.ascontiguousarray(syn1, np.float32)
         self._prepared = None
@@ -528,6 +534,8 @@ class Word2Vec:
         out = dict(report or {})
         out["vocab"] = n * 500
         out["vectors"] = n * self.vector_size * 4
+        if self.hs:
+            out["syn1"] = n * self.layer1_size * 4
         if self.negative:
             out["syn1neg"] = n * self.layer1_size * 4
         out["total"] = sum(out.values())
@@ -545,6 +553,8 @@ class Word2Vec:
         syn0, syn1 = _embedrs.init_weights(vocab, self.vector_size, seed_of(self.seed))
         self.wv = KeyedVectors._from_native(_embedrs.KeyedVectors.from_vocab(vocab, syn0))
         self.syn1neg = syn1
+        if self.hs:
+            self.syn1 = np.zeros_like(syn1)
         self.corpus_count = other_model.corpus_count
 
     # -- training ---------------------------------------------------------------------------
@@ -558,6 +568,7 @@ class Word2Vec:
                 "window": self.window,
                 "sg": self.sg,
                 "negative": self.negative if negative is None else negative,
+                "hs": hs_flag(self.hs),
                 "ns_exponent": self.ns_exponent,
                 "cbow_mean": self.cbow_mean,
                 "alpha": self.alpha,
@@ -647,6 +658,7 @@ class Word2Vec:
             callbacks=[events] if gensim_callbacks else [],
             verbose=False,
             wrap_vectors=KeyedVectors._from_native,
+            syn1hs=self._syn1_to_train(),
         )
         report = result.report
         self.wv = KeyedVectors._from_native(result.keyed_vectors)
@@ -656,6 +668,8 @@ class Word2Vec:
                 for key, value in zip(self.wv.index_to_key, values, strict=True):
                     self.wv.set_vecattr(key, name, value)
         self.syn1neg = result.syn1neg
+        if result.syn1 is not None:
+            self.syn1 = result.syn1
         self.epoch_stats = list(report.epochs)
         self.train_count += 1
         self.total_train_time += float(report.seconds)
@@ -680,9 +694,18 @@ class Word2Vec:
             cb.on_train_end(self)
         return trained, raw_words
 
+    def _syn1_to_train(self) -> npt.NDArray[np.float32] | None:
+        """Hierarchical softmax's matrix for ``train`` (None without hs, or before one
+        exists: the core then starts it at zero)."""
+        syn1 = getattr(self, "syn1", None) if self.hs else None
+        if syn1 is None or len(syn1) != len(self.wv):
+            return None
+        return np.ascontiguousarray(syn1, np.float32)
+
     def get_latest_training_loss(self) -> float:
         """The summed loss of the epochs of the last ``train`` call (with
-        ``compute_loss=True``; else 0.0): every negative-sampling prediction's
+        ``compute_loss=True``; else 0.0): every negative-sampling prediction's and
+        hierarchical-softmax decision's
         ``-log sigmoid``, summed in float64. gensim's float32 sum skips saturated predictions
         and its threads overwrite each other's sums: the same trend, not the same numbers."""
         return self.running_training_loss
@@ -716,8 +739,8 @@ class Word2Vec:
         return [(self.wv.index_to_key[i], p[i]) for i in best]
 
     def score(self, *args: Any, **kwargs: Any) -> Any:
-        """gensim scores sentences with hierarchical softmax only, which embedrs does not
-        have yet."""
+        """gensim scores sentences with hierarchical softmax only; embedrs does not
+        implement that scoring (it trains with hierarchical softmax, ``hs=1``)."""
         raise RuntimeError(
             "We have currently only implemented score for the hierarchical softmax scheme, so "
             "you need to have run word2vec with hs=1 and negative=0 for this to work."
@@ -742,11 +765,13 @@ class Word2Vec:
             "state": {k: getattr(self, k) for k in _STATE if hasattr(self, k)},
         }
         syn1 = getattr(self, "syn1neg", np.zeros((len(self.wv), self.vector_size), np.float32))
+        hs_syn1 = getattr(self, "syn1", None) if self.hs else None
         self.wv._native.save_native(
             os.fspath(fname_or_handle),
             np.ascontiguousarray(syn1, np.float32),
             json.dumps(meta, default=json_default),
             None,
+            syn1=None if hs_syn1 is None else np.ascontiguousarray(hs_syn1, np.float32),
         )
 
     def _load(  # type: ignore[misc]
@@ -761,7 +786,7 @@ class Word2Vec:
             The file holds something else (e.g. vectors saved by ``KeyedVectors.save``), as
             gensim raises.
         """
-        native, syn1, meta_text, _ = _embedrs.KeyedVectors.load_native(
+        native, syn1, meta_text, _, hs_syn1 = _embedrs.KeyedVectors.load_native(
             os.fspath(fname), mmap in ("r", "c", True)
         )
         try:
@@ -778,6 +803,8 @@ class Word2Vec:
             setattr(model, k, v)
         model.wv = KeyedVectors._from_native(native)
         model.syn1neg = syn1
+        if hs_syn1 is not None:
+            model.syn1 = hs_syn1
         return model
 
     load = _ClassOnly(_load)
