@@ -241,6 +241,19 @@ def test_str_sentences_are_split_with_gensims_warning(caplog):
     assert counts(m.wv) == {"human": 2, "machine": 1}
 
 
+def test_both_objectives_log_gensims_warning_and_train(caplog):
+    sentences = [["human", "machine", "interface"], ["graph", "trees", "minors"]] * 20
+    with caplog.at_level(logging.WARNING):
+        both = Word2Vec(sentences, min_count=1, vector_size=8, hs=1, negative=5, seed=1)
+    assert "Both hierarchical softmax and negative sampling are activated" in caplog.text
+    assert both.syn1.shape == both.syn1neg.shape == (len(both.wv), 8)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        Word2Vec(sentences, min_count=1, vector_size=8, hs=1, negative=0, seed=1)
+        Word2Vec(sentences, min_count=1, vector_size=8, seed=1)
+    assert "Both hierarchical softmax" not in caplog.text
+
+
 def test_raising_alpha_between_calls_logs_gensims_warning(caplog):
     m = Word2Vec(min_count=1, vector_size=4)
     m.build_vocab(COMMON)

@@ -216,6 +216,12 @@ class Word2Vec:
         self.random = np.random.RandomState(seed)
         self.hs = hs_flag(hs)
         self.negative = int(negative)
+        if self.hs and self.negative > 0:
+            # As gensim: both objectives train, which is rarely what was meant.
+            logger.warning(
+                "Both hierarchical softmax and negative sampling are activated. This is "
+                "probably a mistake: set hs=0 or negative=0 to train with one of them."
+            )
         self.ns_exponent = ns_exponent
         self.cbow_mean = int(cbow_mean)
         self.compute_loss = bool(compute_loss)
