@@ -283,3 +283,23 @@ def no_leaks(
             "check in tests/conftest.py):\n  " + "\n  ".join(found),
             pytrace=False,
         )
+
+
+def train_args(corpus, out, *extra):
+    """``embedrs train`` arguments for a small, quick, quiet one-thread run (plus ``extra``)."""
+    return [
+        "train",
+        str(corpus),
+        "-o",
+        str(out),
+        "--dim",
+        "16",
+        "--min-count",
+        "1",
+        "--epochs",
+        "2",
+        "--threads",
+        "1",
+        "--quiet",
+        *extra,
+    ]

@@ -15,7 +15,7 @@ import embedrs
 import embedrs.cli
 from embedrs.cli import main
 
-from conftest import run_unprivileged
+from conftest import run_unprivileged, train_args
 
 
 @pytest.fixture
@@ -23,25 +23,6 @@ def corpus_file(tmp_path, planted):
     p = tmp_path / "c.txt.gz"
     p.write_bytes(gzip.compress(("\n".join(" ".join(s) for s in planted) + "\n").encode()))
     return p
-
-
-def train_args(corpus, out, *extra):
-    return [
-        "train",
-        str(corpus),
-        "-o",
-        str(out),
-        "--dim",
-        "16",
-        "--min-count",
-        "1",
-        "--epochs",
-        "2",
-        "--threads",
-        "1",
-        "--quiet",
-        *extra,
-    ]
 
 
 @pytest.mark.parametrize("fmt", ["native", "word2vec-binary", "word2vec-text"])

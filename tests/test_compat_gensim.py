@@ -294,15 +294,18 @@ def test_callbacks_see_each_epochs_vectors_and_loss():
     assert m.get_latest_training_loss() == 0.0  # compute_loss is per train() call, as in gensim
 
 
+def purity(kv):
+    """Share of each word's 5 nearest neighbours from its own planted topic."""
+    top = [kv.most_similar(w, topn=5) for w in kv.index_to_key]
+    return np.mean(
+        [[o[:2] == w[:2] for o, _ in t] for w, t in zip(kv.index_to_key, top, strict=True)]
+    )
+
+
 def test_quality_matches_gensim_on_a_planted_corpus():
     corpus = planted_corpus(n_sentences=2000)
     kw = dict(vector_size=16, min_count=1, epochs=5, seed=1, workers=2, window=4)
     ours, theirs = Word2Vec(corpus, **kw), gensim_models.Word2Vec(corpus, **kw)
-
-    def purity(kv):
-        top = [kv.most_similar(w, topn=5) for w in kv.index_to_key]
-        return np.mean([[o[:2] == w[:2] for o, _ in t] for w, t in zip(kv.index_to_key, top,
-                                                                         strict=True)])
 
     assert purity(ours.wv) >= purity(theirs.wv) - 0.05
     assert purity(ours.wv) > 0.9
@@ -315,11 +318,6 @@ def test_hierarchical_softmax_as_gensims(sg, negative):
     kw = dict(vector_size=16, min_count=1, epochs=5, seed=1, workers=2, window=4, sg=sg,
               hs=1, negative=negative)
     ours, theirs = Word2Vec(corpus, **kw), gensim_models.Word2Vec(corpus, **kw)
-
-    def purity(kv):
-        top = [kv.most_similar(w, topn=5) for w in kv.index_to_key]
-        return np.mean([[o[:2] == w[:2] for o, _ in t] for w, t in zip(kv.index_to_key, top,
-                                                                         strict=True)])
 
     assert purity(ours.wv) >= purity(theirs.wv) - 0.05
     assert purity(ours.wv) > 0.9

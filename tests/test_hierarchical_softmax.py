@@ -14,7 +14,7 @@ import embedrs
 from embedrs import InvalidParameterError, Word2Vec
 from embedrs.cli import main
 
-from conftest import planted_corpus, topic_purity
+from conftest import planted_corpus, topic_purity, train_args
 
 
 def small(**kw):
@@ -191,24 +191,7 @@ def test_cli_flag(tmp_path, planted, capsys):
     corpus = tmp_path / "c.txt"
     corpus.write_text("\n".join(" ".join(s) for s in planted) + "\n")
     out = tmp_path / "m.embedrs"
-    argv = [
-        "train",
-        str(corpus),
-        "-o",
-        str(out),
-        "--dim",
-        "16",
-        "--min-count",
-        "1",
-        "--epochs",
-        "2",
-        "--threads",
-        "1",
-        "--quiet",
-        "--hs",
-        "--negative",
-        "0",
-    ]
+    argv = train_args(corpus, out, "--hs", "--negative", "0")
     assert main(argv) == 0
     model = Word2Vec.load(out)
     assert (model.hs, model.negative) == (1, 0)
