@@ -20,6 +20,10 @@ Usage::
     # a learning-rate grid for CBOW (embedrs only)
     python benches/bench_quality.py --corpus full --configs cbow --epochs 5 --seeds 1 \\
         --only embedrs --grid alpha=0.05,0.065,0.08
+
+    # the same on another corpus: do the defaults hold outside the shared one?
+    python benches/bench_quality.py --corpus-file other.txt --configs cbow --epochs 2,5 \\
+        --seeds 1,2 --only embedrs,gensim-file --grid ns_exponent=0.5
 """
 
 from __future__ import annotations
@@ -129,6 +133,12 @@ def render(records: list[dict[str, Any]]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", choices=("small", "full"), default="small")
+    parser.add_argument(
+        "--corpus-file",
+        type=Path,
+        help="any other corpus (one sentence per line, tokens separated by spaces) instead of "
+        "--corpus: checks that defaults chosen on the shared corpus hold elsewhere",
+    )
     parser.add_argument("--configs", default="cbow,sg")
     parser.add_argument("--epochs", default="1,2,5")
     parser.add_argument("--seeds", default="1,2,3")
@@ -157,8 +167,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     systems = args.only.split(",")
     variants = parse_variants(args)
-    corpus_name = args.corpus if args.max_lines is None else f"{args.corpus}.head{args.max_lines}"
-    corpus = prepare_corpus(args.corpus, HERE / ".cache", args.max_lines)
+    if args.corpus_file is not None:
+        if args.max_lines is not None:
+            parser.error("--max-lines works only with --corpus")
+        corpus_name, corpus = args.corpus_file.name, args.corpus_file
+    else:
+        corpus_name = (
+            args.corpus if args.max_lines is None else f"{args.corpus}.head{args.max_lines}"
+        )
+        corpus = prepare_corpus(args.corpus, HERE / ".cache", args.max_lines)
     tokens = 0
     cache = load_cache(args.cache)
     args.cache.parent.mkdir(parents=True, exist_ok=True)
