@@ -2,6 +2,8 @@
 //! many-row kernels both expand from one macro. Chosen at run time (`super::detect`).
 #![allow(unsafe_code)]
 
+use std::arch::x86_64::*;
+
 use super::Kernel;
 
 /// The fused many-row kernels (`Kernel::dots`, `Kernel::lincomb`) for one vector width,
@@ -9,9 +11,13 @@ use super::Kernel;
 /// intrinsics and CPU features.
 macro_rules! fused_kernels {
     ($features:literal, $lanes:literal, $zero:ident, $load:ident, $store:ident, $splat:ident,
-     $fma:ident, $hsum:ident, $add:ident, $mul:ident) => {
+     $fma:ident, $reduce4:ident, $add:ident, $mul:ident) => {
         /// Up to 4 dot products of `a` against rows of `b` per pass, so `a` is loaded once
-        /// for all of them.
+        /// for all of them. The 4 accumulators are summed together (`reduce4`: each one in
+        /// the same order as a lone horizontal sum, so the same result for less work) and
+        /// the `n % lanes` tail runs for the 4 rows side by side in one SSE register, each
+        /// row still adding its products one by one in order (multiply, then add: the
+        /// scalar loop's roundings, no FMA).
         #[inline]
         #[target_feature(enable = $features)]
         pub(super) unsafe fn dots(
@@ -45,13 +51,17 @@ macro_rules! fused_kernels {
                         acc[3] = $fma(va, $load(rows[3].add(i)), acc[3]);
                         i += $lanes;
                     }
-                    for (q, row) in rows.into_iter().enumerate() {
-                        let mut s = $hsum(acc[q]);
-                        for j in full..n {
-                            s += *a.add(j) * *row.add(j);
-                        }
-                        *out.add(k + q) = s;
+                    let mut s = $reduce4(acc);
+                    for j in full..n {
+                        let bj = _mm_set_ps(
+                            *rows[3].add(j),
+                            *rows[2].add(j),
+                            *rows[1].add(j),
+                            *rows[0].add(j),
+                        );
+                        s = _mm_add_ps(s, _mm_mul_ps(_mm_set1_ps(*a.add(j)), bj));
                     }
+                    _mm_storeu_ps(out.add(k), s);
                     k += 4;
                 }
                 while k < t {
@@ -162,7 +172,8 @@ macro_rules! fused_kernels {
             // SAFETY: the caller guarantees t coefficients at c, n readable floats at every
             // row x + k*stride, and n read/write floats at y (not overlapping); vector
             // accesses are [i, i + 4 lanes) with i + 4 lanes <= n in the first loop,
-            // [i, i + lanes) with i + lanes <= n in the second, the tail is scalar.
+            // [i, i + lanes) with i + lanes <= n in the second, [i, i + 4) with i + 4 <= n
+            // in the third, the rest is scalar.
             unsafe {
                 // Four `lanes`-wide slices of y at a time: each float still adds its terms
                 // in the order k = 0..t (the same result as one slice at a time), but four
@@ -196,6 +207,18 @@ macro_rules! fused_kernels {
                     $store(y.add(i), acc);
                     i += $lanes;
                 }
+                // The tail 4 floats at a time: multiply, then add, as the scalar loop does
+                // (the same roundings, so the same result, in a quarter of the steps).
+                while i + 4 <= n {
+                    let mut acc = _mm_loadu_ps(y.add(i));
+                    for k in 0..t {
+                        let p =
+                            _mm_mul_ps(_mm_set1_ps(*c.add(k)), _mm_loadu_ps(x.add(k * stride + i)));
+                        acc = _mm_add_ps(acc, p);
+                    }
+                    _mm_storeu_ps(y.add(i), acc);
+                    i += 4;
+                }
                 while i < n {
                     let mut s = *y.add(i);
                     for k in 0..t {
@@ -209,6 +232,17 @@ macro_rules! fused_kernels {
     };
 }
 use fused_kernels;
+
+/// `[(x0[0] + x0[2]) + (x0[1] + x0[3]), ..]` for the 4 vectors: the last two steps of a
+/// horizontal sum (lanes `i` and `i + 2`, then the two left) of 4 vectors at once.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn finish4(x0: __m128, x1: __m128, x2: __m128, x3: __m128) -> __m128 {
+    // [x0[0] + x0[2], x1[0] + x1[2], x0[1] + x0[3], x1[1] + x1[3]], and the same for x2, x3.
+    let u01 = _mm_add_ps(_mm_unpacklo_ps(x0, x1), _mm_unpackhi_ps(x0, x1));
+    let u23 = _mm_add_ps(_mm_unpacklo_ps(x2, x3), _mm_unpackhi_ps(x2, x3));
+    _mm_add_ps(_mm_movelh_ps(u01, u23), _mm_movehl_ps(u23, u01))
+}
 
 /// AVX2 + FMA, 8 lanes, two accumulators.
 #[derive(Clone, Copy, Debug)]
@@ -274,13 +308,27 @@ mod avx2 {
         }
     }
 
-    /// Sum of the 8 lanes.
+    /// The lane sums of 4 vectors, `[hsum(v[0]), .., hsum(v[3])]`, each added in the order
+    /// of a lone horizontal sum (`dot`'s: halves, then lanes `i` and `i + 2`, then the two
+    /// left), two or four vectors per instruction.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    fn hsum(v: __m256) -> f32 {
-        let q = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-        let q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-        _mm_cvtss_f32(_mm_add_ss(q, _mm_shuffle_ps(q, q, 1)))
+    fn reduce4(v: [__m256; 4]) -> __m128 {
+        // x_q = low half + high half of v_q, two vectors per add.
+        let x01 = _mm256_add_ps(
+            _mm256_permute2f128_ps::<0x20>(v[0], v[1]),
+            _mm256_permute2f128_ps::<0x31>(v[0], v[1]),
+        );
+        let x23 = _mm256_add_ps(
+            _mm256_permute2f128_ps::<0x20>(v[2], v[3]),
+            _mm256_permute2f128_ps::<0x31>(v[2], v[3]),
+        );
+        super::finish4(
+            _mm256_castps256_ps128(x01),
+            _mm256_extractf128_ps::<1>(x01),
+            _mm256_castps256_ps128(x23),
+            _mm256_extractf128_ps::<1>(x23),
+        )
     }
 
     super::fused_kernels!(
@@ -291,7 +339,7 @@ mod avx2 {
         _mm256_storeu_ps,
         _mm256_set1_ps,
         _mm256_fmadd_ps,
-        hsum,
+        reduce4,
         _mm256_add_ps,
         _mm256_mul_ps
     );
@@ -389,6 +437,33 @@ mod avx512 {
         }
     }
 
+    /// The lane sums of 4 vectors, `[reduce_add(v[0]), .., reduce_add(v[3])]`, each added
+    /// in `_mm512_reduce_add_ps`'s order (lanes `i` and `i + 8`, then `i` and `i + 4`, then
+    /// `i` and `i + 2`, then the two left), two or four vectors per instruction.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    fn reduce4(v: [__m512; 4]) -> __m128 {
+        // w_q = low 256 + high 256 of v_q: [w0, w1] and [w2, w3].
+        let w01 = _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x44>(v[0], v[1]),
+            _mm512_shuffle_f32x4::<0xEE>(v[0], v[1]),
+        );
+        let w23 = _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x44>(v[2], v[3]),
+            _mm512_shuffle_f32x4::<0xEE>(v[2], v[3]),
+        );
+        // x_q = low 128 + high 128 of w_q, as the 4 lanes of one vector.
+        let x = _mm512_add_ps(
+            _mm512_shuffle_f32x4::<0x88>(w01, w23),
+            _mm512_shuffle_f32x4::<0xDD>(w01, w23),
+        );
+        // In each 128-bit lane: (x0 + x2) + (x1 + x3), then element 0 of each lane.
+        let y = _mm512_add_ps(x, _mm512_permute_ps::<0b01_00_11_10>(x));
+        let z = _mm512_add_ps(y, _mm512_permute_ps::<0b10_11_00_01>(y));
+        let idx = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        _mm512_castps512_ps128(_mm512_permutexvar_ps(idx, z))
+    }
+
     super::fused_kernels!(
         "avx512f,avx2,fma",
         16,
@@ -397,7 +472,7 @@ mod avx512 {
         _mm512_storeu_ps,
         _mm512_set1_ps,
         _mm512_fmadd_ps,
-        _mm512_reduce_add_ps,
+        reduce4,
         _mm512_add_ps,
         _mm512_mul_ps
     );
