@@ -171,9 +171,8 @@ macro_rules! fused_kernels {
             let mut i = 0;
             // SAFETY: the caller guarantees t coefficients at c, n readable floats at every
             // row x + k*stride, and n read/write floats at y (not overlapping); vector
-            // accesses are [i, i + 4 lanes) with i + 4 lanes <= n in the first loop,
-            // [i, i + lanes) with i + lanes <= n in the second, [i, i + 4) with i + 4 <= n
-            // in the third, the rest is scalar.
+            // accesses are [i, i + w) with i + w <= n, w being 4, 2 or 1 times the lanes,
+            // or 4 (SSE); the rest is scalar.
             unsafe {
                 // Four `lanes`-wide slices of y at a time: each float still adds its terms
                 // in the order k = 0..t (the same result as one slice at a time), but four
@@ -198,6 +197,20 @@ macro_rules! fused_kernels {
                         $store(y.add(i + q * $lanes), a);
                     }
                     i += 4 * $lanes;
+                }
+                // Two slices side by side when 2 or 3 are left (d=100 at 16 lanes): one
+                // chain of t dependent FMAs at a time would wait on each FMA's latency.
+                while i + 2 * $lanes <= full {
+                    let mut acc = [$load(y.add(i)), $load(y.add(i + $lanes))];
+                    for k in 0..t {
+                        let ck = $splat(*c.add(k));
+                        let xk = x.add(k * stride + i);
+                        acc[0] = $fma(ck, $load(xk), acc[0]);
+                        acc[1] = $fma(ck, $load(xk.add($lanes)), acc[1]);
+                    }
+                    $store(y.add(i), acc[0]);
+                    $store(y.add(i + $lanes), acc[1]);
+                    i += 2 * $lanes;
                 }
                 while i < full {
                     let mut acc = $load(y.add(i));
