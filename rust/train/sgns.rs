@@ -344,6 +344,10 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
         }
         let w = reduced_window(window, shrink, rng);
         let center = sentence[i];
+        // The word entering the window next (its row is copied then).
+        if let Some(&next) = sentence.get(i + window + 1) {
+            c.syn0.prefetch(next);
+        }
         prefetch_paths(c, sentence, i);
         collect_context(sentence, i, w, &mut s.ctx);
         if s.ctx.is_empty() {
