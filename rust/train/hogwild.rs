@@ -276,6 +276,56 @@ impl<const P: bool> SharedMatrix<'_, P> {
         }
     }
 
+    /// `out[k] = self[ids[k]] . v` for every `k` (as [`SharedMatrix::dot_local`], bit for
+    /// bit), several rows per pass.
+    #[inline(always)]
+    pub(crate) fn dots_rows_local<K: Kernel>(&self, ids: &[u32], v: &[f32], out: &mut [f32]) {
+        assert!(v.len() >= self.cols && out.len() >= ids.len());
+        assert!(ids.iter().all(|&r| (r as usize) < self.rows));
+        let (view, id) = (*self, ids.as_ptr());
+        // SAFETY: every id is a row index (checked above), so each row has `cols` readable
+        // floats; `row(k)` reads id k < ids.len(); v holds `cols` floats and out (exclusively
+        // borrowed, so distinct from the rows and v) ids.len() slots.
+        unsafe {
+            K::dots_rows(
+                v.as_ptr(),
+                move |k| view.row(*id.add(k)) as *const f32,
+                ids.len(),
+                self.cols,
+                out.as_mut_ptr(),
+            )
+        }
+    }
+
+    /// `acc += g[k] * self[ids[k]]`, then `self[ids[k]] += g[k] * src`, for each `k` in turn
+    /// (as [`SharedMatrix::axpy2_local`] row by row, bit for bit), `acc` kept in registers.
+    #[inline(always)]
+    pub(crate) fn axpy2_rows_local<K: Kernel>(
+        &self,
+        ids: &[u32],
+        g: &[f32],
+        acc: &mut [f32],
+        src: &[f32],
+    ) {
+        assert!(acc.len() >= self.cols && src.len() >= self.cols && g.len() >= ids.len());
+        assert!(ids.iter().all(|&r| (r as usize) < self.rows));
+        let (view, id) = (*self, ids.as_ptr());
+        // SAFETY: every id is a row index (checked above), so each row has `cols` floats
+        // inside the matrix's buffers; g has ids.len() coefficients; acc (exclusively
+        // borrowed) and src are local buffers of at least `cols` floats, distinct from the
+        // shared rows, from g and from each other.
+        unsafe {
+            K::axpy2_rows(
+                g.as_ptr(),
+                move |k| view.row(*id.add(k)),
+                ids.len(),
+                acc.as_mut_ptr(),
+                src.as_ptr(),
+                self.cols,
+            )
+        }
+    }
+
     /// `self[r] += sum_k c[k] * x_k`, where `x_k` is row `k` (of `cols` floats) of the
     /// thread-local buffer `x`.
     #[inline(always)]

@@ -580,6 +580,10 @@ fn hs_input_row<K: Kernel, const P: bool>(
 
 /// Hierarchical softmax of `target` from the thread-local input `neu1` (CBOW's context):
 /// moves the path's rows and adds the input's gradient to `neu1e`.
+///
+/// The scores of a pass come from one multi-row kernel (each bit for bit the lone dot
+/// product), and the unsaturated decisions' updates from another that keeps `neu1e` in
+/// registers across the rows (each float updated as by one `axpy2` per row, in path order).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn hs_local_input<K: Kernel, const P: bool>(
@@ -593,21 +597,26 @@ fn hs_local_input<K: Kernel, const P: bool>(
     predictions: &mut u64,
 ) {
     let mut f = [0f32; HS_PASS];
+    let mut ids = [0u32; HS_PASS];
+    let mut gs = [0f32; HS_PASS];
     let mut sum = 0f64;
     for (points, codes) in tree
         .points(target)
         .chunks(HS_PASS)
         .zip(tree.codes(target).chunks(HS_PASS))
     {
-        for (x, &p) in f.iter_mut().zip(points) {
-            *x = c.syn1hs.dot_local::<K>(p, neu1);
-        }
+        c.syn1hs
+            .dots_rows_local::<K>(points, neu1, &mut f[..points.len()]);
+        let mut live = 0;
         for ((&p, &code), &x) in points.iter().zip(codes).zip(&f) {
-            let Some(g) = hs_decision(c.sigmoid, x, code, &mut sum) else {
-                continue;
-            };
-            c.syn1hs.axpy2_local::<K>(p, g * alpha, neu1e, neu1);
+            if let Some(g) = hs_decision(c.sigmoid, x, code, &mut sum) {
+                ids[live] = p;
+                gs[live] = g * alpha;
+                live += 1;
+            }
         }
+        c.syn1hs
+            .axpy2_rows_local::<K>(&ids[..live], &gs[..live], neu1e, neu1);
     }
     *loss += sum;
     *predictions += tree.points(target).len() as u64;

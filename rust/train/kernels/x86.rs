@@ -110,6 +110,97 @@ macro_rules! fused_kernels {
             }
         }
 
+        /// `axpy2(g[k], row(k), acc, src, n)` for `k = 0..t` (see `Kernel::axpy2_rows`): the
+        /// same operations on each float in the same order (FMA on whole and 4-float
+        /// slices, multiply-add on the rest), with 4 slices of `acc` and `src` held in
+        /// registers across the rows.
+        #[inline]
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn axpy2_rows<R: Fn(usize) -> *mut f32>(
+            g: *const f32,
+            row: R,
+            t: usize,
+            acc: *mut f32,
+            src: *const f32,
+            n: usize,
+        ) {
+            let full = n - n % $lanes;
+            let mut i = 0;
+            // SAFETY: the caller guarantees t floats at g, n floats at every row(k), acc
+            // (read/write) and src (read), rows overlapping neither acc, src nor g; every
+            // access is [i, i + width) with i + width <= n. Each row's slice is stored
+            // before the next row is loaded, so a repeated row sees its earlier update, as
+            // with one axpy2 per row.
+            unsafe {
+                while i + 4 * $lanes <= full {
+                    let mut va = [
+                        $load(acc.add(i)),
+                        $load(acc.add(i + $lanes)),
+                        $load(acc.add(i + 2 * $lanes)),
+                        $load(acc.add(i + 3 * $lanes)),
+                    ];
+                    let vs = [
+                        $load(src.add(i)),
+                        $load(src.add(i + $lanes)),
+                        $load(src.add(i + 2 * $lanes)),
+                        $load(src.add(i + 3 * $lanes)),
+                    ];
+                    for k in 0..t {
+                        let gk = $splat(*g.add(k));
+                        let r = row(k).add(i);
+                        for q in 0..4 {
+                            let rq = $load(r.add(q * $lanes));
+                            va[q] = $fma(gk, rq, va[q]);
+                            $store(r.add(q * $lanes), $fma(gk, vs[q], rq));
+                        }
+                    }
+                    for (q, v) in va.into_iter().enumerate() {
+                        $store(acc.add(i + q * $lanes), v);
+                    }
+                    i += 4 * $lanes;
+                }
+                while i < full {
+                    let mut va = $load(acc.add(i));
+                    let vs = $load(src.add(i));
+                    for k in 0..t {
+                        let gk = $splat(*g.add(k));
+                        let r = row(k).add(i);
+                        let rv = $load(r);
+                        va = $fma(gk, rv, va);
+                        $store(r, $fma(gk, vs, rv));
+                    }
+                    $store(acc.add(i), va);
+                    i += $lanes;
+                }
+                while i + 4 <= n {
+                    let mut va = _mm_loadu_ps(acc.add(i));
+                    let vs = _mm_loadu_ps(src.add(i));
+                    for k in 0..t {
+                        let gk = _mm_set1_ps(*g.add(k));
+                        let r = row(k).add(i);
+                        let rv = _mm_loadu_ps(r);
+                        va = _mm_fmadd_ps(gk, rv, va);
+                        _mm_storeu_ps(r, _mm_fmadd_ps(gk, vs, rv));
+                    }
+                    _mm_storeu_ps(acc.add(i), va);
+                    i += 4;
+                }
+                while i < n {
+                    let mut a = *acc.add(i);
+                    let s = *src.add(i);
+                    for k in 0..t {
+                        let gk = *g.add(k);
+                        let r = row(k).add(i);
+                        let rv = *r;
+                        a += gk * rv;
+                        *r = rv + gk * s;
+                    }
+                    *acc.add(i) = a;
+                    i += 1;
+                }
+            }
+        }
+
         /// The scaled sum of `m` rows (see `Kernel::sum_rows`), `lanes` floats of the sum
         /// kept in a register across all rows; the tail in 4-float SSE steps, then scalar.
         #[inline]
@@ -344,6 +435,64 @@ mod avx2 {
         )
     }
 
+    /// `dot` of `a` against 4 rows per pass, each bit for bit as `dot` (the same two
+    /// accumulators, horizontal sum and scalar tail), sharing the loads of `a`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn dots_rows<R: Fn(usize) -> *const f32>(
+        a: *const f32,
+        row: R,
+        t: usize,
+        n: usize,
+        out: *mut f32,
+    ) {
+        let mut k = 0;
+        // SAFETY: the caller guarantees n readable floats at a and at every row(k), k < t,
+        // and t writable floats at out; every load reads [i, i + width) with that bound
+        // checked first, as in `dot`.
+        unsafe {
+            while k + 4 <= t {
+                let r = [row(k), row(k + 1), row(k + 2), row(k + 3)];
+                let mut acc0 = [_mm256_setzero_ps(); 4];
+                let mut acc1 = [_mm256_setzero_ps(); 4];
+                let mut i = 0;
+                while i + 16 <= n {
+                    let a0 = _mm256_loadu_ps(a.add(i));
+                    let a1 = _mm256_loadu_ps(a.add(i + 8));
+                    for q in 0..4 {
+                        acc0[q] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(r[q].add(i)), acc0[q]);
+                        acc1[q] = _mm256_fmadd_ps(a1, _mm256_loadu_ps(r[q].add(i + 8)), acc1[q]);
+                    }
+                    i += 16;
+                }
+                if i + 8 <= n {
+                    let a0 = _mm256_loadu_ps(a.add(i));
+                    for q in 0..4 {
+                        acc0[q] = _mm256_fmadd_ps(a0, _mm256_loadu_ps(r[q].add(i)), acc0[q]);
+                    }
+                    i += 8;
+                }
+                let mut s = reduce4([
+                    _mm256_add_ps(acc0[0], acc1[0]),
+                    _mm256_add_ps(acc0[1], acc1[1]),
+                    _mm256_add_ps(acc0[2], acc1[2]),
+                    _mm256_add_ps(acc0[3], acc1[3]),
+                ]);
+                while i < n {
+                    let b = _mm_set_ps(*r[3].add(i), *r[2].add(i), *r[1].add(i), *r[0].add(i));
+                    s = _mm_add_ps(s, _mm_mul_ps(_mm_set1_ps(*a.add(i)), b));
+                    i += 1;
+                }
+                _mm_storeu_ps(out.add(k), s);
+                k += 4;
+            }
+            while k < t {
+                *out.add(k) = dot(a, row(k), n);
+                k += 1;
+            }
+        }
+    }
+
     super::fused_kernels!(
         "avx2,fma",
         8,
@@ -475,6 +624,79 @@ mod avx512 {
         let z = _mm512_add_ps(y, _mm512_permute_ps::<0b10_11_00_01>(y));
         let idx = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         _mm512_castps512_ps128(_mm512_permutexvar_ps(idx, z))
+    }
+
+    /// `dot` of `a` against 4 rows per pass, each bit for bit as `dot` (the same two
+    /// accumulators, reductions and tails), sharing the loads of `a`.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn dots_rows<R: Fn(usize) -> *const f32>(
+        a: *const f32,
+        row: R,
+        t: usize,
+        n: usize,
+        out: *mut f32,
+    ) {
+        let mut k = 0;
+        // SAFETY: the caller guarantees n readable floats at a and at every row(k), k < t,
+        // and t writable floats at out; every load reads [i, i + width) with that bound
+        // checked first, as in `dot`.
+        unsafe {
+            while k + 4 <= t {
+                let r = [row(k), row(k + 1), row(k + 2), row(k + 3)];
+                let mut acc0 = [_mm512_setzero_ps(); 4];
+                let mut acc1 = [_mm512_setzero_ps(); 4];
+                let mut i = 0;
+                while i + 32 <= n {
+                    let a0 = _mm512_loadu_ps(a.add(i));
+                    let a1 = _mm512_loadu_ps(a.add(i + 16));
+                    for q in 0..4 {
+                        acc0[q] = _mm512_fmadd_ps(a0, _mm512_loadu_ps(r[q].add(i)), acc0[q]);
+                        acc1[q] = _mm512_fmadd_ps(a1, _mm512_loadu_ps(r[q].add(i + 16)), acc1[q]);
+                    }
+                    i += 32;
+                }
+                if i + 16 <= n {
+                    let a0 = _mm512_loadu_ps(a.add(i));
+                    for q in 0..4 {
+                        acc0[q] = _mm512_fmadd_ps(a0, _mm512_loadu_ps(r[q].add(i)), acc0[q]);
+                    }
+                    i += 16;
+                }
+                let mut s = reduce4([
+                    _mm512_add_ps(acc0[0], acc1[0]),
+                    _mm512_add_ps(acc0[1], acc1[1]),
+                    _mm512_add_ps(acc0[2], acc1[2]),
+                    _mm512_add_ps(acc0[3], acc1[3]),
+                ]);
+                if i + 8 <= n {
+                    let a8 = _mm256_loadu_ps(a.add(i));
+                    let h = |q: usize| {
+                        let p = _mm256_mul_ps(a8, _mm256_loadu_ps(r[q].add(i)));
+                        _mm_add_ps(_mm256_castps256_ps128(p), _mm256_extractf128_ps::<1>(p))
+                    };
+                    s = _mm_add_ps(s, super::finish4(h(0), h(1), h(2), h(3)));
+                    i += 8;
+                }
+                if i + 4 <= n {
+                    let a4 = _mm_loadu_ps(a.add(i));
+                    let h = |q: usize| _mm_mul_ps(a4, _mm_loadu_ps(r[q].add(i)));
+                    s = _mm_add_ps(s, super::finish4(h(0), h(1), h(2), h(3)));
+                    i += 4;
+                }
+                while i < n {
+                    let b = _mm_set_ps(*r[3].add(i), *r[2].add(i), *r[1].add(i), *r[0].add(i));
+                    s = _mm_add_ps(s, _mm_mul_ps(_mm_set1_ps(*a.add(i)), b));
+                    i += 1;
+                }
+                _mm_storeu_ps(out.add(k), s);
+                k += 4;
+            }
+            while k < t {
+                *out.add(k) = dot(a, row(k), n);
+                k += 1;
+            }
+        }
     }
 
     super::fused_kernels!(
