@@ -197,10 +197,10 @@ fn check_row_batches<K: Kernel>() {
                     a.as_ptr(),
                     n,
                 );
-                for k in 0..t {
+                for (k, &gk) in g.iter().enumerate() {
                     let (p2, p3) = (r2.as_mut_ptr().add(at(k)), r3.as_mut_ptr().add(at(k)));
-                    K::axpy2(g[k], p2, acc2.as_mut_ptr(), a.as_ptr(), n);
-                    Scalar::axpy2(g[k], p3, acc3.as_mut_ptr(), a.as_ptr(), n);
+                    K::axpy2(gk, p2, acc2.as_mut_ptr(), a.as_ptr(), n);
+                    Scalar::axpy2(gk, p3, acc3.as_mut_ptr(), a.as_ptr(), n);
                 }
             }
             let what = format!("{} axpy2_rows n={n} {ids:?}", K::NAME);
