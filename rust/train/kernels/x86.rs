@@ -132,6 +132,28 @@ macro_rules! fused_kernels {
             // before the next row is loaded, so a repeated row sees its earlier update, as
             // with one axpy2 per row.
             unsafe {
+                // 6 slices per block first (d=100 at 16 lanes), as in `lincomb`.
+                while i + 6 * $lanes <= full {
+                    let mut va = [$zero(); 6];
+                    let mut vs = [$zero(); 6];
+                    for q in 0..6 {
+                        va[q] = $load(acc.add(i + q * $lanes));
+                        vs[q] = $load(src.add(i + q * $lanes));
+                    }
+                    for k in 0..t {
+                        let gk = $splat(*g.add(k));
+                        let r = row(k).add(i);
+                        for q in 0..6 {
+                            let rq = $load(r.add(q * $lanes));
+                            va[q] = $fma(gk, rq, va[q]);
+                            $store(r.add(q * $lanes), $fma(gk, vs[q], rq));
+                        }
+                    }
+                    for (q, v) in va.into_iter().enumerate() {
+                        $store(acc.add(i + q * $lanes), v);
+                    }
+                    i += 6 * $lanes;
+                }
                 while i + 4 * $lanes <= full {
                     let mut va = [
                         $load(acc.add(i)),
@@ -262,9 +284,29 @@ macro_rules! fused_kernels {
             let mut i = 0;
             // SAFETY: the caller guarantees t coefficients at c, n readable floats at every
             // row x + k*stride, and n read/write floats at y (not overlapping); vector
-            // accesses are [i, i + w) with i + w <= n, w being 4, 2 or 1 times the lanes,
+            // accesses are [i, i + w) with i + w <= n, w being 6, 4, 2 or 1 times the lanes,
             // or 4 (SSE); the rest is scalar.
             unsafe {
+                // Six slices at a time first (d=100 at 16 lanes is 6 slices and a 4-float
+                // tail; at 8 lanes, two blocks of 6): one FMA per slice per term keeps the
+                // FMA units busier than four chains, which wait on latency as often as not.
+                while i + 6 * $lanes <= full {
+                    let mut acc = [$zero(); 6];
+                    for (q, a) in acc.iter_mut().enumerate() {
+                        *a = $load(y.add(i + q * $lanes));
+                    }
+                    for k in 0..t {
+                        let ck = $splat(*c.add(k));
+                        let xk = x.add(k * stride + i);
+                        for (q, a) in acc.iter_mut().enumerate() {
+                            *a = $fma(ck, $load(xk.add(q * $lanes)), *a);
+                        }
+                    }
+                    for (q, a) in acc.into_iter().enumerate() {
+                        $store(y.add(i + q * $lanes), a);
+                    }
+                    i += 6 * $lanes;
+                }
                 // Four `lanes`-wide slices of y at a time: each float still adds its terms
                 // in the order k = 0..t (the same result as one slice at a time), but four
                 // chains of dependent FMAs run side by side instead of one, which matters
