@@ -345,13 +345,14 @@ impl<const P: bool> SharedMatrix<'_, P> {
         }
     }
 
-    /// Copies row `r` into the thread-local `out`.
+    /// Copies row `r` into the thread-local `out` with the kernel's own widths (see
+    /// `Kernel::copy`: a row the kernels wrote a moment ago reads back without a stall).
     #[inline(always)]
-    pub(crate) fn copy_to_local(&self, r: u32, out: &mut [f32]) {
+    pub(crate) fn copy_row_to_local<K: Kernel>(&self, r: u32, out: &mut [f32]) {
         assert!(out.len() >= self.cols);
         // SAFETY: the row has `cols` readable floats; `out` is a distinct local buffer of at
         // least `cols` floats. A plain (racy) read is the Hogwild contract of this module.
-        unsafe { std::ptr::copy_nonoverlapping(self.row(r), out.as_mut_ptr(), self.cols) }
+        unsafe { K::copy(self.row(r), out.as_mut_ptr(), self.cols) }
     }
 
     /// `self[r] += alpha * other[r2]`, where `other` is a different matrix.
@@ -393,23 +394,23 @@ mod tests {
         b.axpy_from_local::<Scalar>(0, 1.0, &[10.0, 10.0]);
         a.axpy_from_local::<Scalar>(3, 1.0, &[100.0, 100.0]); // shared row: both see it
         let mut row = [0f32; 2];
-        m.copy_to_local(0, &mut row);
+        m.copy_row_to_local::<Scalar>(0, &mut row);
         assert_eq!(row, [0.0, 1.0]);
-        b.copy_to_local(3, &mut row);
+        b.copy_row_to_local::<Scalar>(3, &mut row);
         assert_eq!(row, [106.0, 107.0]);
         a.sync_private_rows(&mut ba);
-        m.copy_to_local(0, &mut row);
+        m.copy_row_to_local::<Scalar>(0, &mut row);
         assert_eq!(row, [1.0, 2.0]);
         b.sync_private_rows(&mut bb); // adds b's change; b now also holds a's
-        b.copy_to_local(0, &mut row);
+        b.copy_row_to_local::<Scalar>(0, &mut row);
         assert_eq!(row, [11.0, 12.0]);
-        a.copy_to_local(0, &mut row);
+        a.copy_row_to_local::<Scalar>(0, &mut row);
         assert_eq!(row, [1.0, 2.0]); // until a publishes again
         a.sync_private_rows(&mut ba);
-        a.copy_to_local(0, &mut row);
+        a.copy_row_to_local::<Scalar>(0, &mut row);
         assert_eq!(row, [11.0, 12.0]);
         // An untouched private row is unchanged.
-        m.copy_to_local(1, &mut row);
+        m.copy_row_to_local::<Scalar>(1, &mut row);
         assert_eq!(row, [2.0, 3.0]);
         // A view without private rows is the shared matrix itself.
         let plain = m.view::<false>(&mut la, &mut ba);

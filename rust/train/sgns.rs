@@ -380,14 +380,16 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
             ..
         } = s;
         for (j, &cw) in ctx.iter().enumerate() {
-            c.syn0.copy_to_local(cw, &mut a[j * d..(j + 1) * d]);
+            c.syn0
+                .copy_row_to_local::<K>(cw, &mut a[j * d..(j + 1) * d]);
         }
         for (k, &p) in points.iter().enumerate() {
-            c.syn1hs.copy_to_local(p, &mut b[k * d..(k + 1) * d]);
+            c.syn1hs
+                .copy_row_to_local::<K>(p, &mut b[k * d..(k + 1) * d]);
         }
         for (k, &tw) in targets.iter().enumerate() {
             c.syn1
-                .copy_to_local(tw, &mut b[(h + k) * d..(h + k + 1) * d]);
+                .copy_row_to_local::<K>(tw, &mut b[(h + k) * d..(h + k + 1) * d]);
         }
         // Scores of every (context, target) pair against the window-start rows, turned into
         // gradients: g[j][k], and its transpose.

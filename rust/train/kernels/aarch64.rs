@@ -253,6 +253,14 @@ mod neon {
             unsafe { axpy2(*g.add(k), row(k), acc, src, n) };
         }
     }
+
+    /// A plain copy (see `Kernel::copy`).
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) unsafe fn copy(src: *const f32, dst: *mut f32, n: usize) {
+        // SAFETY: the caller's contract (see `Kernel::copy`).
+        unsafe { std::ptr::copy_nonoverlapping(src, dst, n) }
+    }
 }
 
 simd_kernel!(Neon, neon, "neon");

@@ -90,6 +90,20 @@ pub trait Kernel: Copy + Send + Sync + 'static {
         }
     }
 
+    /// `dst[i] = src[i]` for `i < n`, in the widths the kernel's own stores use (whole
+    /// vectors, then 4 floats, then 1): a row written a moment ago by `lincomb` is then read
+    /// back by loads that each match one of its stores, which the CPU forwards, where a
+    /// `memcpy`'s wider or shifted loads spanning two pending stores wait for both.
+    ///
+    /// # Safety
+    /// `src` valid for `n` reads, `dst` for `n` writes, not overlapping. The CPU must
+    /// support the kernel's instructions.
+    #[inline(always)]
+    unsafe fn copy(src: *const f32, dst: *mut f32, n: usize) {
+        // SAFETY: the caller's contract.
+        unsafe { std::ptr::copy_nonoverlapping(src, dst, n) }
+    }
+
     /// `out[k] = Self::dot(a, row(k), n)` for `k < t`, bit for bit (the same additions in
     /// the same order), several rows per pass so that `a` is loaded once for all of them.
     ///
@@ -268,6 +282,12 @@ macro_rules! simd_kernel {
             ) {
                 // SAFETY: as in `dot`.
                 unsafe { $module::dots(a, b, stride, t, n, out) }
+            }
+
+            #[inline(always)]
+            unsafe fn copy(src: *const f32, dst: *mut f32, n: usize) {
+                // SAFETY: as in `dot`.
+                unsafe { $module::copy(src, dst, n) }
             }
 
             #[inline(always)]

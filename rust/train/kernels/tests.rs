@@ -152,6 +152,10 @@ fn check_row_batches<K: Kernel>() {
         let a: Vec<f32> = (0..n)
             .map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.13)
             .collect();
+        let mut copied = vec![f32::NAN; n];
+        // SAFETY: a and copied are distinct buffers of n floats.
+        unsafe { K::copy(a.as_ptr(), copied.as_mut_ptr(), n) };
+        assert_eq!(copied, a, "{} copy n={n}", K::NAME);
         for ids in [
             &[][..],
             &[2],

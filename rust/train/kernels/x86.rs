@@ -223,6 +223,29 @@ macro_rules! fused_kernels {
             }
         }
 
+        /// `dst = src` in whole vectors, then 4 floats, then 1 (see `Kernel::copy`).
+        #[inline]
+        #[target_feature(enable = $features)]
+        pub(super) unsafe fn copy(src: *const f32, dst: *mut f32, n: usize) {
+            let mut i = 0;
+            // SAFETY: the caller guarantees n floats at src (read) and dst (write), not
+            // overlapping; every access is [i, i + width) with i + width <= n.
+            unsafe {
+                while i + $lanes <= n {
+                    $store(dst.add(i), $load(src.add(i)));
+                    i += $lanes;
+                }
+                while i + 4 <= n {
+                    _mm_storeu_ps(dst.add(i), _mm_loadu_ps(src.add(i)));
+                    i += 4;
+                }
+                while i < n {
+                    *dst.add(i) = *src.add(i);
+                    i += 1;
+                }
+            }
+        }
+
         /// The scaled sum of `m` rows (see `Kernel::sum_rows`), `lanes` floats of the sum
         /// kept in a register across all rows; the tail in 4-float SSE steps, then scalar.
         #[inline]
