@@ -276,6 +276,56 @@ impl<const P: bool> SharedMatrix<'_, P> {
         }
     }
 
+    /// `out[k] = self[ids[k]] . v` for every `k` (as [`SharedMatrix::dot_local`], bit for
+    /// bit), several rows per pass.
+    #[inline(always)]
+    pub(crate) fn dots_rows_local<K: Kernel>(&self, ids: &[u32], v: &[f32], out: &mut [f32]) {
+        assert!(v.len() >= self.cols && out.len() >= ids.len());
+        assert!(ids.iter().all(|&r| (r as usize) < self.rows));
+        let (view, id) = (*self, ids.as_ptr());
+        // SAFETY: every id is a row index (checked above), so each row has `cols` readable
+        // floats; `row(k)` reads id k < ids.len(); v holds `cols` floats and out (exclusively
+        // borrowed, so distinct from the rows and v) ids.len() slots.
+        unsafe {
+            K::dots_rows(
+                v.as_ptr(),
+                move |k| view.row(*id.add(k)) as *const f32,
+                ids.len(),
+                self.cols,
+                out.as_mut_ptr(),
+            )
+        }
+    }
+
+    /// `acc += g[k] * self[ids[k]]`, then `self[ids[k]] += g[k] * src`, for each `k` in turn
+    /// (as [`SharedMatrix::axpy2_local`] row by row, bit for bit), `acc` kept in registers.
+    #[inline(always)]
+    pub(crate) fn axpy2_rows_local<K: Kernel>(
+        &self,
+        ids: &[u32],
+        g: &[f32],
+        acc: &mut [f32],
+        src: &[f32],
+    ) {
+        assert!(acc.len() >= self.cols && src.len() >= self.cols && g.len() >= ids.len());
+        assert!(ids.iter().all(|&r| (r as usize) < self.rows));
+        let (view, id) = (*self, ids.as_ptr());
+        // SAFETY: every id is a row index (checked above), so each row has `cols` floats
+        // inside the matrix's buffers; g has ids.len() coefficients; acc (exclusively
+        // borrowed) and src are local buffers of at least `cols` floats, distinct from the
+        // shared rows, from g and from each other.
+        unsafe {
+            K::axpy2_rows(
+                g.as_ptr(),
+                move |k| view.row(*id.add(k)),
+                ids.len(),
+                acc.as_mut_ptr(),
+                src.as_ptr(),
+                self.cols,
+            )
+        }
+    }
+
     /// `self[r] += sum_k c[k] * x_k`, where `x_k` is row `k` (of `cols` floats) of the
     /// thread-local buffer `x`.
     #[inline(always)]
@@ -295,13 +345,14 @@ impl<const P: bool> SharedMatrix<'_, P> {
         }
     }
 
-    /// Copies row `r` into the thread-local `out`.
+    /// Copies row `r` into the thread-local `out` with the kernel's own widths (see
+    /// `Kernel::copy`: a row the kernels wrote a moment ago reads back without a stall).
     #[inline(always)]
-    pub(crate) fn copy_to_local(&self, r: u32, out: &mut [f32]) {
+    pub(crate) fn copy_row_to_local<K: Kernel>(&self, r: u32, out: &mut [f32]) {
         assert!(out.len() >= self.cols);
         // SAFETY: the row has `cols` readable floats; `out` is a distinct local buffer of at
         // least `cols` floats. A plain (racy) read is the Hogwild contract of this module.
-        unsafe { std::ptr::copy_nonoverlapping(self.row(r), out.as_mut_ptr(), self.cols) }
+        unsafe { K::copy(self.row(r), out.as_mut_ptr(), self.cols) }
     }
 
     /// `self[r] += alpha * other[r2]`, where `other` is a different matrix.
@@ -343,23 +394,23 @@ mod tests {
         b.axpy_from_local::<Scalar>(0, 1.0, &[10.0, 10.0]);
         a.axpy_from_local::<Scalar>(3, 1.0, &[100.0, 100.0]); // shared row: both see it
         let mut row = [0f32; 2];
-        m.copy_to_local(0, &mut row);
+        m.copy_row_to_local::<Scalar>(0, &mut row);
         assert_eq!(row, [0.0, 1.0]);
-        b.copy_to_local(3, &mut row);
+        b.copy_row_to_local::<Scalar>(3, &mut row);
         assert_eq!(row, [106.0, 107.0]);
         a.sync_private_rows(&mut ba);
-        m.copy_to_local(0, &mut row);
+        m.copy_row_to_local::<Scalar>(0, &mut row);
         assert_eq!(row, [1.0, 2.0]);
         b.sync_private_rows(&mut bb); // adds b's change; b now also holds a's
-        b.copy_to_local(0, &mut row);
+        b.copy_row_to_local::<Scalar>(0, &mut row);
         assert_eq!(row, [11.0, 12.0]);
-        a.copy_to_local(0, &mut row);
+        a.copy_row_to_local::<Scalar>(0, &mut row);
         assert_eq!(row, [1.0, 2.0]); // until a publishes again
         a.sync_private_rows(&mut ba);
-        a.copy_to_local(0, &mut row);
+        a.copy_row_to_local::<Scalar>(0, &mut row);
         assert_eq!(row, [11.0, 12.0]);
         // An untouched private row is unchanged.
-        m.copy_to_local(1, &mut row);
+        m.copy_row_to_local::<Scalar>(1, &mut row);
         assert_eq!(row, [2.0, 3.0]);
         // A view without private rows is the shared matrix itself.
         let plain = m.view::<false>(&mut la, &mut ba);

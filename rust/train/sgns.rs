@@ -33,7 +33,9 @@ use crate::error::{EmbedError, Result};
 use crate::sampling::{UnigramTable, WordRng};
 
 const MAX_EXP: f32 = 6.0;
+/// A power of two (see [`SigmoidTable::hs_grad_loss`]).
 const TABLE_SIZE: usize = 1024;
+const _: () = assert!(TABLE_SIZE.is_power_of_two());
 
 /// Sigmoid and log-sigmoid tables over `[-MAX_EXP, MAX_EXP]`, sampled at bucket centres.
 pub struct SigmoidTable {
@@ -81,6 +83,26 @@ impl SigmoidTable {
         } else {
             (-self.sig[idx], -self.log_sig[TABLE_SIZE - 1 - idx])
         }
+    }
+
+    /// `(1 - code - s(f), loss)` for a decision of hierarchical softmax (`code` 0 or 1): the
+    /// same numbers as [`SigmoidTable::grad_loss`] with label `code == 0`, but the code picks
+    /// table entries by arithmetic instead of a branch (codes are as random as coin flips,
+    /// so a branch on them is mispredicted half the time), and the gradient is 0 when the
+    /// score is saturated or NaN, which updates nothing (word2vec.c, gensim).
+    #[inline(always)]
+    pub fn hs_grad_loss(&self, f: f32, code: u8) -> (f32, f32) {
+        if !(f > -MAX_EXP && f < MAX_EXP) {
+            return (0.0, self.grad_loss(f, code == 0).1);
+        }
+        let idx = ((f + MAX_EXP) * (TABLE_SIZE as f32 / (2.0 * MAX_EXP))) as usize;
+        let idx = idx.min(TABLE_SIZE - 1);
+        // With code 1 the loss is -log s(-f), entry TABLE_SIZE - 1 - idx, which is idx with
+        // every bit flipped (TABLE_SIZE is a power of two). The label 0 gives 0 - s = -s
+        // exactly (s > 0 at every bucket centre).
+        let flip = (code & 1) as usize * (TABLE_SIZE - 1);
+        let label = (1 - (code & 1)) as f32;
+        (label - self.sig[idx], -self.log_sig[idx ^ flip])
     }
 }
 
@@ -322,6 +344,10 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
         }
         let w = reduced_window(window, shrink, rng);
         let center = sentence[i];
+        // The word entering the window next (its row is copied then).
+        if let Some(&next) = sentence.get(i + window + 1) {
+            c.syn0.prefetch(next);
+        }
         prefetch_paths(c, sentence, i);
         collect_context(sentence, i, w, &mut s.ctx);
         if s.ctx.is_empty() {
@@ -354,14 +380,16 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
             ..
         } = s;
         for (j, &cw) in ctx.iter().enumerate() {
-            c.syn0.copy_to_local(cw, &mut a[j * d..(j + 1) * d]);
+            c.syn0
+                .copy_row_to_local::<K>(cw, &mut a[j * d..(j + 1) * d]);
         }
         for (k, &p) in points.iter().enumerate() {
-            c.syn1hs.copy_to_local(p, &mut b[k * d..(k + 1) * d]);
+            c.syn1hs
+                .copy_row_to_local::<K>(p, &mut b[k * d..(k + 1) * d]);
         }
         for (k, &tw) in targets.iter().enumerate() {
             c.syn1
-                .copy_to_local(tw, &mut b[(h + k) * d..(h + k + 1) * d]);
+                .copy_row_to_local::<K>(tw, &mut b[(h + k) * d..(h + k + 1) * d]);
         }
         // Scores of every (context, target) pair against the window-start rows, turned into
         // gradients: g[j][k], and its transpose.
@@ -370,17 +398,18 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
         for j in 0..m {
             let gj = &mut g[j * u..(j + 1) * u];
             local_dots::<K>(&a[j * d..(j + 1) * d], &b[..u * d], gj);
-            for (k, x) in gj.iter_mut().enumerate() {
-                let gr = if k < h {
-                    let f = *x;
-                    hs_decision(c.sigmoid, f, codes[k], &mut hs_loss).unwrap_or(0.0)
-                } else {
-                    let (gr, l) = c.sigmoid.grad_loss(*x, k == h);
-                    *loss += l as f64;
-                    gr
-                };
+            let (gh, gn) = gj.split_at_mut(h);
+            for (k, (x, &code)) in gh.iter_mut().zip(codes).enumerate() {
+                let (gr, l) = c.sigmoid.hs_grad_loss(*x, code);
+                hs_loss += l as f64;
                 *x = gr * alpha;
                 gt[k * m + j] = *x;
+            }
+            for (k, x) in gn.iter_mut().enumerate() {
+                let (gr, l) = c.sigmoid.grad_loss(*x, k == 0);
+                *loss += l as f64;
+                *x = gr * alpha;
+                gt[(h + k) * m + j] = *x;
             }
         }
         *loss += hs_loss;
@@ -485,7 +514,7 @@ fn cbow_center<K: Kernel, const P: bool>(
 /// when the score is saturated (or NaN), which updates nothing.
 #[inline(always)]
 fn hs_decision(sigmoid: &SigmoidTable, f: f32, code: u8, loss: &mut f64) -> Option<f32> {
-    let (g, l) = sigmoid.grad_loss(f, code == 0);
+    let (g, l) = sigmoid.hs_grad_loss(f, code);
     *loss += l as f64;
     (f > -MAX_EXP && f < MAX_EXP).then_some(g)
 }
@@ -553,6 +582,10 @@ fn hs_input_row<K: Kernel, const P: bool>(
 
 /// Hierarchical softmax of `target` from the thread-local input `neu1` (CBOW's context):
 /// moves the path's rows and adds the input's gradient to `neu1e`.
+///
+/// The scores of a pass come from one multi-row kernel (each bit for bit the lone dot
+/// product), and the unsaturated decisions' updates from another that keeps `neu1e` in
+/// registers across the rows (each float updated as by one `axpy2` per row, in path order).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn hs_local_input<K: Kernel, const P: bool>(
@@ -566,21 +599,26 @@ fn hs_local_input<K: Kernel, const P: bool>(
     predictions: &mut u64,
 ) {
     let mut f = [0f32; HS_PASS];
+    let mut ids = [0u32; HS_PASS];
+    let mut gs = [0f32; HS_PASS];
     let mut sum = 0f64;
     for (points, codes) in tree
         .points(target)
         .chunks(HS_PASS)
         .zip(tree.codes(target).chunks(HS_PASS))
     {
-        for (x, &p) in f.iter_mut().zip(points) {
-            *x = c.syn1hs.dot_local::<K>(p, neu1);
-        }
+        c.syn1hs
+            .dots_rows_local::<K>(points, neu1, &mut f[..points.len()]);
+        let mut live = 0;
         for ((&p, &code), &x) in points.iter().zip(codes).zip(&f) {
-            let Some(g) = hs_decision(c.sigmoid, x, code, &mut sum) else {
-                continue;
-            };
-            c.syn1hs.axpy2_local::<K>(p, g * alpha, neu1e, neu1);
+            if let Some(g) = hs_decision(c.sigmoid, x, code, &mut sum) {
+                ids[live] = p;
+                gs[live] = g * alpha;
+                live += 1;
+            }
         }
+        c.syn1hs
+            .axpy2_rows_local::<K>(&ids[..live], &gs[..live], neu1e, neu1);
     }
     *loss += sum;
     *predictions += tree.points(target).len() as u64;

@@ -220,6 +220,47 @@ mod neon {
             }
         }
     }
+
+    /// `dot` row by row (see `Kernel::dots_rows`).
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) unsafe fn dots_rows<R: Fn(usize) -> *const f32>(
+        a: *const f32,
+        row: R,
+        t: usize,
+        n: usize,
+        out: *mut f32,
+    ) {
+        for k in 0..t {
+            // SAFETY: the caller's contract (see `Kernel::dots_rows`), row by row.
+            unsafe { *out.add(k) = dot(a, row(k), n) };
+        }
+    }
+
+    /// `axpy2` row by row (see `Kernel::axpy2_rows`).
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) unsafe fn axpy2_rows<R: Fn(usize) -> *mut f32>(
+        g: *const f32,
+        row: R,
+        t: usize,
+        acc: *mut f32,
+        src: *const f32,
+        n: usize,
+    ) {
+        for k in 0..t {
+            // SAFETY: the caller's contract (see `Kernel::axpy2_rows`), row by row.
+            unsafe { axpy2(*g.add(k), row(k), acc, src, n) };
+        }
+    }
+
+    /// A plain copy (see `Kernel::copy`).
+    #[inline]
+    #[target_feature(enable = "neon")]
+    pub(super) unsafe fn copy(src: *const f32, dst: *mut f32, n: usize) {
+        // SAFETY: the caller's contract (see `Kernel::copy`).
+        unsafe { std::ptr::copy_nonoverlapping(src, dst, n) }
+    }
 }
 
 simd_kernel!(Neon, neon, "neon");

@@ -90,6 +90,63 @@ pub trait Kernel: Copy + Send + Sync + 'static {
         }
     }
 
+    /// `dst[i] = src[i]` for `i < n`, in the widths the kernel's own stores use (whole
+    /// vectors, then 4 floats, then 1): a row written a moment ago by `lincomb` is then read
+    /// back by loads that each match one of its stores, which the CPU forwards, where a
+    /// `memcpy`'s wider or shifted loads spanning two pending stores wait for both.
+    ///
+    /// # Safety
+    /// `src` valid for `n` reads, `dst` for `n` writes, not overlapping. The CPU must
+    /// support the kernel's instructions.
+    #[inline(always)]
+    unsafe fn copy(src: *const f32, dst: *mut f32, n: usize) {
+        // SAFETY: the caller's contract.
+        unsafe { std::ptr::copy_nonoverlapping(src, dst, n) }
+    }
+
+    /// `out[k] = Self::dot(a, row(k), n)` for `k < t`, bit for bit (the same additions in
+    /// the same order), several rows per pass so that `a` is loaded once for all of them.
+    ///
+    /// # Safety
+    /// `a` and every `row(k)`, `k < t`, valid for `n` reads; `out` valid for `t` writes and
+    /// not overlapping them. The CPU must support the kernel's instructions.
+    #[inline(always)]
+    unsafe fn dots_rows<R: Fn(usize) -> *const f32>(
+        a: *const f32,
+        row: R,
+        t: usize,
+        n: usize,
+        out: *mut f32,
+    ) {
+        for k in 0..t {
+            // SAFETY: the caller's contract, row by row.
+            unsafe { *out.add(k) = Self::dot(a, row(k), n) };
+        }
+    }
+
+    /// `Self::axpy2(g[k], row(k), acc, src, n)` for `k = 0..t` in turn, bit for bit, with
+    /// `acc` kept in registers across the rows instead of stored and reloaded per row.
+    ///
+    /// # Safety
+    /// `g` valid for `t` reads; every `row(k)` valid for `n` reads and writes; `acc` for
+    /// `n` reads and writes, `src` for `n` reads; no row overlaps `acc`, `src` or `g`, and
+    /// `acc` does not overlap `src` (rows may repeat). The CPU must support the
+    /// kernel's instructions.
+    #[inline(always)]
+    unsafe fn axpy2_rows<R: Fn(usize) -> *mut f32>(
+        g: *const f32,
+        row: R,
+        t: usize,
+        acc: *mut f32,
+        src: *const f32,
+        n: usize,
+    ) {
+        for k in 0..t {
+            // SAFETY: the caller's contract, row by row.
+            unsafe { Self::axpy2(*g.add(k), row(k), acc, src, n) };
+        }
+    }
+
     /// `y[i] += sum_k c[k] * x_k[i]` for `i < n`, where row `x_k` starts at `x + k * stride`.
     ///
     /// # Safety
@@ -225,6 +282,37 @@ macro_rules! simd_kernel {
             ) {
                 // SAFETY: as in `dot`.
                 unsafe { $module::dots(a, b, stride, t, n, out) }
+            }
+
+            #[inline(always)]
+            unsafe fn copy(src: *const f32, dst: *mut f32, n: usize) {
+                // SAFETY: as in `dot`.
+                unsafe { $module::copy(src, dst, n) }
+            }
+
+            #[inline(always)]
+            unsafe fn dots_rows<R: Fn(usize) -> *const f32>(
+                a: *const f32,
+                row: R,
+                t: usize,
+                n: usize,
+                out: *mut f32,
+            ) {
+                // SAFETY: as in `dot`.
+                unsafe { $module::dots_rows(a, row, t, n, out) }
+            }
+
+            #[inline(always)]
+            unsafe fn axpy2_rows<R: Fn(usize) -> *mut f32>(
+                g: *const f32,
+                row: R,
+                t: usize,
+                acc: *mut f32,
+                src: *const f32,
+                n: usize,
+            ) {
+                // SAFETY: as in `dot`.
+                unsafe { $module::axpy2_rows(g, row, t, acc, src, n) }
             }
 
             #[inline(always)]

@@ -139,6 +139,86 @@ fn check_row_kernels<K: Kernel>() {
     }
 }
 
+/// The multi-row kernels against the one-row kernels of the same `K` (bit for bit: the
+/// trainer relies on it) and against the scalar loops, with repeated rows for `axpy2_rows`.
+fn check_row_batches<K: Kernel>() {
+    for n in [
+        0usize, 1, 3, 4, 7, 8, 12, 15, 16, 17, 24, 31, 33, 36, 100, 300,
+    ] {
+        let stride = n + 3;
+        let rows: Vec<f32> = (0..9 * stride)
+            .map(|i| ((i * 29 % 13) as f32 - 6.0) * 0.071)
+            .collect();
+        let a: Vec<f32> = (0..n)
+            .map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.13)
+            .collect();
+        let mut copied = vec![f32::NAN; n];
+        // SAFETY: a and copied are distinct buffers of n floats.
+        unsafe { K::copy(a.as_ptr(), copied.as_mut_ptr(), n) };
+        assert_eq!(copied, a, "{} copy n={n}", K::NAME);
+        for ids in [
+            &[][..],
+            &[2],
+            &[0, 5, 3],
+            &[1, 7, 4, 8],
+            &[8, 4, 3, 2, 1, 0, 6],
+            &[3, 1, 4, 1, 5, 0, 2, 6, 8],
+        ] {
+            let t = ids.len();
+            let at = |k: usize| ids[k] as usize * stride;
+            let (mut got, mut one, mut want) = (vec![0f32; t], vec![0f32; t], vec![0f32; t]);
+            // SAFETY: every id is < 9 and the buffer holds 9 rows of `stride >= n` floats;
+            // a has n floats; the outputs have t slots.
+            unsafe {
+                K::dots_rows(
+                    a.as_ptr(),
+                    |k| rows.as_ptr().add(at(k)),
+                    t,
+                    n,
+                    got.as_mut_ptr(),
+                );
+                for k in 0..t {
+                    one[k] = K::dot(a.as_ptr(), rows.as_ptr().add(at(k)), n);
+                    want[k] = Scalar::dot(a.as_ptr(), rows.as_ptr().add(at(k)), n);
+                }
+            }
+            let what = format!("{} dots_rows n={n} {ids:?}", K::NAME);
+            assert_eq!(got, one, "{what}: not bit for bit as dot");
+            assert_close(&got, &want, 1e-5, &what);
+
+            let g: Vec<f32> = (0..t).map(|k| 0.3 - 0.11 * k as f32).collect();
+            let acc0: Vec<f32> = a.iter().map(|x| x * 0.5).collect();
+            let (mut r1, mut r2, mut r3) = (rows.clone(), rows.clone(), rows.clone());
+            let (mut acc1, mut acc2, mut acc3) = (acc0.clone(), acc0.clone(), acc0);
+            // SAFETY: as above; acc*, a and g are distinct allocations of n (resp. t) floats.
+            unsafe {
+                let p1 = r1.as_mut_ptr();
+                K::axpy2_rows(
+                    g.as_ptr(),
+                    |k| p1.add(at(k)),
+                    t,
+                    acc1.as_mut_ptr(),
+                    a.as_ptr(),
+                    n,
+                );
+                for (k, &gk) in g.iter().enumerate() {
+                    let (p2, p3) = (r2.as_mut_ptr().add(at(k)), r3.as_mut_ptr().add(at(k)));
+                    K::axpy2(gk, p2, acc2.as_mut_ptr(), a.as_ptr(), n);
+                    Scalar::axpy2(gk, p3, acc3.as_mut_ptr(), a.as_ptr(), n);
+                }
+            }
+            let what = format!("{} axpy2_rows n={n} {ids:?}", K::NAME);
+            assert_eq!(
+                (&r1, &acc1),
+                (&r2, &acc2),
+                "{what}: not bit for bit as axpy2"
+            );
+            assert_close(&r1, &r3, 1e-5, &what);
+            assert_close(&acc1, &acc3, 1e-5, &what);
+        }
+    }
+}
+
 #[test]
 fn scalar_is_exact_on_small_integers() {
     let a = [1.0f32, 2.0, 3.0, 4.0, 5.0];
@@ -147,6 +227,7 @@ fn scalar_is_exact_on_small_integers() {
     check::<Scalar>();
     check_fused::<Scalar>();
     check_row_kernels::<Scalar>();
+    check_row_batches::<Scalar>();
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -158,6 +239,7 @@ fn avx2_matches_scalar() {
     check::<Avx2>();
     check_fused::<Avx2>();
     check_row_kernels::<Avx2>();
+    check_row_batches::<Avx2>();
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -169,6 +251,7 @@ fn avx512_matches_scalar() {
     check::<Avx512>();
     check_fused::<Avx512>();
     check_row_kernels::<Avx512>();
+    check_row_batches::<Avx512>();
 }
 
 /// Compiled and run only on aarch64: the CI's Linux and macOS arm64 jobs, or qemu-user
@@ -183,6 +266,7 @@ fn neon_matches_scalar() {
     check::<Neon>();
     check_fused::<Neon>();
     check_row_kernels::<Neon>();
+    check_row_batches::<Neon>();
 }
 
 #[test]
