@@ -72,7 +72,13 @@ def _check_new_words(before: set[str], m: Any) -> str:
 
 
 def _gensim_run(
-    a: Path, b: Path, full: Path, params: dict[str, Any], alphas: list[float], seed: int, tmp: Path
+    a: Path,
+    b: Path,
+    full: Path,
+    params: dict[str, Any],
+    alphas: list[float | None],
+    seed: int,
+    tmp: Path,
 ) -> tuple[tuple[float, ...], list[tuple[float, ...]]]:
     """gensim 4, corpus_file mode: fit(whole), and fit(A) + update with B at each rate."""
     from gensim.models.word2vec import Word2Vec as GWord2Vec
@@ -130,7 +136,8 @@ def main() -> int:
     ap.add_argument(
         "--alpha",
         default=None,
-        help="partial_fit's starting rates, comma-separated (default: the model's alpha)",
+        help="partial_fit's starting rates, comma-separated (default: partial_fit's own "
+        "default, half the fit's rate; gensim: the model's alpha)",
     )
     ap.add_argument("--seeds", default="1", help="comma-separated random_state values")
     ap.add_argument("--gensim", action="store_true", help="run gensim's update the same way")
@@ -155,7 +162,8 @@ def main() -> int:
         n_jobs=args.threads,
     )
     default_alpha = embedrs._embedrs.default_alpha(sg=bool(args.sg))  # alpha=None resolves so
-    alphas = [float(x) for x in args.alpha.split(",")] if args.alpha else [default_alpha]
+    # None: partial_fit's own default (a share of the fit's rate, see Word2Vec.partial_fit).
+    alphas: list[float | None] = [float(x) for x in args.alpha.split(",")] if args.alpha else [None]
     seeds = [int(x) for x in args.seeds.split(",")]
     arch = "skip-gram" if args.sg else "CBOW"
     print(
@@ -166,7 +174,7 @@ def main() -> int:
     print("| run | vocabulary | analogy % | WS353 | SimLex |")
     print("| --- | ---: | ---: | ---: | ---: |")
     whole_scores: list[tuple[float, ...]] = []
-    inc_scores: dict[float, list[tuple[float, ...]]] = {x: [] for x in alphas}
+    inc_scores: dict[float | None, list[tuple[float, ...]]] = {x: [] for x in alphas}
     notes = []
     with tempfile.TemporaryDirectory() as tmp:
         saved = Path(tmp) / "half-a.embedrs"

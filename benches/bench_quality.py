@@ -77,7 +77,8 @@ def embedrs_defaults() -> dict[str, Any]:
     from embedrs import _embedrs
 
     out = dict(_embedrs.defaults())
-    for sg, grad in ((True, "word2vec"), (False, "word2vec"), (False, "corrected")):
+    out["cbow_gradient resolved"] = _embedrs.default_cbow_gradient(hs=False)
+    for sg, grad in ((True, None), (False, None), (False, "word2vec"), (False, "corrected")):
         out[f"alpha sg={sg} {grad}"] = _embedrs.default_alpha(sg=sg, cbow_gradient=grad)
     return out
 

@@ -41,7 +41,9 @@ PARAMS: dict[str, Any] = {
     "epochs": 2,
     "n_jobs": 1,
     "random_state": 7,
-    "alpha": 0.025,  # explicit: the default became per-architecture (issue 18)
+    # explicit: the defaults became per-architecture (issue 18)
+    "alpha": 0.025,
+    "cbow_gradient": "word2vec",
 }
 CONFIGS: dict[str, dict[str, Any]] = {
     "sg-shared": {"sg": 1},
@@ -49,8 +51,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "cbow": {"sg": 0},
     "cbow-sum": {"sg": 0, "cbow_mean": False},
     "cbow-corrected": {"sg": 0, "cbow_gradient": "corrected", "alpha": 0.1},
-    "defaults-cbow": {"sg": 0, "alpha": None},
-    "defaults-sg": {"sg": 1, "alpha": None},
+    "cbow-sqrt": {"sg": 0, "cbow_gradient": "sqrt", "alpha": 0.1},
+    "defaults-cbow": {"sg": 0, "alpha": None, "cbow_gradient": None},
+    "defaults-sg": {"sg": 1, "alpha": None, "cbow_gradient": None},
 }
 
 

@@ -58,46 +58,95 @@ def test_per_thread_schedule_trains_with_two_threads(planted, sg):
 
 
 @pytest.mark.parametrize(
-    ("params", "expected"),
+    ("params", "expected", "gradient"),
     [
-        ({"sg": 0}, 0.065),
-        ({"sg": 1}, 0.035),
-        ({"sg": 0, "cbow_gradient": "corrected"}, 0.1),
-        ({"sg": 1, "cbow_gradient": "corrected"}, 0.035),
-        ({"sg": 1, "alpha": 0.01}, 0.01),
+        ({"sg": 0}, 0.1, "sqrt"),
+        ({"sg": 1}, 0.035, "sqrt"),
+        ({"sg": 0, "cbow_gradient": "word2vec"}, 0.065, "word2vec"),
+        ({"sg": 0, "cbow_gradient": "corrected"}, 0.1, "corrected"),
+        ({"sg": 1, "cbow_gradient": "corrected"}, 0.035, "corrected"),
+        # Hierarchical softmax keeps word2vec's update, and its rates were measured with it.
+        ({"sg": 0, "hs": 1}, 0.065, "word2vec"),
+        ({"sg": 0, "hs": 1, "negative": 0}, 0.025, "word2vec"),
+        ({"sg": 1, "alpha": 0.01}, 0.01, "sqrt"),
     ],
 )
-def test_the_default_learning_rate_follows_the_architecture(planted, params, expected):
+def test_the_defaults_follow_the_architecture(planted, params, expected, gradient):
     model = small(epochs=1, **params)
     assert model.get_params()["alpha"] == params.get("alpha")
+    assert model.get_params()["cbow_gradient"] == params.get("cbow_gradient")
     model.fit(planted)
     assert model.alpha_ == expected
+    assert model.cbow_gradient_ == gradient
     assert model.epoch_stats_  # trained
-    # The rate used is the resolved one: the same as giving it explicitly.
-    explicit = small(epochs=1, **{**params, "alpha": expected}).fit(planted)
+    # What was used is the resolved pair: the same as giving both explicitly.
+    explicit = small(
+        epochs=1, **{**params, "alpha": expected, "cbow_gradient": gradient}
+    ).fit(planted)
     np.testing.assert_array_equal(model.wv_.vectors, explicit.wv_.vectors)
 
 
-def test_alpha_none_survives_clone_save_and_load(tmp_path, planted):
-    model = small(sg=1, epochs=1).fit(planted)
+def test_none_defaults_survive_clone_save_and_load(tmp_path, planted):
+    model = small(sg=0, epochs=1).fit(planted)
     assert clone(model).get_params()["alpha"] is None
+    assert clone(model).get_params()["cbow_gradient"] is None
     model.save(tmp_path / "m.embedrs")
     loaded = Word2Vec.load(tmp_path / "m.embedrs")
     assert loaded.get_params()["alpha"] is None
-    assert loaded.alpha_ == 0.035
-    assert loaded.get_params()["cbow_gradient"] == "word2vec"
+    assert loaded.get_params()["cbow_gradient"] is None
+    assert (loaded.alpha_, loaded.cbow_gradient_) == (0.1, "sqrt")
 
 
+def test_a_model_saved_with_word2vecs_gradient_keeps_it(tmp_path, planted):
+    # What models saved before "sqrt" became the default hold in their parameters.
+    model = small(sg=0, epochs=1, cbow_gradient="word2vec").fit(planted)
+    model.save(tmp_path / "m.embedrs")
+    loaded = Word2Vec.load(tmp_path / "m.embedrs")
+    assert (loaded.alpha_, loaded.cbow_gradient_) == (0.065, "word2vec")
+    more = [["t0w1", "t0w2", "t0w3"]] * 5
+    kept = Word2Vec.load(tmp_path / "m.embedrs").partial_fit(more)
+    given = Word2Vec.load(tmp_path / "m.embedrs").partial_fit(more, alpha=0.065 / 2)
+    other = (
+        Word2Vec.load(tmp_path / "m.embedrs")
+        .set_params(cbow_gradient="sqrt")
+        .partial_fit(more, alpha=0.065 / 2)
+    )
+    np.testing.assert_array_equal(kept.wv_.vectors, given.wv_.vectors)
+    assert not np.array_equal(kept.wv_.vectors, other.wv_.vectors)
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+def test_partial_fit_starts_at_half_the_default_rate(planted, sg):
+    more = [["t1w1", "t1w2", "t1w3", "t1w4"]] * 20
+    first = small(sg=sg, epochs=1).fit(planted)
+    assert first.alpha_ == (0.035 if sg else 0.1)
+    default = clone(first).fit(planted).partial_fit(more)
+    half = clone(first).fit(planted).partial_fit(more, alpha=first.alpha_ / 2)
+    same = clone(first).fit(planted).partial_fit(more, alpha=first.alpha_)
+    np.testing.assert_array_equal(default.wv_.vectors, half.wv_.vectors)
+    assert not np.array_equal(default.wv_.vectors, same.wv_.vectors)
+    # alpha_ stays the first fit's, so every later partial_fit starts from the same half.
+    assert default.alpha_ == first.alpha_
+
+
+def test_partial_fit_keeps_an_explicit_rate(planted):
+    more = [["t1w1", "t1w2", "t1w3", "t1w4"]] * 20
+    a = small(sg=0, epochs=1, alpha=0.04).fit(planted).partial_fit(more)
+    b = small(sg=0, epochs=1, alpha=0.04).fit(planted).partial_fit(more, alpha=0.04)
+    np.testing.assert_array_equal(a.wv_.vectors, b.wv_.vectors)
+
+
+@pytest.mark.parametrize("gradient", ["sqrt", "corrected"])
 @pytest.mark.parametrize("n_jobs", [1, 2])
-def test_corrected_cbow_gradient_recovers_planted_topics(planted, n_jobs):
-    model = small(cbow_gradient="corrected", n_jobs=n_jobs).fit(planted)
+def test_each_cbow_gradient_recovers_planted_topics(planted, n_jobs, gradient):
+    model = small(cbow_gradient=gradient, n_jobs=n_jobs).fit(planted)
     assert topic_purity(model.wv_) > 0.9
     word2vec = small(cbow_gradient="word2vec", alpha=0.1, n_jobs=1).fit(planted)
     if n_jobs == 1:  # a different update, not a renamed one
         assert not np.array_equal(model.wv_.vectors, word2vec.wv_.vectors)
 
 
-@pytest.mark.parametrize("bad", ["Corrected", "mean", 1, None])
+@pytest.mark.parametrize("bad", ["Corrected", "mean", "Sqrt", 1])
 def test_cbow_gradient_must_be_a_known_name(planted, bad):
     with pytest.raises(InvalidParameterError, match="cbow_gradient"):
         small(cbow_gradient=bad).fit(planted)

@@ -27,6 +27,7 @@ __all__ = [
     "check_writable",
     "continue_training",
     "default_alpha",
+    "default_cbow_gradient",
     "defaults",
     "fit",
     "init_weights",
@@ -251,7 +252,15 @@ class TrainConfig:
 
 def defaults() -> dict[str, Any]: ...
 def limits() -> dict[str, Any]: ...
-def default_alpha(*, sg: bool, cbow_gradient: str = "word2vec", hs_only: bool = False) -> float: ...
+def default_alpha(
+    *,
+    sg: bool,
+    cbow_gradient: str | None = None,
+    hs: bool = False,
+    hs_only: bool = False,
+    continued: bool = False,
+) -> float: ...
+def default_cbow_gradient(*, hs: bool = False) -> str: ...
 
 @final
 class Progress:

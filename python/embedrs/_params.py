@@ -218,7 +218,7 @@ def config_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     for name in _BOOLS:
         if name in params:
             kw[name] = as_bool(name, params[name])
-    if "cbow_gradient" in params:
+    if params.get("cbow_gradient") is not None:  # None: the core's default for the objective
         kw["cbow_gradient"] = as_choice(
             "cbow_gradient", params["cbow_gradient"], LIMITS["cbow_gradient"]
         )

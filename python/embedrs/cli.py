@@ -296,7 +296,12 @@ def _add_train_flags(t: argparse.ArgumentParser) -> None:
         "--alpha",
         type=float,
         default=DEFAULTS["alpha"],
-        help="starting learning rate (default: 0.035 skip-gram, 0.065 CBOW, 0.1 corrected CBOW)",
+        help="starting learning rate (default: "
+        f"{_embedrs.default_alpha(sg=True)} skip-gram, {_embedrs.default_alpha(sg=False)} "
+        "CBOW, "
+        f"{_embedrs.default_alpha(sg=False, cbow_gradient='word2vec')} CBOW with "
+        "--cbow-gradient word2vec or --hs, "
+        f"{_embedrs.default_alpha(sg=False, hs_only=True)} with --hs --negative 0)",
     )
     t.add_argument("--min-alpha", type=float, default=DEFAULTS["min_alpha"])
     t.add_argument(
@@ -312,7 +317,9 @@ def _add_train_flags(t: argparse.ArgumentParser) -> None:
         "--cbow-gradient",
         choices=tuple(LIMITS["cbow_gradient"]),
         default=DEFAULTS["cbow_gradient"],
-        help="CBOW: word2vec's update, or the corrected gradient of the mean (Irsoy et al.)",
+        help="CBOW: the share of the context's error each of its m words receives: all of it "
+        "(word2vec.c, gensim), 1/sqrt(m), or 1/m (the corrected gradient of the mean, Irsoy "
+        "et al.); default: sqrt, or word2vec with --hs",
     )
     t.add_argument("--fixed-window", action="store_true", help="do not shrink windows")
     t.add_argument(

@@ -72,18 +72,22 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         starts).
     cbow_mean : bool, default=True
         CBOW: average (True) or sum (False) the context vectors.
-    cbow_gradient : {"word2vec", "corrected"}, default="word2vec"
-        CBOW: how the context's error reaches each context word. ``"word2vec"``: as
-        word2vec.c and gensim (with ``cbow_mean``, every context word receives the full
-        gradient of the averaged context). ``"corrected"``: the true gradient of the mean
-        (each receives ``1/m`` of it; İrsoy et al., 2021), which needs a larger ``alpha``.
-        On the shared benchmark the corrected gradient scores higher on word similarity and
-        lower on analogies (``benches/RESULTS.md``).
+    cbow_gradient : {"word2vec", "sqrt", "corrected"} or None, default=None
+        CBOW: how the context's error reaches each of the ``m`` context words.
+        ``"word2vec"``: as word2vec.c and gensim (with ``cbow_mean``, every context word
+        receives the full gradient of the averaged context). ``"corrected"``: the true
+        gradient of the mean (each receives ``1/m`` of it; İrsoy et al., 2021).
+        ``"sqrt"``: each receives ``1/sqrt(m)`` of it, between the two. None: ``"sqrt"``
+        with negative sampling alone, the best of the three on the shared benchmark and on
+        a second corpus at 1, 2 and 5 epochs (``benches/RESULTS.md``), and ``"word2vec"``
+        whenever ``hs=1``; the value used is ``cbow_gradient_``. gensim has only
+        ``"word2vec"``.
     alpha : float or None, default=None
         Starting learning rate. None: the measured best for the architecture, 0.035 for
-        skip-gram, 0.065 for CBOW (0.1 with the corrected gradient), and gensim's 0.025 for
-        hierarchical softmax alone (``hs=1, negative=0``); the value used is ``alpha_``.
-        gensim uses 0.025 for both, word2vec.c 0.025 and 0.05 (see
+        skip-gram, 0.1 for CBOW (0.065 with word2vec's gradient, which ``hs=1`` uses, 0.1
+        with the corrected one), and gensim's 0.025 for hierarchical softmax alone
+        (``hs=1, negative=0``); the value used is ``alpha_``. gensim uses 0.025 for both,
+        word2vec.c 0.025 and 0.05 (see
         ``docs/coming-from-gensim.md``). At most 10 (useful values are below 0.2); if
         training diverges anyway (a NaN or infinite weight after an epoch), ``fit`` raises
         :class:`embedrs.InvalidParameterError` naming ``alpha``.
@@ -157,6 +161,9 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     alpha_ : float
         The starting learning rate ``fit`` used: ``alpha``, or for None the default of the
         architecture (see ``alpha``).
+    cbow_gradient_ : str
+        The CBOW gradient ``fit`` used: ``cbow_gradient``, or for None the objective's
+        default (see ``cbow_gradient``; set for skip-gram too, where it has no effect).
     device_ : str
         The device ``device`` resolved to at ``fit``: ``"cpu"`` or ``"cuda[:n]"``.
     wv_device_ : DeviceKeyedVectors
@@ -209,7 +216,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         hs: int = DEFAULTS["hs"],
         ns_exponent: float = DEFAULTS["ns_exponent"],
         cbow_mean: bool = DEFAULTS["cbow_mean"],
-        cbow_gradient: str = DEFAULTS["cbow_gradient"],
+        cbow_gradient: str | None = DEFAULTS["cbow_gradient"],
         alpha: float | None = DEFAULTS["alpha"],
         min_alpha: float = DEFAULTS["min_alpha"],
         alpha_schedule: str = DEFAULTS["alpha_schedule"],
@@ -328,9 +335,14 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         new input rows initialised as ``fit`` would (seeded by the word) and zero output rows;
         the sampling tables are rebuilt from the merged counts; then only the new text is
         trained, with the learning rate decaying from ``alpha`` to ``min_alpha`` over
-        ``epochs`` passes (the estimator's values unless given here).
+        ``epochs`` passes (the estimator's values unless given here; when neither gives
+        ``alpha``, half of the first fit's default rate, ``alpha_ / 2``).
 
-        Sequential training forgets part of the old text, so the starting rate matters. On
+        Sequential training forgets part of the old text, so the starting rate matters. At
+        the current defaults, on the full shared corpus split in two halves (2 seeds),
+        continuing at the first fit's own rate ended 3.8 (CBOW, 0.1) and 4.7 (skip-gram,
+        0.035) analogy points under ``fit(whole)``; at half of it (the default) 1.4 (CBOW)
+        and 2.1 (skip-gram), word similarity within 0.016. On
         the benchmark corpus split in two halves (``benches/bench_partial_fit.py``, 6 seeds,
         both fits at ``alpha=0.025``), ``fit(first half)`` then ``partial_fit(second half)``
         ended under ``fit(whole)`` by 1.0 analogy point with CBOW at the same rate (0.7 with
@@ -339,7 +351,8 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         default rates (``alpha=None``) the first fit is better and the gap wider: on the
         2M-token shared sample corpus (one seed) CBOW continued best at ``alpha=0.045``, 1.3
         points under ``fit(whole)``; at the model's own 0.065 word similarity was higher and
-        the analogies lower.
+        the analogies lower (these CBOW figures predate ``cbow_gradient="sqrt"``, the
+        default since: they were measured with word2vec's update).
 
         Raises
         ------
@@ -364,6 +377,17 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 "partial_fit needs a model trained by fit (or loaded with Word2Vec.load); this "
                 f"one holds vectors only (it has no {', '.join(missing)}), so it cannot go on "
                 "training: fit it first"
+            )
+        if alpha is None and self.alpha is None:
+            # The measured default: a share of the first fit's default rate (see above).
+            hs = bool(self.hs)
+            alpha = _embedrs.default_alpha(
+                sg=bool(self.sg),
+                # Pickles from before 0.2 have no cbow_gradient_ (and a named gradient).
+                cbow_gradient=getattr(self, "cbow_gradient_", self.cbow_gradient),
+                hs=hs,
+                hs_only=hs and int(self.negative) == 0,
+                continued=True,
             )
         overrides = {
             k: v for k, v in (("epochs", epochs), ("alpha", alpha), ("min_alpha", min_alpha))
@@ -487,13 +511,20 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.n_words_seen_ = sum(e.raw_words for e in self.epoch_stats_)
         self.effective_words_ = sum(e.effective_words for e in self.epoch_stats_)
         self.random_state_ = int(random_state)
+        hs = bool(self.hs)
+        self.cbow_gradient_ = (
+            str(self.cbow_gradient)
+            if self.cbow_gradient is not None
+            else _embedrs.default_cbow_gradient(hs=hs)
+        )
         self.alpha_ = (
             float(self.alpha)
             if self.alpha is not None
             else _embedrs.default_alpha(
                 sg=bool(self.sg),
-                cbow_gradient=str(self.cbow_gradient),
-                hs_only=bool(self.hs) and int(self.negative) == 0,
+                cbow_gradient=self.cbow_gradient_,
+                hs=hs,
+                hs_only=hs and int(self.negative) == 0,
             )
         )
         self.vocab_time_ = float(vocab_time)

@@ -85,10 +85,7 @@ impl PyTrainConfig {
                 )
             })?,
         };
-        let cbow_gradient = match cbow_gradient {
-            None => d.cbow_gradient,
-            Some(name) => CbowGradient::from_param(name)?,
-        };
+        let cbow_gradient = cbow_gradient.map(CbowGradient::from_param).transpose()?;
         let sg = sg.unwrap_or(d.sg);
         let kernel = match kernel {
             None => None,
@@ -194,7 +191,8 @@ pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     out.set_item("hs", d.hs as u8)?;
     out.set_item("ns_exponent", d.ns_exponent)?;
     out.set_item("cbow_mean", d.cbow_mean)?;
-    out.set_item("cbow_gradient", d.cbow_gradient.name())?;
+    // None: the objective's default (`default_cbow_gradient`).
+    out.set_item("cbow_gradient", py.None())?;
     // None: the measured best for the architecture (`default_alpha`).
     out.set_item("alpha", py.None())?;
     out.set_item("min_alpha", d.min_alpha)?;
@@ -207,22 +205,57 @@ pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 }
 
 /// The learning rate a run starts from when ``alpha`` is None: the measured best for the
-/// architecture (skip-gram, or CBOW with the given gradient); gensim's 0.025 for
-/// hierarchical softmax alone (``hs_only``: ``hs=1, negative=0``).
+/// architecture (skip-gram, or CBOW with the given gradient, or with its default for ``hs``
+/// when None); gensim's 0.025 for hierarchical softmax alone (``hs_only``: ``hs=1,
+/// negative=0``, which implies ``hs``). ``continued``: the rate continued training
+/// (``partial_fit``) starts from, a share of the first fit's.
 ///
 /// Examples
 /// --------
 /// >>> from embedrs import _embedrs
 /// >>> _embedrs.default_alpha(sg=True), _embedrs.default_alpha(sg=False)
-/// (0.035, 0.065)
+/// (0.035, 0.1)
+/// >>> _embedrs.default_alpha(sg=False, cbow_gradient="word2vec")
+/// 0.065
+/// >>> _embedrs.default_alpha(sg=False, continued=True)
+/// 0.05
 #[pyfunction]
-#[pyo3(signature = (*, sg, cbow_gradient="word2vec", hs_only=false))]
-pub(crate) fn default_alpha(sg: bool, cbow_gradient: &str, hs_only: bool) -> PyResult<f64> {
-    Ok(train::default_alpha(
-        sg,
-        CbowGradient::from_param(cbow_gradient)?,
-        hs_only,
-    ))
+#[pyo3(signature = (*, sg, cbow_gradient=None, hs=false, hs_only=false, continued=false))]
+pub(crate) fn default_alpha(
+    sg: bool,
+    cbow_gradient: Option<&str>,
+    hs: bool,
+    hs_only: bool,
+    continued: bool,
+) -> PyResult<f64> {
+    let gradient = resolve_cbow_gradient(cbow_gradient, hs || hs_only)?;
+    let first = train::default_alpha(sg, gradient, hs_only);
+    Ok(if continued {
+        first * train::CONTINUE_ALPHA_SHARE
+    } else {
+        first
+    })
+}
+
+/// The CBOW gradient a run uses when ``cbow_gradient`` is None: ``"sqrt"`` with negative
+/// sampling alone, word2vec's whenever hierarchical softmax is on.
+///
+/// Examples
+/// --------
+/// >>> from embedrs import _embedrs
+/// >>> _embedrs.default_cbow_gradient(hs=False), _embedrs.default_cbow_gradient(hs=True)
+/// ('sqrt', 'word2vec')
+#[pyfunction]
+#[pyo3(signature = (*, hs=false))]
+pub(crate) fn default_cbow_gradient(hs: bool) -> &'static str {
+    train::default_cbow_gradient(hs).name()
+}
+
+fn resolve_cbow_gradient(name: Option<&str>, hs: bool) -> PyResult<CbowGradient> {
+    Ok(match name {
+        None => train::default_cbow_gradient(hs),
+        Some(name) => CbowGradient::from_param(name)?,
+    })
 }
 
 /// The upper bounds of the settings, and the accepted names of the choices.

@@ -75,13 +75,21 @@ impl AlphaSchedule {
 }
 
 /// How CBOW hands the error of its combined context back to the context words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+///
+/// With `m` context words, the three updates give each context word the context's error
+/// scaled by `1`, `1 / sqrt(m)` or `1 / m` (with `cbow_mean`; with the sum, `1 / m`,
+/// `1 / sqrt(m)` or `1`). [`TrainConfig::cbow_gradient`] picks one when none is given
+/// ([`default_cbow_gradient`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CbowGradient {
     /// word2vec.c's and gensim's update: with `cbow_mean`, every context word receives the
     /// full gradient of the *averaged* context (as if it were the whole input); with the sum,
-    /// gensim divides the error among them. The default.
-    #[default]
+    /// gensim divides the error among them.
     Word2Vec,
+    /// Halfway between the two others (in the exponent of `m`): every context word receives
+    /// `1 / sqrt(m)` of the error, with the mean or the sum. Measured best on two corpora
+    /// (`benches/RESULTS.md`, "The CBOW gradient"); the default with negative sampling.
+    Sqrt,
     /// The gradient of the objective actually optimised (İrsoy, Benton and Stratos,
     /// "Corrected CBOW Performs as well as Skip-gram", 2021): with `cbow_mean`, each context
     /// word receives `1 / m` of the averaged context's gradient (m context words); with the
@@ -91,20 +99,22 @@ pub enum CbowGradient {
 
 impl CbowGradient {
     /// The names [`CbowGradient::parse`] accepts.
-    pub const NAMES: [&'static str; 2] = ["word2vec", "corrected"];
+    pub const NAMES: [&'static str; 3] = ["word2vec", "sqrt", "corrected"];
 
     /// The gradient's name.
     pub fn name(self) -> &'static str {
         match self {
             CbowGradient::Word2Vec => "word2vec",
+            CbowGradient::Sqrt => "sqrt",
             CbowGradient::Corrected => "corrected",
         }
     }
 
-    /// Parses `"word2vec"` or `"corrected"`.
+    /// Parses `"word2vec"`, `"sqrt"` or `"corrected"`.
     pub fn parse(name: &str) -> Option<CbowGradient> {
         match name {
             "word2vec" => Some(CbowGradient::Word2Vec),
+            "sqrt" => Some(CbowGradient::Sqrt),
             "corrected" => Some(CbowGradient::Corrected),
             _ => None,
         }
@@ -119,7 +129,7 @@ impl CbowGradient {
             EmbedError::param(
                 "cbow_gradient",
                 format!(
-                    "must be one of 'word2vec', 'corrected', got {}",
+                    "must be one of 'word2vec', 'sqrt', 'corrected', got {}",
                     crate::error::show_str(name)
                 ),
             )
@@ -127,13 +137,27 @@ impl CbowGradient {
     }
 
     /// The factor applied to the context's accumulated error before it is added to each of
-    /// its `m` words' input rows (`inv = 1 / m`).
+    /// its `m` words' input rows (`inv = 1 / m`); `None` for 1.
     #[inline(always)]
     pub fn context_scale(self, cbow_mean: bool, inv: f32) -> Option<f32> {
         match (self, cbow_mean) {
             (CbowGradient::Word2Vec, true) | (CbowGradient::Corrected, false) => None,
             (CbowGradient::Word2Vec, false) | (CbowGradient::Corrected, true) => Some(inv),
+            (CbowGradient::Sqrt, _) => Some(inv.sqrt()),
         }
+    }
+}
+
+/// The CBOW gradient a run uses when none is given (`cbow_gradient=None` in Python):
+/// `Sqrt` with negative sampling alone, the best measured on the shared benchmark and on a
+/// second corpus at 1, 2 and 5 epochs (`benches/RESULTS.md`, "The CBOW gradient");
+/// word2vec's whenever hierarchical softmax is on (`hs`), whose rates and quality were
+/// measured with it against gensim.
+pub fn default_cbow_gradient(hs: bool) -> CbowGradient {
+    if hs {
+        CbowGradient::Word2Vec
+    } else {
+        CbowGradient::Sqrt
     }
 }
 
@@ -150,9 +174,18 @@ pub fn default_alpha(sg: bool, cbow_gradient: CbowGradient, hs_only: bool) -> f6
         _ if hs_only => DEFAULT_ALPHA_HS,
         (true, _) => DEFAULT_ALPHA_SG,
         (false, CbowGradient::Word2Vec) => DEFAULT_ALPHA_CBOW,
+        (false, CbowGradient::Sqrt) => DEFAULT_ALPHA_CBOW_SQRT,
         (false, CbowGradient::Corrected) => DEFAULT_ALPHA_CBOW_CORRECTED,
     }
 }
+
+/// The share of the first fit's default starting rate that continued training
+/// (`partial_fit`) starts from when no rate is given anywhere: sequential training forgets
+/// part of the earlier text, and at the first fit's rate it forgot the most. On the full
+/// shared corpus split in halves (`benches/bench_partial_fit.py`, 2 seeds), continuing at
+/// the fit's own rate ended 3.8 (CBOW, 0.1) and 4.7 (skip-gram, 0.035) analogy points under
+/// training on the whole; at half of it 1.4 and 2.1, similarity within 0.016.
+pub const CONTINUE_ALPHA_SHARE: f64 = 0.5;
 
 /// Default starting learning rate with hierarchical softmax alone.
 pub const DEFAULT_ALPHA_HS: f64 = 0.025;
@@ -160,6 +193,8 @@ pub const DEFAULT_ALPHA_HS: f64 = 0.025;
 pub const DEFAULT_ALPHA_SG: f64 = 0.035;
 /// Default starting learning rate of CBOW with word2vec's gradient.
 pub const DEFAULT_ALPHA_CBOW: f64 = 0.065;
+/// Default starting learning rate of CBOW with the `1 / sqrt(m)` gradient (the default).
+pub const DEFAULT_ALPHA_CBOW_SQRT: f64 = 0.1;
 /// Default starting learning rate of CBOW with the corrected gradient.
 pub const DEFAULT_ALPHA_CBOW_CORRECTED: f64 = 0.1;
 
@@ -182,8 +217,9 @@ pub struct TrainConfig {
     pub ns_exponent: f64,
     /// CBOW: mean (true) or sum (false) of the context vectors.
     pub cbow_mean: bool,
-    /// CBOW: how the context's error reaches each context word.
-    pub cbow_gradient: CbowGradient,
+    /// CBOW: how the context's error reaches each context word; `None`: the objective's
+    /// default ([`default_cbow_gradient`]). Read it through [`TrainConfig::cbow_gradient`].
+    pub cbow_gradient: Option<CbowGradient>,
     /// Initial learning rate (training computes with its nearest `f32`); `None`: the
     /// architecture's default ([`default_alpha`]). Read it through [`TrainConfig::alpha`].
     pub alpha: Option<f64>,
@@ -230,7 +266,7 @@ impl Default for TrainConfig {
             hs: false,
             ns_exponent: 0.75,
             cbow_mean: true,
-            cbow_gradient: CbowGradient::Word2Vec,
+            cbow_gradient: None,
             alpha: None,
             min_alpha: 0.0001,
             epochs: 5,
@@ -249,11 +285,21 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// Hierarchical softmax alone (`hs` with `negative = 0`).
+    pub fn hs_only(&self) -> bool {
+        self.hs && self.negative == 0
+    }
+
+    /// CBOW's gradient: `cbow_gradient`, or the objective's default.
+    pub fn cbow_gradient(&self) -> CbowGradient {
+        self.cbow_gradient
+            .unwrap_or_else(|| default_cbow_gradient(self.hs))
+    }
+
     /// The starting learning rate: `alpha`, or the architecture's default.
     pub fn alpha(&self) -> f64 {
-        self.alpha.unwrap_or_else(|| {
-            default_alpha(self.sg, self.cbow_gradient, self.hs && self.negative == 0)
-        })
+        self.alpha
+            .unwrap_or_else(|| default_alpha(self.sg, self.cbow_gradient(), self.hs_only()))
     }
 
     /// Checks every parameter's domain: the one check, made before any corpus is read.

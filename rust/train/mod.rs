@@ -19,8 +19,9 @@ pub mod kernels;
 pub mod sgns;
 
 pub use config::{
-    default_alpha, AlphaSchedule, CbowGradient, TrainConfig, MAX_ALPHA, MAX_NEGATIVE,
-    MAX_SCRATCH_BYTES, MAX_SENTENCE_LENGTH, MAX_THREADS,
+    default_alpha, default_cbow_gradient, AlphaSchedule, CbowGradient, TrainConfig,
+    CONTINUE_ALPHA_SHARE, MAX_ALPHA, MAX_NEGATIVE, MAX_SCRATCH_BYTES, MAX_SENTENCE_LENGTH,
+    MAX_THREADS,
 };
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -631,7 +632,7 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
         syn1hs,
         tree: sh.tree.as_ref(),
         cbow_mean: cfg.cbow_mean,
-        cbow_gradient: cfg.cbow_gradient,
+        cbow_gradient: cfg.cbow_gradient(),
         dim: cfg.vector_size,
         cancel: &sh.cancel,
     };

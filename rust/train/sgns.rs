@@ -500,7 +500,8 @@ fn cbow_center<K: Kernel, const P: bool>(
     }
     // word2vec's update (gensim's convention): with the mean, every context word gets the
     // full error (as in word2vec.c); with the sum, the error is divided among them. The
-    // corrected gradient does the opposite: the true gradient of the mean or of the sum.
+    // corrected gradient does the opposite: the true gradient of the mean or of the sum;
+    // `Sqrt` gives each 1 / sqrt(m) of it either way.
     if let Some(scale) = c.cbow_gradient.context_scale(c.cbow_mean, inv) {
         neu1e.iter_mut().for_each(|x| *x *= scale);
     }

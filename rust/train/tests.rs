@@ -80,7 +80,7 @@ fn planted_topics_are_recovered_by_sg_and_cbow() {
             vector_size: 20,
             sg,
             shared_negatives,
-            cbow_gradient,
+            cbow_gradient: Some(cbow_gradient),
             // A small rate: on 20 words the loss reaches its floor within the first epoch at
             // the defaults, and the test checks that it keeps falling.
             alpha: Some(if cbow_gradient == CbowGradient::Corrected {
@@ -763,11 +763,17 @@ fn the_default_learning_rate_follows_the_architecture() {
     };
     let cbow = TrainConfig::default();
     let corrected = TrainConfig {
-        cbow_gradient: CbowGradient::Corrected,
+        cbow_gradient: Some(CbowGradient::Corrected),
+        ..Default::default()
+    };
+    let word2vec = TrainConfig {
+        cbow_gradient: Some(CbowGradient::Word2Vec),
         ..Default::default()
     };
     assert_eq!(sg.alpha(), config::DEFAULT_ALPHA_SG);
-    assert_eq!(cbow.alpha(), config::DEFAULT_ALPHA_CBOW);
+    assert_eq!(cbow.cbow_gradient(), CbowGradient::Sqrt);
+    assert_eq!(cbow.alpha(), config::DEFAULT_ALPHA_CBOW_SQRT);
+    assert_eq!(word2vec.alpha(), config::DEFAULT_ALPHA_CBOW);
     assert_eq!(corrected.alpha(), config::DEFAULT_ALPHA_CBOW_CORRECTED);
     let hs_only = TrainConfig {
         hs: true,
@@ -779,6 +785,9 @@ fn the_default_learning_rate_follows_the_architecture() {
         ..Default::default()
     };
     assert_eq!(hs_only.alpha(), config::DEFAULT_ALPHA_HS);
+    // Hierarchical softmax keeps word2vec's update (and its rate) unless told otherwise.
+    assert_eq!(hs_only.cbow_gradient(), CbowGradient::Word2Vec);
+    assert_eq!(hs_and_negative.cbow_gradient(), CbowGradient::Word2Vec);
     assert_eq!(hs_and_negative.alpha(), config::DEFAULT_ALPHA_CBOW);
     let given = TrainConfig {
         sg: true,
@@ -810,7 +819,7 @@ fn corrected_cbow_gradient_divides_the_context_update() {
             vector_size: 16,
             window: 5,
             shrink_windows: false,
-            cbow_gradient,
+            cbow_gradient: Some(cbow_gradient),
             alpha: Some(0.05),
             epochs: 1,
             sample: 0.0,
@@ -825,13 +834,19 @@ fn corrected_cbow_gradient_divides_the_context_update() {
             .map(|(a, b)| f64::from(a - b).powi(2))
             .sum()
     };
-    let (word2vec, corrected) = (
+    let (word2vec, sqrt, corrected) = (
         moved(CbowGradient::Word2Vec),
+        moved(CbowGradient::Sqrt),
         moved(CbowGradient::Corrected),
     );
     assert!(
         corrected < 0.3 * word2vec,
         "corrected context updates {corrected} vs word2vec's {word2vec}"
+    );
+    // 1 / sqrt(10) of the error: strictly between the two others.
+    assert!(
+        sqrt < 0.6 * word2vec && sqrt > 1.5 * corrected,
+        "sqrt context updates {sqrt} vs word2vec's {word2vec} and corrected {corrected}"
     );
 }
 

@@ -577,6 +577,7 @@ class Word2Vec:
                 "hs": hs_flag(self.hs),
                 "ns_exponent": self.ns_exponent,
                 "cbow_mean": self.cbow_mean,
+                "cbow_gradient": "word2vec",  # gensim's only update
                 "alpha": self.alpha,
                 "min_alpha": self.min_alpha,
                 "epochs": epochs,
