@@ -380,15 +380,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             )
         if alpha is None and self.alpha is None:
             # The measured default: a share of the first fit's default rate (see above).
-            hs = bool(self.hs)
-            alpha = _embedrs.default_alpha(
-                sg=bool(self.sg),
-                # Pickles from before 0.2 have no cbow_gradient_ (and a named gradient).
-                cbow_gradient=getattr(self, "cbow_gradient_", self.cbow_gradient),
-                hs=hs,
-                hs_only=hs and int(self.negative) == 0,
-                continued=True,
-            )
+            alpha = self._default_alpha(continued=True)
         overrides = {
             k: v for k, v in (("epochs", epochs), ("alpha", alpha), ("min_alpha", min_alpha))
             if v is not None
@@ -511,22 +503,12 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.n_words_seen_ = sum(e.raw_words for e in self.epoch_stats_)
         self.effective_words_ = sum(e.effective_words for e in self.epoch_stats_)
         self.random_state_ = int(random_state)
-        hs = bool(self.hs)
         self.cbow_gradient_ = (
             str(self.cbow_gradient)
             if self.cbow_gradient is not None
-            else _embedrs.default_cbow_gradient(hs=hs)
+            else _embedrs.default_cbow_gradient(hs=bool(self.hs))
         )
-        self.alpha_ = (
-            float(self.alpha)
-            if self.alpha is not None
-            else _embedrs.default_alpha(
-                sg=bool(self.sg),
-                cbow_gradient=self.cbow_gradient_,
-                hs=hs,
-                hs_only=hs and int(self.negative) == 0,
-            )
-        )
+        self.alpha_ = float(self.alpha) if self.alpha is not None else self._default_alpha()
         self.vocab_time_ = float(vocab_time)
         self.train_time_ = float(train_time)
         self.stopped_early_ = bool(stopped_early)
@@ -557,6 +539,19 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         "stopped_early_",
         "simd_kernel_",
     )
+
+    def _default_alpha(self, *, continued: bool = False) -> float:
+        """The core's default starting rate for this model's architecture and objective
+        (``continued``: the rate ``partial_fit`` starts from)."""
+        hs = bool(self.hs)
+        return _embedrs.default_alpha(
+            sg=bool(self.sg),
+            # Models pickled by earlier versions have no cbow_gradient_ (and name theirs).
+            cbow_gradient=getattr(self, "cbow_gradient_", self.cbow_gradient),
+            hs=hs,
+            hs_only=hs and int(self.negative) == 0,
+            continued=continued,
+        )
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save the complete model (vectors, output matrix, counts, parameters, statistics)
