@@ -257,7 +257,7 @@ def default_alpha(
     sg: bool,
     cbow_gradient: str | None = None,
     hs: bool = False,
-    hs_only: bool = False,
+    negative: int = 5,
     continued: bool = False,
 ) -> float: ...
 def default_cbow_gradient(*, hs: bool = False) -> str: ...

@@ -301,7 +301,7 @@ def _add_train_flags(t: argparse.ArgumentParser) -> None:
         "CBOW, "
         f"{_embedrs.default_alpha(sg=False, cbow_gradient='word2vec')} CBOW with "
         "--cbow-gradient word2vec or --hs, "
-        f"{_embedrs.default_alpha(sg=False, hs_only=True)} with --hs --negative 0)",
+        f"{_embedrs.default_alpha(sg=False, hs=True, negative=0)} with --hs --negative 0)",
     )
     t.add_argument("--min-alpha", type=float, default=DEFAULTS["min_alpha"])
     t.add_argument(

@@ -543,13 +543,12 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     def _default_alpha(self, *, continued: bool = False) -> float:
         """The core's default starting rate for this model's architecture and objective
         (``continued``: the rate ``partial_fit`` starts from)."""
-        hs = bool(self.hs)
         return _embedrs.default_alpha(
             sg=bool(self.sg),
             # Models pickled by earlier versions have no cbow_gradient_ (and name theirs).
             cbow_gradient=getattr(self, "cbow_gradient_", self.cbow_gradient),
-            hs=hs,
-            hs_only=hs and int(self.negative) == 0,
+            hs=bool(self.hs),
+            negative=int(self.negative),
             continued=continued,
         )
 

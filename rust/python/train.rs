@@ -205,10 +205,10 @@ pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 }
 
 /// The learning rate a run starts from when ``alpha`` is None: the measured best for the
-/// architecture (skip-gram, or CBOW with the given gradient, or with its default for ``hs``
-/// when None); gensim's 0.025 for hierarchical softmax alone (``hs_only``: ``hs=1,
-/// negative=0``, which implies ``hs``). ``continued``: the rate continued training
-/// (``partial_fit``) starts from, a share of the first fit's.
+/// architecture and objective (skip-gram; CBOW with the given gradient, or with its default
+/// for ``hs`` when None; gensim's 0.025 for hierarchical softmax alone, ``hs=1,
+/// negative=0``), resolved by the core's training configuration. ``continued``: the rate
+/// continued training (``partial_fit``) starts from, a share of the first fit's.
 ///
 /// Examples
 /// --------
@@ -217,23 +217,30 @@ pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
 /// (0.035, 0.1)
 /// >>> _embedrs.default_alpha(sg=False, cbow_gradient="word2vec")
 /// 0.065
+/// >>> _embedrs.default_alpha(sg=False, hs=True, negative=0)
+/// 0.025
 /// >>> _embedrs.default_alpha(sg=False, continued=True)
 /// 0.05
 #[pyfunction]
-#[pyo3(signature = (*, sg, cbow_gradient=None, hs=false, hs_only=false, continued=false))]
+#[pyo3(signature = (*, sg, cbow_gradient=None, hs=false, negative=5, continued=false))]
 pub(crate) fn default_alpha(
     sg: bool,
     cbow_gradient: Option<&str>,
     hs: bool,
-    hs_only: bool,
+    negative: usize,
     continued: bool,
 ) -> PyResult<f64> {
-    let gradient = resolve_cbow_gradient(cbow_gradient, hs || hs_only)?;
-    let first = train::default_alpha(sg, gradient, hs_only);
+    let cfg = TrainConfig {
+        sg,
+        hs,
+        negative,
+        cbow_gradient: cbow_gradient.map(CbowGradient::from_param).transpose()?,
+        ..Default::default()
+    };
     Ok(if continued {
-        first * train::CONTINUE_ALPHA_SHARE
+        cfg.default_continue_alpha()
     } else {
-        first
+        cfg.default_alpha()
     })
 }
 
@@ -249,13 +256,6 @@ pub(crate) fn default_alpha(
 #[pyo3(signature = (*, hs=false))]
 pub(crate) fn default_cbow_gradient(hs: bool) -> &'static str {
     train::default_cbow_gradient(hs).name()
-}
-
-fn resolve_cbow_gradient(name: Option<&str>, hs: bool) -> PyResult<CbowGradient> {
-    Ok(match name {
-        None => train::default_cbow_gradient(hs),
-        Some(name) => CbowGradient::from_param(name)?,
-    })
 }
 
 /// The upper bounds of the settings, and the accepted names of the choices.

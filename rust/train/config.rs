@@ -298,8 +298,18 @@ impl TrainConfig {
 
     /// The starting learning rate: `alpha`, or the architecture's default.
     pub fn alpha(&self) -> f64 {
-        self.alpha
-            .unwrap_or_else(|| default_alpha(self.sg, self.cbow_gradient(), self.hs_only()))
+        self.alpha.unwrap_or_else(|| self.default_alpha())
+    }
+
+    /// The architecture's and objective's default starting rate (whatever `alpha` is).
+    pub fn default_alpha(&self) -> f64 {
+        default_alpha(self.sg, self.cbow_gradient(), self.hs_only())
+    }
+
+    /// The rate continued training starts from when no rate is given anywhere:
+    /// [`CONTINUE_ALPHA_SHARE`] of [`TrainConfig::default_alpha`].
+    pub fn default_continue_alpha(&self) -> f64 {
+        self.default_alpha() * CONTINUE_ALPHA_SHARE
     }
 
     /// Checks every parameter's domain: the one check, made before any corpus is read.

@@ -773,6 +773,16 @@ fn the_default_learning_rate_follows_the_architecture() {
     assert_eq!(sg.alpha(), config::DEFAULT_ALPHA_SG);
     assert_eq!(cbow.cbow_gradient(), CbowGradient::Sqrt);
     assert_eq!(cbow.alpha(), config::DEFAULT_ALPHA_CBOW_SQRT);
+    assert_eq!(
+        cbow.default_continue_alpha(),
+        config::DEFAULT_ALPHA_CBOW_SQRT * config::CONTINUE_ALPHA_SHARE
+    );
+    // An explicit rate does not move the default a continuation starts from.
+    let given_cbow = TrainConfig {
+        alpha: Some(0.3),
+        ..Default::default()
+    };
+    assert_eq!(given_cbow.default_alpha(), config::DEFAULT_ALPHA_CBOW_SQRT);
     assert_eq!(word2vec.alpha(), config::DEFAULT_ALPHA_CBOW);
     assert_eq!(corrected.alpha(), config::DEFAULT_ALPHA_CBOW_CORRECTED);
     let hs_only = TrainConfig {
