@@ -41,9 +41,12 @@ PARAMS: dict[str, Any] = {
     "epochs": 2,
     "n_jobs": 1,
     "random_state": 7,
-    # explicit: the defaults became per-architecture (issue 18)
+    # explicit: the defaults became per-architecture (issue 18), and the "defaults-"
+    # configs below leave alpha and cbow_gradient to them
     "alpha": 0.025,
     "cbow_gradient": "word2vec",
+    "negative": 5,
+    "sample": 1e-3,
 }
 CONFIGS: dict[str, dict[str, Any]] = {
     "sg-shared": {"sg": 1},
@@ -54,6 +57,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "cbow-sqrt": {"sg": 0, "cbow_gradient": "sqrt", "alpha": 0.1},
     "defaults-cbow": {"sg": 0, "alpha": None, "cbow_gradient": None},
     "defaults-sg": {"sg": 1, "alpha": None, "cbow_gradient": None},
+    "sg-hs": {"sg": 1, "hs": 1, "negative": 0},
+    "cbow-hs": {"sg": 0, "hs": 1, "negative": 0},
+    "sg-hs-neg": {"sg": 1, "hs": 1},
+    "cbow-hs-neg": {"sg": 0, "hs": 1},
 }
 
 
