@@ -183,6 +183,18 @@ def os_threads() -> dict[int, str] | None:
     return out
 
 
+def _os_thread_detail(tid: int) -> str:
+    """The kernel's view of OS thread ``tid`` for a leak report: its state and where it
+    waits (``wchan``), which tell a thread stuck in a wait from one that is still working."""
+    task = _TASKS / str(tid)
+    with contextlib.suppress(OSError, ValueError, IndexError):  # exited meanwhile
+        stat = (task / "stat").read_text()
+        state = stat[stat.rindex(")") + 2 :].split()[0]
+        wchan = (task / "wchan").read_text().strip() or "-"
+        return f", state {state}, waiting in {wchan}"
+    return ""
+
+
 def _temp_files(tmp_path: Path | None) -> frozenset[Path]:
     files = set(Path(tempfile.gettempdir()).iterdir())
     if tmp_path is not None and tmp_path.is_dir():
@@ -224,7 +236,10 @@ class Snapshot:
             found.append(f"Python thread {t!r} ({'daemon' if t.daemon else 'non-daemon'})")
         if tasks is not None and self.os_threads is not None:
             for tid in sorted(set(tasks) - self.os_threads - python_tids):
-                found.append(f"OS thread {tid} {tasks[tid]!r} (not a Python thread: Rust or C)")
+                found.append(
+                    f"OS thread {tid} {tasks[tid]!r} (not a Python thread: Rust or C)"
+                    + _os_thread_detail(tid)
+                )
         for p in sorted(_temp_files(self.tmp_path) - self.files):
             found.append(f"temporary file {p}")
         return found
