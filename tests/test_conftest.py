@@ -60,7 +60,7 @@ def test_leaked_threads_and_temporary_files_fail_the_test(pytester: pytest.Pytes
             "*ERROR at teardown of test_python_thread*",
             "*Python thread <Thread(straggler, started *)> (non-daemon)*",
             "*ERROR at teardown of test_os_thread*",
-            "*OS thread * (not a Python thread: Rust or C)*",
+            "*OS thread * (not a Python thread: Rust or C), state *, waiting in *",
             "*ERROR at teardown of test_temp_file*",
             "*temporary file */tempdir/forgotten-*",
             "*ERROR at teardown of test_temporary_sibling*",

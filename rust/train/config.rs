@@ -169,7 +169,8 @@ pub fn default_cbow_gradient(hs: bool) -> CbowGradient {
 /// Hierarchical softmax alone (`hs_only`: `hs` with `negative=0`) starts at gensim's and
 /// word2vec.c's 0.025: the rates above were measured with negative sampling, and hs was
 /// measured against gensim at 0.025.
-pub fn default_alpha(sg: bool, cbow_gradient: CbowGradient, hs_only: bool) -> f64 {
+/// Read it through [`TrainConfig::default_alpha`], which derives `hs_only` and the gradient.
+fn default_alpha(sg: bool, cbow_gradient: CbowGradient, hs_only: bool) -> f64 {
     match (sg, cbow_gradient) {
         _ if hs_only => DEFAULT_ALPHA_HS,
         (true, _) => DEFAULT_ALPHA_SG,
@@ -221,7 +222,7 @@ pub struct TrainConfig {
     /// default ([`default_cbow_gradient`]). Read it through [`TrainConfig::cbow_gradient`].
     pub cbow_gradient: Option<CbowGradient>,
     /// Initial learning rate (training computes with its nearest `f32`); `None`: the
-    /// architecture's default ([`default_alpha`]). Read it through [`TrainConfig::alpha`].
+    /// architecture's default ([`TrainConfig::default_alpha`]). Read it through [`TrainConfig::alpha`].
     pub alpha: Option<f64>,
     /// Final learning rate (training computes with its nearest `f32`).
     pub min_alpha: f64,

@@ -19,9 +19,8 @@ pub mod kernels;
 pub mod sgns;
 
 pub use config::{
-    default_alpha, default_cbow_gradient, AlphaSchedule, CbowGradient, TrainConfig,
-    CONTINUE_ALPHA_SHARE, MAX_ALPHA, MAX_NEGATIVE, MAX_SCRATCH_BYTES, MAX_SENTENCE_LENGTH,
-    MAX_THREADS,
+    default_cbow_gradient, AlphaSchedule, CbowGradient, TrainConfig, CONTINUE_ALPHA_SHARE,
+    MAX_ALPHA, MAX_NEGATIVE, MAX_SCRATCH_BYTES, MAX_SENTENCE_LENGTH, MAX_THREADS,
 };
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
