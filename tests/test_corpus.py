@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import gzip
+import logging
 import os
 import re
 import time
@@ -285,3 +286,40 @@ def test_a_list_of_sentences_as_str_is_still_sentences(tmp_path, monkeypatch):
     m = small(epochs=1).fit(["the cat sat", "missing.txt the dog", "the cat ran"] * 3)
     assert "cat" in m.wv_
     assert m.corpus_total_words_ == 27
+
+
+# -- the id cache: later epochs over files read the first epoch's ids -------------------------
+
+
+def _cache_messages(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("id cache:")]
+
+
+@pytest.mark.parametrize("sg", [0, 1])
+def test_epochs_read_from_the_id_cache_train_as_the_text_does(tmp_path, caplog, monkeypatch, sg):
+    plain = write_corpus(tmp_path / "a.txt", n_sentences=4000, seed=1)
+    packed = tmp_path / "b.txt.gz"
+    packed.write_bytes(gzip.compress(write_corpus(tmp_path / "b.txt", 2000, seed=2).read_bytes()))
+    params = dict(sg=sg, epochs=3, n_jobs=1, max_sentence_length=7, random_state=3)
+    caplog.set_level(logging.DEBUG, logger="embedrs")
+    cached = small(**params).fit([plain, packed])
+    assert any("later epochs read ids" in m for m in _cache_messages(caplog)), caplog.text
+    caplog.clear()
+    monkeypatch.setenv("EMBEDRS_ID_CACHE", "0")
+    text = small(**params).fit([plain, packed])
+    assert _cache_messages(caplog) == []
+    np.testing.assert_array_equal(cached.wv_.vectors, text.wv_.vectors)
+    assert cached.training_loss_ == text.training_loss_
+
+
+def test_one_epoch_and_iterables_make_no_id_cache(tmp_path, caplog, planted):
+    caplog.set_level(logging.DEBUG, logger="embedrs")
+    small(epochs=1).fit(write_corpus(tmp_path / "c.txt"))
+    small(epochs=2).fit(planted)
+    assert _cache_messages(caplog) == []
+
+
+def test_a_bad_id_cache_setting_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMBEDRS_ID_CACHE", "yes")
+    with pytest.raises(ValueError, match=r"EMBEDRS_ID_CACHE.*must be 0 .* or 1 .*got 'yes'"):
+        small().fit(write_corpus(tmp_path / "c.txt"))

@@ -1,6 +1,7 @@
 //! Corpus input: text files read by byte ranges or as streams ([`files`]), the in-memory id
 //! corpus built once from Python iterables ([`ids`]), counting ([`count`]), and the [`Feed`]
-//! that hands units of work to training threads.
+//! that hands units of work to training threads, from the text or, after the first epoch, from
+//! the id cache ([`cache`]).
 //!
 //! Tokens are split by [`crate::text::tokenize`]. Bytes that are not valid UTF-8 are replaced
 //! by U+FFFD (as Python's `errors="replace"` does), so a damaged file never stops a run and
@@ -11,6 +12,7 @@
 //! counted). The trainer checks them before every epoch and a range that ends early is an
 //! error, so a file that changes under a run is reported, never silently trained on.
 
+pub mod cache;
 mod count;
 mod files;
 mod ids;
@@ -22,6 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 pub use crate::text::{tokenize, DEFAULT_MAX_SENTENCE_LENGTH};
+pub use cache::{IdCache, IdCacheWriter};
 pub use count::{count_files, count_files_with};
 pub use files::FileCorpus;
 pub use ids::{IdCorpus, IdCorpusBuilder};
@@ -51,6 +54,10 @@ pub struct Feed<'a> {
     /// Ranges that stopped inside a long line, taken before new tasks.
     resume: Mutex<VecDeque<Resume>>,
     max_tokens: usize,
+    /// The first epoch of a run with an id cache: each file unit's sentences are recorded.
+    writer: Option<&'a IdCacheWriter>,
+    /// A later epoch of such a run: the units come from the cache, not the text.
+    cache: Option<&'a IdCache>,
 }
 
 /// A worker's current unit of work.
@@ -61,6 +68,12 @@ pub struct Batch {
     sentence: Vec<u32>,
     /// Lines and tokens the reader cut while filling the batch (accumulated).
     pub(crate) cuts: Cuts,
+    /// The id-cache record of this unit: being written (`recording`), or read (`cached`).
+    record: Vec<u32>,
+    /// The unit being recorded: its id, and whether its sentences have been gone through.
+    recording: Option<(u64, bool)>,
+    /// The batch holds a unit read from the id cache (in `record`).
+    cached: bool,
 }
 
 impl<'a> Feed<'a> {
@@ -77,6 +90,46 @@ impl<'a> Feed<'a> {
             next: AtomicUsize::new(0),
             resume: Mutex::new(VecDeque::new()),
             max_tokens: max_sentence_length.max(1),
+            writer: None,
+            cache: None,
+        }
+    }
+
+    /// [`Feed::new`] over a file corpus, recording each unit's sentences in `writer` (every
+    /// unit the feed hands out must be gone through with [`Batch::for_each_sentence`]).
+    pub fn recording(
+        corpus: CorpusRef<'a>,
+        max_sentence_length: usize,
+        writer: &'a IdCacheWriter,
+    ) -> Feed<'a> {
+        Feed {
+            writer: Some(writer),
+            ..Feed::new(corpus, max_sentence_length)
+        }
+    }
+
+    /// A pass that hands out the units of `cache`, in the order they were recorded.
+    pub fn from_cache(corpus: CorpusRef<'a>, cache: &'a IdCache) -> Feed<'a> {
+        Feed {
+            corpus,
+            tasks: Vec::new(),
+            next: AtomicUsize::new(0),
+            resume: Mutex::new(VecDeque::new()),
+            max_tokens: 1,
+            writer: None,
+            cache: Some(cache),
+        }
+    }
+
+    /// Hands the unit `batch` recorded to the writer: the unit before the one `next_batch` is
+    /// about to give it.
+    fn flush_record(&self, batch: &mut Batch) {
+        if let (Some(w), Some((id, done))) = (self.writer, batch.recording.take()) {
+            if done {
+                w.append(id, &batch.record);
+            } else {
+                w.abandon();
+            }
         }
     }
 
@@ -93,6 +146,23 @@ impl<'a> Feed<'a> {
     /// # Errors
     /// `Io` if a file cannot be read.
     pub fn next_batch(&self, batch: &mut Batch) -> Result<Option<u64>> {
+        self.flush_record(batch);
+        batch.cached = false;
+        if let Some(cache) = self.cache {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let unit = cache.read(i, &mut batch.record)?;
+            batch.cached = unit.is_some();
+            return Ok(unit);
+        }
+        let unit = self.next_unit(batch)?;
+        if let (Some(_), Some(id)) = (self.writer, unit) {
+            batch.record.clear();
+            batch.recording = Some((id, false));
+        }
+        Ok(unit)
+    }
+
+    fn next_unit(&self, batch: &mut Batch) -> Result<Option<u64>> {
         match self.corpus {
             CorpusRef::Ids(c) => {
                 let i = self.next.fetch_add(1, Ordering::Relaxed);
@@ -194,6 +264,12 @@ impl Batch {
         max_sentence_length: usize,
         mut f: impl FnMut(&[u32], u64),
     ) {
+        // The cache's two paths call `f` through `dyn`, once per sentence piece: the text
+        // path keeps the only inlined copy of the (large) training step.
+        if self.cached {
+            replay(&self.record, &mut f);
+            return;
+        }
         match (corpus, self.ids) {
             (CorpusRef::Ids(c), Some((s, e))) => {
                 for i in s..e {
@@ -202,36 +278,20 @@ impl Batch {
             }
             _ => {
                 let max = max_sentence_length.max(1);
-                let sentence = &mut self.sentence;
-                let mut tokens: Vec<(&[u8], LookupKey)> = Vec::with_capacity(256);
-                for line in self.bytes.split(|&b| b == b'\n') {
-                    // The lookups of a line are independent: each token's index slot is
-                    // requested LOOKAHEAD tokens before it is read, so their cache misses
-                    // overlap instead of following one another.
-                    tokens.clear();
-                    tokens.extend(tokenize(line).map(|t| (t, vocab.key(t))));
-                    for &(_, k) in tokens.iter().take(LOOKAHEAD) {
-                        vocab.prefetch(k);
-                    }
-                    sentence.clear();
-                    let mut raw = 0usize;
-                    for (i, &(tok, key)) in tokens.iter().enumerate() {
-                        if let Some(&(_, ahead)) = tokens.get(i + LOOKAHEAD) {
-                            vocab.prefetch(ahead);
-                        }
-                        if raw == max {
-                            f(sentence, raw as u64);
-                            sentence.clear();
-                            raw = 0;
-                        }
-                        raw += 1;
-                        if let Some(id) = vocab.get_keyed(tok, key) {
-                            sentence.push(id);
-                        }
-                    }
-                    if raw > 0 {
-                        f(sentence, raw as u64);
-                    }
+                if let Some((unit, _)) = self.recording {
+                    let record = &mut self.record;
+                    let mut recorded = |ids: &[u32], raw: u64| {
+                        // raw <= max_sentence_length, which the trainer keeps under 2^32
+                        // when it records.
+                        record.extend_from_slice(&[raw as u32, ids.len() as u32]);
+                        record.extend_from_slice(ids);
+                        f(ids, raw)
+                    };
+                    let f: &mut dyn FnMut(&[u32], u64) = &mut recorded;
+                    read_lines(&self.bytes, &mut self.sentence, vocab, max, f);
+                    self.recording = Some((unit, true));
+                } else {
+                    read_lines(&self.bytes, &mut self.sentence, vocab, max, f);
                 }
             }
         }
@@ -244,5 +304,57 @@ impl Batch {
                 f(line);
             }
         }
+    }
+}
+
+/// Calls `f(ids, raw_words)` for each sentence piece of the text `bytes` (see
+/// [`Batch::for_each_sentence`]); `sentence` is the buffer of the current piece.
+#[inline(always)]
+fn read_lines(
+    bytes: &[u8],
+    sentence: &mut Vec<u32>,
+    vocab: &Vocab,
+    max: usize,
+    mut f: impl FnMut(&[u32], u64),
+) {
+    let mut tokens: Vec<(&[u8], LookupKey)> = Vec::with_capacity(256);
+    for line in bytes.split(|&b| b == b'\n') {
+        // The lookups of a line are independent: each token's index slot is requested
+        // LOOKAHEAD tokens before it is read, so their cache misses overlap instead of
+        // following one another.
+        tokens.clear();
+        tokens.extend(tokenize(line).map(|t| (t, vocab.key(t))));
+        for &(_, k) in tokens.iter().take(LOOKAHEAD) {
+            vocab.prefetch(k);
+        }
+        sentence.clear();
+        let mut raw = 0usize;
+        for (i, &(tok, key)) in tokens.iter().enumerate() {
+            if let Some(&(_, ahead)) = tokens.get(i + LOOKAHEAD) {
+                vocab.prefetch(ahead);
+            }
+            if raw == max {
+                f(sentence, raw as u64);
+                sentence.clear();
+                raw = 0;
+            }
+            raw += 1;
+            if let Some(id) = vocab.get_keyed(tok, key) {
+                sentence.push(id);
+            }
+        }
+        if raw > 0 {
+            f(sentence, raw as u64);
+        }
+    }
+}
+
+/// Calls `f(ids, raw_words)` for each sentence piece of an id-cache record.
+fn replay(record: &[u32], f: &mut dyn FnMut(&[u32], u64)) {
+    let mut rest = record;
+    while let [raw, n, tail @ ..] = rest {
+        let n = (*n as usize).min(tail.len());
+        f(&tail[..n], *raw as u64);
+        rest = &tail[n..];
     }
 }

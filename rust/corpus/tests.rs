@@ -248,3 +248,160 @@ proptest! {
         prop_assert_eq!(file_split, from_ids);
     }
 }
+
+// -- the id cache -------------------------------------------------------------------------
+
+/// A unit's id and the `(ids, raw)` of each of its sentence pieces.
+type Unit = (u64, Vec<(Vec<u32>, u64)>);
+
+/// Every unit of one pass, by unit id, read with `feed` by `threads` threads.
+fn units_of(
+    feed: &Feed<'_>,
+    corpus: CorpusRef<'_>,
+    vocab: &Vocab,
+    max: usize,
+    threads: usize,
+) -> Vec<Unit> {
+    let out = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mut b = Batch::default();
+                while let Some(id) = feed.next_batch(&mut b).unwrap() {
+                    let mut local = Vec::new();
+                    b.for_each_sentence(corpus, vocab, max, |ids, raw| {
+                        local.push((ids.to_vec(), raw))
+                    });
+                    out.lock().unwrap().push((id, local));
+                }
+            });
+        }
+    });
+    let mut v = out.into_inner().unwrap();
+    v.sort_by_key(|x| x.0);
+    v
+}
+
+/// Three files: plain text over several 1 MiB ranges with lines longer than `max`, a gzip
+/// stream, and rare words that are not in the vocabulary.
+fn cache_corpus() -> (Vec<tempfile::NamedTempFile>, FileCorpus, Vocab) {
+    let mut text = Vec::new();
+    for i in 0..40_000u64 {
+        let n = 1 + (i * 7919) % 37;
+        for j in 0..n {
+            let w = if (i + j) % 97 == 0 {
+                i + 1000
+            } else {
+                (i + j) % 60
+            };
+            text.extend_from_slice(format!("w{w} ").as_bytes());
+        }
+        text.push(b'\n');
+    }
+    let plain = write_tmp(&text);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&text[..text.len() / 3]).unwrap();
+    let gz_file = tempfile::Builder::new().suffix(".gz").tempfile().unwrap();
+    std::fs::write(gz_file.path(), gz.finish().unwrap()).unwrap();
+    let small = write_tmp(b"w1 w2 w3\n\nw4\n");
+    let fc = FileCorpus::open(&[plain.path(), gz_file.path(), small.path()]).unwrap();
+    let counts = count_files(&fc, 2, None, 20).unwrap();
+    let vocab = Vocab::from_counts(
+        counts,
+        VocabConfig {
+            min_count: 5,
+            max_final_vocab: None,
+        },
+    )
+    .unwrap();
+    (vec![plain, gz_file, small], fc, vocab)
+}
+
+#[test]
+fn the_id_cache_replays_every_unit_as_the_text_gives_it() {
+    let (_files, fc, vocab) = cache_corpus();
+    let corpus = CorpusRef::Files(&fc);
+    let max = 20; // long lines are cut into pieces
+    let text = units_of(&Feed::new(corpus, max), corpus, &vocab, max, 1);
+    assert!(text.len() > 3, "several units: {}", text.len());
+    for threads in [1, 2] {
+        let writer = IdCacheWriter::new().expect("a temporary file");
+        let recorded = units_of(
+            &Feed::recording(corpus, max, &writer),
+            corpus,
+            &vocab,
+            max,
+            threads,
+        );
+        assert_eq!(recorded, text);
+        let cache = writer.finish().expect("the cache is complete");
+        assert_eq!(cache.len(), text.len());
+        let replayed = units_of(
+            &Feed::from_cache(corpus, &cache),
+            corpus,
+            &vocab,
+            max,
+            threads,
+        );
+        assert_eq!(replayed, text, "{threads} thread(s)");
+        // And again: a cache serves every later epoch.
+        let again = units_of(&Feed::from_cache(corpus, &cache), corpus, &vocab, max, 1);
+        assert_eq!(again, text);
+    }
+}
+
+#[test]
+fn the_id_cache_replays_in_the_order_units_were_recorded() {
+    let (_files, fc, vocab) = cache_corpus();
+    let corpus = CorpusRef::Files(&fc);
+    let writer = IdCacheWriter::new().unwrap();
+    let feed = Feed::recording(corpus, 50, &writer);
+    let mut b = Batch::default();
+    let mut order = Vec::new();
+    while let Some(id) = feed.next_batch(&mut b).unwrap() {
+        b.for_each_sentence(corpus, &vocab, 50, |_, _| {});
+        order.push(id);
+    }
+    let cache = writer.finish().unwrap();
+    let feed = Feed::from_cache(corpus, &cache);
+    let mut replay = Vec::new();
+    while let Some(id) = feed.next_batch(&mut b).unwrap() {
+        replay.push(id);
+    }
+    assert_eq!(replay, order);
+}
+
+#[test]
+fn a_unit_handed_out_but_not_gone_through_drops_the_cache() {
+    let (_files, fc, vocab) = cache_corpus();
+    let corpus = CorpusRef::Files(&fc);
+    let writer = IdCacheWriter::new().unwrap();
+    let feed = Feed::recording(corpus, 50, &writer);
+    let mut b = Batch::default();
+    let mut first = true;
+    while feed.next_batch(&mut b).unwrap().is_some() {
+        if !first {
+            b.for_each_sentence(corpus, &vocab, 50, |_, _| {});
+        }
+        first = false;
+    }
+    assert!(writer.finish().is_none());
+}
+
+#[test]
+fn an_id_cache_over_its_size_limit_is_dropped() {
+    let (_files, fc, vocab) = cache_corpus();
+    let corpus = CorpusRef::Files(&fc);
+    let writer = IdCacheWriter::with_limit(100_000).unwrap();
+    let text = units_of(&Feed::new(corpus, 50), corpus, &vocab, 50, 1);
+    // Recording still hands every unit to training.
+    assert_eq!(
+        units_of(&Feed::recording(corpus, 50, &writer), corpus, &vocab, 50, 1),
+        text
+    );
+    assert!(writer.finish().is_none());
+    // Without a limit: kept.
+    let writer = IdCacheWriter::with_limit(u64::MAX).unwrap();
+    let _ = units_of(&Feed::recording(corpus, 50, &writer), corpus, &vocab, 50, 1);
+    assert!(writer.finish().is_some_and(|c| !c.is_empty()));
+}

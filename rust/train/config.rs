@@ -255,6 +255,10 @@ pub struct TrainConfig {
     /// every `private_sync_words / n²` raw words (see
     /// [`TrainConfig::private_sync_interval`]).
     pub private_sync_words: u64,
+    /// Over files, epochs after the first read the first epoch's vocabulary ids from a
+    /// temporary file instead of the text (see `corpus::cache`; same results, about 5-8%
+    /// faster). The environment variable `EMBEDRS_ID_CACHE=0` turns it off as well.
+    pub id_cache: bool,
 }
 
 impl Default for TrainConfig {
@@ -281,6 +285,7 @@ impl Default for TrainConfig {
             alpha_schedule: AlphaSchedule::Global,
             private_rows: 512,
             private_sync_words: 16384,
+            id_cache: true,
         }
     }
 }

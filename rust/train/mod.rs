@@ -27,7 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::corpus::{Batch, CorpusRef, Feed};
+use crate::corpus::{Batch, CorpusRef, Feed, IdCache, IdCacheWriter};
 use crate::error::{show_f64, EmbedError, Result};
 use crate::hash::fnv1a;
 use crate::sampling::{subsample_thresholds, UnigramTable, WordRng};
@@ -86,6 +86,8 @@ pub struct TrainReport {
     pub kernel: &'static str,
     /// Total wall time in seconds.
     pub seconds: f64,
+    /// Epochs that read the id cache instead of the text (see `corpus::cache`).
+    pub cached_epochs: usize,
 }
 
 /// Whether to go on.
@@ -237,6 +239,8 @@ struct Shared<'a> {
     words_total: u64,
     words_per_epoch: u64,
     cancel: AtomicBool,
+    /// Use the id cache over files (`TrainConfig::id_cache` and the environment).
+    id_cache: bool,
 }
 
 impl Shared<'_> {
@@ -340,6 +344,7 @@ pub fn train_hs(
         words_total: words_per_epoch.saturating_mul(cfg.epochs as u64),
         words_per_epoch,
         cancel: AtomicBool::new(false),
+        id_cache: cfg.id_cache && crate::corpus::cache::enabled_by_env()?,
     };
     let requested = match cfg.kernel {
         Some(k) => Some(k),
@@ -393,6 +398,19 @@ fn run(
         report.stopped_early = true;
         return Ok(report);
     }
+    // Later epochs over files read the first epoch's ids instead of the text (see
+    // `corpus::cache`). Records hold a sentence piece's length in a u32.
+    let mut writer = match sh.corpus {
+        CorpusRef::Files(_)
+            if sh.id_cache
+                && sh.cfg.epochs > 1
+                && u32::try_from(sh.cfg.max_sentence_length).is_ok() =>
+        {
+            IdCacheWriter::new()
+        }
+        _ => None,
+    };
+    let mut cache: Option<IdCache> = None;
     for epoch in 0..sh.cfg.epochs {
         if sink.on_epoch_begin(epoch)? == Control::Stop {
             report.stopped_early = true;
@@ -409,7 +427,16 @@ fn run(
         for l in &losses {
             l.0.store(0f64.to_bits(), Ordering::Relaxed);
         }
-        let feed = Feed::new(sh.corpus, sh.cfg.max_sentence_length);
+        let feed = match (&cache, &writer) {
+            (Some(c), _) => {
+                report.cached_epochs += 1;
+                Feed::from_cache(sh.corpus, c)
+            }
+            (None, Some(w)) if epoch == 0 => {
+                Feed::recording(sh.corpus, sh.cfg.max_sentence_length, w)
+            }
+            _ => Feed::new(sh.corpus, sh.cfg.max_sentence_length),
+        };
         // The shared views live for this epoch only: once the workers are joined, the
         // buffers are plain slices again and can be shown to the sink.
         let syn0 = SharedMatrix::new(&mut *syn0_buf, rows, dim);
@@ -535,6 +562,10 @@ fn run(
             er.raw_words as f64 / er.seconds.max(1e-9)
         );
         report.epochs.push(er);
+        // Every unit of the epoch was recorded: the epoch ended without a stop or an error.
+        if let Some(w) = writer.take() {
+            cache = w.finish();
+        }
         let end = sink.on_epoch_end(&er)?;
         let vectors = sink.on_epoch_vectors(epoch, syn0_buf)?;
         if end == Control::Stop || vectors == Control::Stop {

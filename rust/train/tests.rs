@@ -398,6 +398,7 @@ fn learning_rate_decays_linearly_with_global_progress() {
         words_total: 1000,
         words_per_epoch: 250,
         cancel: AtomicBool::new(false),
+        id_cache: false,
     };
     assert_eq!(sh.alpha_at(0), 0.05);
     assert!((sh.alpha_at(500) - 0.0255).abs() < 1e-7);
@@ -874,4 +875,79 @@ fn the_publication_interval_shrinks_with_the_square_of_the_threads() {
     assert_eq!((at(1), at(2), at(4)), (16384, 4096, 1024));
     assert_eq!(at(8), config::MIN_PRIVATE_SYNC_WORDS);
     assert_eq!(at(64), config::MIN_PRIVATE_SYNC_WORDS);
+}
+
+/// Planted topics written to a file (several 1 MiB ranges), its file corpus and vocabulary.
+fn planted_file() -> (tempfile::NamedTempFile, crate::corpus::FileCorpus, Vocab) {
+    use std::io::Write;
+    let mut rng = WordRng::derive(7, 99, 0);
+    let mut f = tempfile::NamedTempFile::new().unwrap();
+    let mut text = String::new();
+    for s in 0..150_000 {
+        let words: Vec<String> = (0..1 + s % 17)
+            .map(|_| format!("t{}w{}", s % 2, rng.below(40)))
+            .collect();
+        text.push_str(&words.join(" "));
+        text.push('\n');
+    }
+    f.write_all(text.as_bytes()).unwrap();
+    f.flush().unwrap();
+    let fc = crate::corpus::FileCorpus::open(&[f.path()]).unwrap();
+    let counts = crate::corpus::count_files(&fc, 1, None, 10_000).unwrap();
+    let vocab = Vocab::from_counts(
+        counts,
+        VocabConfig {
+            min_count: 1,
+            max_final_vocab: None,
+        },
+    )
+    .unwrap();
+    (f, fc, vocab)
+}
+
+#[test]
+fn the_id_cache_trains_bit_identically_to_reading_the_text() {
+    // One thread: the cached epochs replay the units in the first epoch's order.
+    let (_f, fc, v) = planted_file();
+    for (sg, hs, negative) in [(false, false, 5), (true, false, 5), (false, true, 2)] {
+        let base = TrainConfig {
+            vector_size: 16,
+            sg,
+            hs,
+            negative,
+            epochs: 3,
+            max_sentence_length: 7,
+            ..Default::default()
+        };
+        let run = |id_cache: bool| {
+            let cfg = TrainConfig {
+                id_cache,
+                ..base.clone()
+            };
+            let (mut s0, mut s1) = init_weights(&v, cfg.vector_size, cfg.seed).unwrap();
+            let mut s2 = if hs {
+                hs_weights(&[], v.len(), 16).unwrap()
+            } else {
+                vec![]
+            };
+            let r = train_hs(
+                &cfg,
+                &v,
+                CorpusRef::Files(&fc),
+                &mut s0,
+                &mut s1,
+                &mut s2,
+                &mut NoProgress,
+            )
+            .unwrap();
+            let losses: Vec<f64> = r.epochs.iter().map(|e| e.loss).collect();
+            ((s0, s1, s2, losses), r.cached_epochs)
+        };
+        let ((cached, from_cache), (text, from_text)) = (run(true), run(false));
+        assert_eq!((from_cache, from_text), (2, 0));
+        assert!(
+            cached == text,
+            "sg={sg} hs={hs}: the cached epochs trained differently"
+        );
+    }
 }
