@@ -13,25 +13,11 @@ fn write_tmp(content: &[u8]) -> tempfile::NamedTempFile {
 }
 
 fn read_all_lines(fc: &FileCorpus, vocab: &Vocab, threads: usize) -> Vec<(Vec<u32>, u64)> {
-    let feed = Feed::new(CorpusRef::Files(fc), 10_000);
-    let out = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| {
-                let mut b = Batch::default();
-                while let Some(id) = feed.next_batch(&mut b).unwrap() {
-                    let mut local = Vec::new();
-                    b.for_each_sentence(CorpusRef::Files(fc), vocab, 10_000, |ids, raw| {
-                        local.push((ids.to_vec(), raw))
-                    });
-                    out.lock().unwrap().push((id, local));
-                }
-            });
-        }
-    });
-    let mut v = out.into_inner().unwrap();
-    v.sort_by_key(|x| x.0);
-    v.into_iter().flat_map(|x| x.1).collect()
+    let corpus = CorpusRef::Files(fc);
+    units_of(&Feed::new(corpus, 10_000), corpus, vocab, 10_000, threads)
+        .into_iter()
+        .flat_map(|unit| unit.1)
+        .collect()
 }
 
 #[test]
