@@ -80,6 +80,8 @@ def embedrs_defaults() -> dict[str, Any]:
     out["cbow_gradient resolved"] = _embedrs.default_cbow_gradient(hs=False)
     for sg, grad in ((True, None), (False, None), (False, "word2vec"), (False, "corrected")):
         out[f"alpha sg={sg} {grad}"] = _embedrs.default_alpha(sg=sg, cbow_gradient=grad)
+    for sg in (True, False):
+        out[f"output_weight sg={sg}"] = _embedrs.default_output_weight(sg=sg)
     return out
 
 

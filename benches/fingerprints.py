@@ -83,6 +83,8 @@ def model_print(m: embedrs.Word2Vec) -> dict[str, str]:
     return {
         "words": digest(m.wv_.index_to_key, m.wv_.counts),
         "vectors": digest(m.wv_.vectors),
+        # The input matrix, when the word vectors mix in the output vectors (output_weight).
+        "syn0": "the vectors" if m.syn0_ is None else digest(m.syn0_),
         "syn1neg": digest(m.syn1neg_),
         "loss": repr([float(x) for x in m.training_loss_]),
         "stats": digest([(e.raw_words, e.effective_words, e.predictions) for e in m.epoch_stats_]),

@@ -170,13 +170,18 @@ def test_train_flags_default_to_the_estimators_defaults(tmp_path, corpus_file):
     defaults = embedrs.Word2Vec().get_params()
     # (train_args sets vector_size, min_count and epochs.)
     for name in ("window", "negative", "ns_exponent", "sample", "alpha", "min_alpha",
-                 "cbow_gradient", "max_sentence_length", "max_vocab_size", "max_final_vocab"):
+                 "cbow_gradient", "output_weight", "max_sentence_length", "max_vocab_size",
+                 "max_final_vocab"):
         assert from_cli[name] == defaults[name], name
     assert from_cli["alpha"] is None
     corrected = build_parser().parse_args(
         train_args(corpus_file, tmp_path / "x", "--cbow-gradient", "corrected")
     )
     assert _estimator(corrected, verbose=False).cbow_gradient == "corrected"
+    weighted = build_parser().parse_args(
+        train_args(corpus_file, tmp_path / "x", "--output-weight", "0")
+    )
+    assert _estimator(weighted, verbose=False).output_weight == 0.0
 
 
 # -- bad arguments are argparse errors: usage, one line naming the argument, exit status 2 -------
@@ -196,6 +201,10 @@ def test_train_flags_default_to_the_estimators_defaults(tmp_path, corpus_file):
         (["train", "CORPUS", "-o", "OUT", "--alpha", "-1"], "argument --alpha: invalid parameter"),
         (["train", "CORPUS", "-o", "OUT", "--window", "0"], "argument --window: invalid param"),
         (["train", "CORPUS", "-o", "OUT", "--sample", "nan"], "argument --sample: invalid param"),
+        (
+            ["train", "CORPUS", "-o", "OUT", "--output-weight", "2"],
+            "argument --output-weight: invalid parameter",
+        ),
         (["train", "CORPUS", "-", "-o", "OUT"], "- (standard input) cannot be combined"),
         (["similar", "MODEL", "x", "--topn", "0"], "argument --topn: must be an integer >= 1"),
         (["analogy", "MODEL", "a", "b", "c", "--topn", "-3"], "argument --topn: must be"),

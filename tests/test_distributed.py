@@ -277,6 +277,12 @@ def test_fit_returns_an_ordinary_fitted_word2vec(
     assert not m.stopped_early_
     assert m.training_loss_[-1] < m.training_loss_[0]
     assert m.syn1neg_.shape == m.wv_.vectors.shape
+    # The word vectors are made from the two matrices as on one machine.
+    weight = np.float32(embedrs._embedrs.default_output_weight(sg=bool(PARAMS.get("sg", 0))))
+    assert m.output_weight_ == weight
+    assert (m.syn0_ is None) == (weight == 0)
+    expected = m.wv_.vectors if m.syn0_ is None else m.syn0_ + weight * m.syn1neg_
+    np.testing.assert_array_equal(m.wv_.vectors, expected)
     assert m.vocabulary_["t0w0"] == m.wv_.get_index("t0w0")
     assert m.transform(sentences[:3]).shape == (3, PARAMS["vector_size"])
 

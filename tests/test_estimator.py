@@ -23,6 +23,7 @@ from embedrs import (
     InvalidParameterError,
     Word2Vec,
 )
+from embedrs._params import DEFAULTS
 
 from conftest import planted_corpus, topic_purity
 
@@ -379,6 +380,10 @@ HUGE = 2**64  # beyond every native integer: never a bare OverflowError
         ("random_state", HUGE),
         ("alpha_schedule", "gensim"),
         ("alpha_schedule", None),
+        ("output_weight", -0.5),
+        ("output_weight", 1.5),
+        ("output_weight", NAN),
+        ("output_weight", "half"),
     ],
 )
 def test_bad_parameters_name_themselves(param, value):
@@ -456,6 +461,90 @@ def test_complete_model_save_load_and_pickle(tmp_path):
     m.wv_.save(tmp_path / "kv.embedrs")
     with pytest.raises(FormatError, match="vectors only"):
         Word2Vec.load(tmp_path / "kv.embedrs")
+
+
+def test_word_vectors_add_half_the_output_vectors_for_cbow_only(planted):
+    # Training is untouched: the input and output matrices are those of output_weight=0,
+    # bit for bit (one thread), and the word vectors are computed from them at the end.
+    plain = small(output_weight=0).fit(planted)
+    assert plain.output_weight_ == 0.0
+    assert plain.syn0_ is None
+    m = small().fit(planted)
+    assert m.output_weight == DEFAULTS["output_weight"] is None
+    assert m.output_weight_ == 0.5
+    assert m.syn0_ is not None
+    np.testing.assert_array_equal(m.syn0_, plain.wv_.vectors)
+    np.testing.assert_array_equal(m.syn1neg_, plain.syn1neg_)
+    np.testing.assert_array_equal(m.wv_.vectors, m.syn0_ + np.float32(0.5) * m.syn1neg_)
+    assert not np.array_equal(m.wv_.vectors, plain.wv_.vectors)
+    both = small(output_weight=1.0).fit(planted)
+    np.testing.assert_array_equal(both.wv_.vectors, m.syn0_ + m.syn1neg_)
+    assert topic_purity(m.wv_) > 0.9
+    # Skip-gram and hierarchical softmax keep the input vectors (word2vec.c's and gensim's).
+    for kw in ({"sg": 1}, {"hs": 1}, {"hs": 1, "negative": 0}):
+        other = small(**kw).fit(planted[:300])
+        assert other.output_weight_ == 0.0, kw
+        assert other.syn0_ is None, kw
+
+
+def test_output_weight_needs_negative_sampling():
+    with pytest.raises(
+        InvalidParameterError, match=r"^invalid parameter output_weight: .*negative=0"
+    ):
+        small(hs=1, negative=0, output_weight=0.5).fit([["a", "b", "a", "b"]])
+
+
+def test_mixed_word_vectors_save_load_pickle_and_continue_from_the_input_matrix(
+    tmp_path, planted
+):
+    first, second = planted[:1500], planted[1500:] + [["newword", "t0w1"]] * 10
+    m = small(epochs=2).fit(first)
+    m.save(tmp_path / "m.embedrs")
+    copies = [
+        Word2Vec.load(tmp_path / "m.embedrs"),
+        embedrs.load(tmp_path / "m.embedrs", mmap=True),
+        pickle.loads(pickle.dumps(m)),
+    ]
+    for back in copies:
+        np.testing.assert_array_equal(back.wv_.vectors, m.wv_.vectors)
+        np.testing.assert_array_equal(back.syn0_, m.syn0_)
+        assert back.output_weight_ == 0.5
+    # The saved vectors are the word vectors (what vectors-only readers get).
+    kv = embedrs.KeyedVectors.load(tmp_path / "m.embedrs")
+    np.testing.assert_array_equal(kv.vectors, m.wv_.vectors)
+    # Continued training starts from the input matrix: the same as a model that never
+    # mixed, then mixed again at the end.
+    plain = small(epochs=2, output_weight=0).fit(first).partial_fit(second)
+    for model in [m, *copies]:
+        model.partial_fit(second)
+        np.testing.assert_array_equal(model.syn0_, plain.wv_.vectors)
+        np.testing.assert_array_equal(
+            model.wv_.vectors, model.syn0_ + np.float32(0.5) * model.syn1neg_
+        )
+    assert "newword" in m.wv_
+
+
+def test_models_saved_before_output_weight_keep_their_input_vectors(tmp_path, planted):
+    # Files written before the parameter existed have no output_weight in their metadata;
+    # their vectors are the input vectors, and continued training must not mix them.
+    import json
+
+    from embedrs import _embedrs
+
+    m = small(epochs=1, output_weight=0).fit(planted[:500])
+    m.save(tmp_path / "m.embedrs")
+    native, syn1neg, meta, rare, syn1, syn0 = _embedrs.KeyedVectors.load_native(
+        str(tmp_path / "m.embedrs"), False
+    )
+    old = json.loads(meta)
+    del old["params"]["output_weight"]
+    back = Word2Vec._from_native_file(
+        tmp_path / "m.embedrs", native, syn1neg, json.dumps(old), rare, syn1, syn0
+    )
+    assert back.output_weight == 0.0
+    assert back.output_weight_ == 0.0
+    back.partial_fit(planted[500:1000])
+    assert back.syn0_ is None
 
 
 class Recorder:

@@ -288,7 +288,7 @@ def rewrite_meta(data: bytearray, meta: bytes) -> bytes:
     ("damage", "match"),
     [
         (lambda d: d.__setitem__(HEADER + 3, d[HEADER + 3] ^ 0xFF), "checksum mismatch"),
-        (lambda d: struct.pack_into("<I", d, 12, 0x8), r"unknown flags 0x8 \(written by a newer"),
+        (lambda d: struct.pack_into("<I", d, 12, 0x10), r"unknown flags 0x10 \(written by a newer"),
         (
             lambda d: struct.pack_into("<I", d, 8, 1),
             r"format version 1 is not supported by this embedrs \(reads version 2\); re-save it",

@@ -63,14 +63,16 @@ def load(path: str | os.PathLike[str], mmap: bool = False) -> Word2Vec | KeyedVe
 
     from . import _embedrs
 
-    native, syn1neg, meta, rare, syn1 = _embedrs.KeyedVectors.load_native(os.fspath(path), mmap)
+    native, syn1neg, meta, rare, syn1, syn0 = _embedrs.KeyedVectors.load_native(
+        os.fspath(path), mmap
+    )
     try:
         parsed = json.loads(meta) if meta else {}
     except ValueError as e:
         raise FormatError(f"{os.fspath(path)}: metadata is not valid JSON ({e})") from None
     kind = parsed.get("kind") if isinstance(parsed, dict) else None
     if kind == "Word2Vec" and syn1neg is not None:
-        return Word2Vec._from_native_file(path, native, syn1neg, meta, rare, syn1)
+        return Word2Vec._from_native_file(path, native, syn1neg, meta, rare, syn1, syn0)
     return KeyedVectors._from_native(native)
 
 

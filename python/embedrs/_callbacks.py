@@ -37,8 +37,9 @@ class Callback(Protocol):
     def on_epoch_end(self, model: Any, stats: EpochStats) -> None: ...  # pragma: no cover
 
     def on_epoch_vectors(self, model: Any, epoch: int, vectors: Any) -> None:  # pragma: no cover
-        """Called after each epoch with a :class:`~embedrs.KeyedVectors` snapshot (a copy
-        made only when some callback defines this method), e.g. to save every epoch."""
+        """Called after each epoch with a :class:`~embedrs.KeyedVectors` snapshot of the word
+        vectors as ``wv_`` would hold them then (``output_weight`` applied; a copy made only
+        when some callback defines this method), e.g. to save every epoch."""
 
 
 class Dispatcher:

@@ -28,6 +28,7 @@ __all__ = [
     "continue_training",
     "default_alpha",
     "default_cbow_gradient",
+    "default_output_weight",
     "defaults",
     "fit",
     "init_weights",
@@ -40,6 +41,7 @@ __all__ = [
     "simd_supported",
     "tokenize",
     "train_more",
+    "word_vectors",
     "write_file_atomically",
 ]
 
@@ -182,6 +184,7 @@ class KeyedVectors:
         meta: str = "",
         rare: WordCounts | None = None,
         syn1: npt.NDArray[np.float32] | None = None,
+        syn0: npt.NDArray[np.float32] | None = None,
     ) -> None: ...
     @staticmethod
     def load_native(
@@ -191,6 +194,7 @@ class KeyedVectors:
         npt.NDArray[np.float32] | None,
         str,
         WordCounts | None,
+        npt.NDArray[np.float32] | None,
         npt.NDArray[np.float32] | None,
     ]: ...
     def to_bytes(self) -> bytes: ...
@@ -225,6 +229,7 @@ class TrainConfig:
         epochs: int | None = None,
         sample: float | None = None,
         shrink_windows: bool | None = None,
+        output_weight: float | None = None,
         n_jobs: int | None = None,
         seed: int | None = None,
         max_sentence_length: int | None = None,
@@ -249,6 +254,8 @@ class TrainConfig:
     def alpha(self) -> float: ...
     @property
     def min_alpha(self) -> float: ...
+    @property
+    def output_weight(self) -> float: ...
 
 def defaults() -> dict[str, Any]: ...
 def limits() -> dict[str, Any]: ...
@@ -261,6 +268,10 @@ def default_alpha(
     continued: bool = False,
 ) -> float: ...
 def default_cbow_gradient(*, hs: bool = False) -> str: ...
+def default_output_weight(*, sg: bool, hs: bool = False, negative: int = 5) -> float: ...
+def word_vectors(
+    syn0: npt.NDArray[np.float32], syn1neg: npt.NDArray[np.float32], output_weight: float
+) -> npt.NDArray[np.float32]: ...
 
 @final
 class Progress:
@@ -342,6 +353,8 @@ class TrainedModel:
     @property
     def keyed_vectors(self) -> KeyedVectors: ...
     @property
+    def syn0(self) -> npt.NDArray[np.float32] | None: ...
+    @property
     def syn1neg(self) -> npt.NDArray[np.float32]: ...
     @property
     def syn1(self) -> npt.NDArray[np.float32] | None: ...
@@ -378,6 +391,7 @@ def continue_training(
     memory_bytes: int | None = None,
     progress_interval: float = 0.5,
     syn1: npt.NDArray[np.float32] | None = None,
+    syn0: npt.NDArray[np.float32] | None = None,
 ) -> TrainedModel: ...
 
 def train_more(

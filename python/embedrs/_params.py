@@ -213,8 +213,9 @@ def config_kwargs(params: dict[str, Any]) -> dict[str, Any]:
     for name in _FLOATS:
         if name in params:
             kw[name] = as_float(name, params[name])
-    if params.get("alpha") is not None:  # None: the core's default for the architecture
-        kw["alpha"] = as_float("alpha", params["alpha"])
+    for name in ("alpha", "output_weight"):
+        if params.get(name) is not None:  # None: the core's default for the architecture
+            kw[name] = as_float(name, params[name])
     for name in _BOOLS:
         if name in params:
             kw[name] = as_bool(name, params[name])

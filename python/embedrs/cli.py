@@ -155,6 +155,7 @@ def _estimator(args: argparse.Namespace, verbose: bool) -> Word2Vec:
         cbow_gradient=args.cbow_gradient,
         alpha=args.alpha,
         min_alpha=args.min_alpha,
+        output_weight=args.output_weight,
         alpha_schedule=args.alpha_schedule,
         epochs=args.epochs,
         shrink_windows=not args.fixed_window,
@@ -320,6 +321,14 @@ def _add_train_flags(t: argparse.ArgumentParser) -> None:
         help="CBOW: the share of the context's error each of its m words receives: all of it "
         "(word2vec.c, gensim), 1/sqrt(m), or 1/m (the corrected gradient of the mean, Irsoy "
         "et al.); default: sqrt, or word2vec with --hs",
+    )
+    t.add_argument(
+        "--output-weight",
+        type=float,
+        default=DEFAULTS["output_weight"],
+        help="word vectors = input vectors + this share of negative sampling's output "
+        f"vectors, 0 to 1 (default: {_embedrs.default_output_weight(sg=False)} CBOW, "
+        f"{_embedrs.default_output_weight(sg=True)} skip-gram and with --hs)",
     )
     t.add_argument("--fixed-window", action="store_true", help="do not shrink windows")
     t.add_argument(

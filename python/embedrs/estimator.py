@@ -94,6 +94,17 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     min_alpha : float, default=0.0001
         Final learning rate: the rate decays linearly from ``alpha`` to ``min_alpha`` over
         all epochs, by the global progress of all threads.
+    output_weight : float in [0, 1] or None, default=None
+        The word vectors ``wv_`` are the input vectors plus this share of negative
+        sampling's output vectors, ``syn0_ + output_weight * syn1neg_``: a CBOW model's
+        output vectors are the vectors of the predicted words, trained as much as the input
+        ones, and adding them is GloVe's ``W + W~`` and Levy, Goldberg and Dagan's
+        ``w + c`` (2015). Training itself uses and updates the two matrices apart, and
+        :meth:`partial_fit` continues from them. None: the measured best for the
+        architecture, 0.5 for CBOW with negative sampling alone, 0 (the input vectors only,
+        as word2vec.c and gensim) for skip-gram, whose vectors it made worse, and whenever
+        ``hs=1``; the value used is ``output_weight_``. See ``benches/RESULTS.md``, "Word
+        vectors from both matrices", and ``docs/coming-from-gensim.md``.
     alpha_schedule : {"global", "per_thread"}, default="global"
         How progress is measured for that decay. ``"global"``: by the words all threads have
         processed together (one shared counter), as word2vec.c and gensim's iterable mode do.
@@ -133,9 +144,12 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     Attributes
     ----------
     wv_ : KeyedVectors
-        The trained vectors.
+        The word vectors: ``syn0_ + output_weight_ * syn1neg_`` (see ``output_weight``).
     vocabulary_ : dict of str to int
         Word -> row of ``wv_.vectors``.
+    syn0_ : ndarray of shape (n_words, vector_size) or None
+        The input matrix training continues from, when the word vectors are not it
+        (``output_weight_`` above 0); None when it is ``wv_.vectors`` itself.
     syn1neg_ : ndarray of shape (n_words, vector_size)
         The output (context) vectors of negative sampling, needed to continue training
         (zeros when ``negative=0``).
@@ -161,6 +175,9 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
     alpha_ : float
         The starting learning rate ``fit`` used: ``alpha``, or for None the default of the
         architecture (see ``alpha``).
+    output_weight_ : float
+        The weight of ``syn1neg_`` in ``wv_``: ``output_weight``, or for None the default of
+        the architecture (see ``output_weight``).
     cbow_gradient_ : str
         The CBOW gradient ``fit`` used: ``cbow_gradient``, or for None the objective's
         default (see ``cbow_gradient``; set for skip-gram too, where it has no effect).
@@ -186,6 +203,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
 
     # Fitted attributes (set by fit / partial_fit / load; declared for type checkers).
     wv_: KeyedVectors
+    syn0_: npt.NDArray[np.float32] | None
     syn1neg_: npt.NDArray[np.float32]
     syn1_: npt.NDArray[np.float32] | None
     rare_counts_: _embedrs.WordCounts
@@ -219,6 +237,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         cbow_gradient: str | None = DEFAULTS["cbow_gradient"],
         alpha: float | None = DEFAULTS["alpha"],
         min_alpha: float = DEFAULTS["min_alpha"],
+        output_weight: float | None = DEFAULTS["output_weight"],
         alpha_schedule: str = DEFAULTS["alpha_schedule"],
         epochs: int = DEFAULTS["epochs"],
         shrink_windows: bool = DEFAULTS["shrink_windows"],
@@ -243,6 +262,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.cbow_gradient = cbow_gradient
         self.alpha = alpha
         self.min_alpha = min_alpha
+        self.output_weight = output_weight
         self.alpha_schedule = alpha_schedule
         self.epochs = epochs
         self.shrink_windows = shrink_windows
@@ -404,6 +424,8 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             callbacks,
             epochs_done=len(self.epoch_stats_),
             syn1=self._syn1_for(config),
+            # The input matrix, when the word vectors are not it (output_weight_ > 0).
+            syn0=getattr(self, "syn0_", None),
         )
         self._set_trained(result, seed, getattr(self, "device_", "cpu"), append=True)
         return self
@@ -451,6 +473,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             sentences += self.corpus_sentences_
         self._set_fitted(
             wv=KeyedVectors._from_native(result.keyed_vectors),
+            syn0=result.syn0,
             syn1neg=result.syn1neg,
             syn1=result.syn1,
             rare_counts=result.rare_counts,
@@ -477,6 +500,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self,
         *,
         wv: KeyedVectors,
+        syn0: npt.NDArray[np.float32] | None = None,
         syn1neg: npt.NDArray[np.float32],
         syn1: npt.NDArray[np.float32] | None = None,
         rare_counts: _embedrs.WordCounts,
@@ -493,6 +517,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         """The one place that sets every fitted attribute: used by ``fit``,
         ``partial_fit``, ``load`` and the distributed ``fit``."""
         self.wv_ = wv
+        self.syn0_ = syn0
         self.syn1neg_ = syn1neg
         self.syn1_ = syn1
         self.rare_counts_ = rare_counts
@@ -509,6 +534,13 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             else _embedrs.default_cbow_gradient(hs=bool(self.hs))
         )
         self.alpha_ = float(self.alpha) if self.alpha is not None else self._default_alpha()
+        self.output_weight_ = (
+            float(self.output_weight)
+            if self.output_weight is not None
+            else _embedrs.default_output_weight(
+                sg=bool(self.sg), hs=bool(self.hs), negative=int(self.negative)
+            )
+        )
         self.vocab_time_ = float(vocab_time)
         self.train_time_ = float(train_time)
         self.stopped_early_ = bool(stopped_early)
@@ -586,6 +618,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             json.dumps(meta, default=json_default),
             getattr(self, "rare_counts_", None),
             syn1=getattr(self, "syn1_", None),
+            syn0=getattr(self, "syn0_", None),
         )
 
     @classmethod
@@ -602,10 +635,10 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         --------
         See :meth:`save`.
         """
-        native, syn1neg, meta_text, rare, syn1 = _embedrs.KeyedVectors.load_native(
+        native, syn1neg, meta_text, rare, syn1, syn0 = _embedrs.KeyedVectors.load_native(
             os.fspath(path), mmap
         )
-        return cls._from_native_file(path, native, syn1neg, meta_text, rare, syn1)
+        return cls._from_native_file(path, native, syn1neg, meta_text, rare, syn1, syn0)
 
     @classmethod
     def _from_native_file(
@@ -616,6 +649,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         meta_text: str,
         rare: _embedrs.WordCounts | None,
         syn1: npt.NDArray[np.float32] | None = None,
+        syn0: npt.NDArray[np.float32] | None = None,
     ) -> Word2Vec:
         try:
             meta = json.loads(meta_text) if meta_text else {}
@@ -627,11 +661,15 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 "use embedrs.KeyedVectors.load or embedrs.load"
             )
         try:
-            model = cls(**meta.get("params", {}))
+            params = dict(meta.get("params", {}))
+            # Files of embedrs before output_weight hold the input vectors as word vectors.
+            params.setdefault("output_weight", 0.0)
+            model = cls(**params)
             fitted = dict(meta.get("fitted", {}))
             epoch_stats = [EpochStats.from_dict(e) for e in meta.get("epoch_stats", [])]
             model._set_fitted(
                 wv=KeyedVectors._from_native(native),
+                syn0=syn0,
                 syn1neg=syn1neg,
                 syn1=syn1,
                 rare_counts=rare if rare is not None else _embedrs.WordCounts(),

@@ -18,6 +18,21 @@ pub use storage::Storage;
 use crate::error::{EmbedError, Result};
 use crate::vocab::Vocab;
 
+/// The word vectors of a model trained with `output_weight` ([`crate::train::TrainConfig`]):
+/// `syn0 + output_weight * syn1neg`, element by element in `f32` (no fused multiply-add, so
+/// numpy's `syn0 + np.float32(w) * syn1neg` gives the same bits). A weight of 0 copies `syn0`.
+///
+/// # Panics
+/// If the matrices differ in size (callers pass the two matrices of one model).
+pub fn word_vectors(syn0: &[f32], syn1neg: &[f32], output_weight: f64) -> Vec<f32> {
+    assert_eq!(syn0.len(), syn1neg.len(), "the two matrices of one model");
+    let w = output_weight as f32;
+    if w == 0.0 {
+        return syn0.to_vec();
+    }
+    syn0.iter().zip(syn1neg).map(|(a, b)| a + w * b).collect()
+}
+
 /// Words and their vectors (row `i` is word `i`).
 #[derive(Debug)]
 pub struct KeyedVectors {

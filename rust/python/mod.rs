@@ -50,6 +50,8 @@ fn _embedrs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(train::limits, m)?)?;
     m.add_function(wrap_pyfunction!(train::default_alpha, m)?)?;
     m.add_function(wrap_pyfunction!(train::default_cbow_gradient, m)?)?;
+    m.add_function(wrap_pyfunction!(train::default_output_weight, m)?)?;
+    m.add_function(wrap_pyfunction!(model::word_vectors, m)?)?;
     m.add_function(wrap_pyfunction!(train::init_weights, m)?)?;
     m.add_function(wrap_pyfunction!(train::simd_kernel, m)?)?;
     m.add_function(wrap_pyfunction!(train::simd_supported, m)?)?;

@@ -17,12 +17,14 @@ use crate::model::{self, Pooling};
 use crate::vocab;
 
 /// What `load_native` returns: the vectors, the output matrix if saved, the metadata, the
-/// rare-word counts if saved, and hierarchical softmax's matrix if saved.
+/// rare-word counts if saved, hierarchical softmax's matrix if saved, and the input matrix
+/// if saved apart from the vectors.
 type NativeLoad<'py> = (
     PyKeyedVectors,
     Option<Bound<'py, PyArray2<f32>>>,
     String,
     Option<PyWordCounts>,
+    Option<Bound<'py, PyArray2<f32>>>,
     Option<Bound<'py, PyArray2<f32>>>,
 );
 
@@ -218,8 +220,10 @@ impl PyKeyedVectors {
     }
 
     /// Writes the native format atomically, optionally with the output matrix, metadata,
-    /// the counts of words not in the vocabulary and hierarchical softmax's matrix.
-    #[pyo3(signature = (path, syn1neg=None, meta="", rare=None, syn1=None))]
+    /// the counts of words not in the vocabulary, hierarchical softmax's matrix and the input
+    /// matrix (when the vectors are not it).
+    #[pyo3(signature = (path, syn1neg=None, meta="", rare=None, syn1=None, syn0=None))]
+    #[allow(clippy::too_many_arguments)]
     fn save_native(
         &self,
         py: Python<'_>,
@@ -228,18 +232,28 @@ impl PyKeyedVectors {
         meta: &str,
         rare: Option<&PyWordCounts>,
         syn1: Option<PyReadonlyArray2<'_, f32>>,
+        syn0: Option<PyReadonlyArray2<'_, f32>>,
     ) -> PyResult<()> {
         let s1: Option<Vec<f32>> = syn1neg.map(|a| a.as_array().iter().copied().collect());
         let hs: Option<Vec<f32>> = syn1.map(|a| a.as_array().iter().copied().collect());
+        let s0: Option<Vec<f32>> = syn0.map(|a| a.as_array().iter().copied().collect());
         let rare = rare.map(|r| &r.inner);
         Ok(py.detach(|| {
-            formats::save_native(&path, &self.inner, s1.as_deref(), hs.as_deref(), rare, meta)
+            formats::save_native(
+                &path,
+                &self.inner,
+                s1.as_deref(),
+                hs.as_deref(),
+                s0.as_deref(),
+                rare,
+                meta,
+            )
         })?)
     }
 
     /// Opens a native file: `(KeyedVectors, syn1neg or None, metadata, rare-word counts or
-    /// None, syn1 or None)`. With `mmap`, the vectors are mapped read-only from the file (no
-    /// copy); `syn1neg` and `syn1` are always copies.
+    /// None, syn1 or None, syn0 or None)`. With `mmap`, the vectors are mapped read-only
+    /// from the file (no copy); the other matrices are always copies.
     #[staticmethod]
     #[pyo3(signature = (path, mmap=true))]
     fn load_native<'py>(py: Python<'py>, path: PathBuf, mmap: bool) -> PyResult<NativeLoad<'py>> {
@@ -251,13 +265,14 @@ impl PyKeyedVectors {
                 None => None,
             })
         };
-        let (syn1neg, syn1) = (copy(m.syn1neg)?, copy(m.syn1)?);
+        let (syn1neg, syn1, syn0) = (copy(m.syn1neg)?, copy(m.syn1)?, copy(m.syn0)?);
         Ok((
             m.kv.into(),
             syn1neg,
             m.meta,
             m.rare.map(PyWordCounts::from),
             syn1,
+            syn0,
         ))
     }
 
@@ -350,4 +365,37 @@ pub(crate) fn read_head<'py>(
 pub(crate) fn read_file<'py>(py: Python<'py>, path: PathBuf) -> PyResult<Bound<'py, PyBytes>> {
     let data = py.detach(|| formats::read_file(&path))?;
     Ok(PyBytes::new(py, &data))
+}
+
+/// The word vectors of a model trained with ``output_weight``: ``syn0 + output_weight *
+/// syn1neg``, computed as training computes them (for models assembled outside the core's
+/// pipeline, e.g. by the distributed trainer).
+///
+/// Examples
+/// --------
+/// >>> import numpy as np
+/// >>> from embedrs import _embedrs
+/// >>> _embedrs.word_vectors(np.ones((1, 2), np.float32), np.full((1, 2), 2, np.float32), 0.5)
+/// array([[2., 2.]], dtype=float32)
+#[pyfunction]
+pub(crate) fn word_vectors<'py>(
+    py: Python<'py>,
+    syn0: PyReadonlyArray2<'py, f32>,
+    syn1neg: PyReadonlyArray2<'py, f32>,
+    output_weight: f64,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
+    let shape = syn0.as_array().dim();
+    if shape != syn1neg.as_array().dim() {
+        return Err(EmbedError::Dimension(format!(
+            "syn0 has shape {shape:?}, syn1neg {:?}",
+            syn1neg.as_array().dim()
+        ))
+        .into());
+    }
+    let (a, b) = (
+        copy_floats(&syn0, "syn0")?,
+        copy_floats(&syn1neg, "syn1neg")?,
+    );
+    let v = py.detach(|| model::word_vectors(&a, &b, output_weight));
+    v.into_pyarray(py).reshape(shape)
 }

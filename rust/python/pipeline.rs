@@ -13,12 +13,16 @@ use super::vocab::{PyVocab, PyWordCounts};
 use crate::corpus::{FileCorpus, IdCorpusBuilder};
 use crate::model::KeyedVectors;
 use crate::pipeline::{self, Previous, Source, Trained};
+use crate::train::TrainConfig;
 
 /// A trained model, as `fit` and `continue_training` return it.
 #[pyclass(name = "TrainedModel", module = "embedrs._embedrs", frozen, get_all)]
 pub struct PyTrainedModel {
-    /// The input vectors, with the vocabulary.
+    /// The word vectors (`syn0 + output_weight * syn1neg`), with the vocabulary.
     keyed_vectors: Py<PyKeyedVectors>,
+    /// The input matrix training continues from, `(n_words, vector_size)`, when it differs
+    /// from the word vectors (`output_weight` not 0); else None.
+    syn0: Option<Py<PyArray2<f32>>>,
     /// The output matrix, `(n_words, vector_size)`.
     syn1neg: Py<PyArray2<f32>>,
     /// Hierarchical softmax's output matrix, `(n_words, vector_size)`, or None without `hs`.
@@ -38,11 +42,22 @@ pub struct PyTrainedModel {
 }
 
 impl PyTrainedModel {
-    fn new(py: Python<'_>, t: Trained, dim: usize) -> PyResult<Self> {
-        let rows = t.vocab.len();
-        let kv = KeyedVectors::new(t.vocab, dim, t.syn0)?;
+    fn new(py: Python<'_>, t: Trained, config: &TrainConfig) -> PyResult<Self> {
+        let (rows, dim) = (t.vocab.len(), config.vector_size);
+        let weight = config.output_weight();
+        let (vectors, syn0) = if weight == 0.0 {
+            (t.syn0, None)
+        } else {
+            let mixed = crate::model::word_vectors(&t.syn0, &t.syn1, weight);
+            (
+                mixed,
+                Some(t.syn0.into_pyarray(py).reshape((rows, dim))?.unbind()),
+            )
+        };
+        let kv = KeyedVectors::new(t.vocab, dim, vectors)?;
         Ok(PyTrainedModel {
             keyed_vectors: Py::new(py, PyKeyedVectors::from(kv))?,
+            syn0,
             syn1neg: t.syn1.into_pyarray(py).reshape((rows, dim))?.unbind(),
             syn1: if t.syn1hs.is_empty() {
                 None
@@ -101,7 +116,7 @@ pub(crate) fn fit(
     progress_interval: f64,
 ) -> PyResult<PyTrainedModel> {
     let src = SourceArg::extract(py, source)?;
-    let mut sink = PySink::new(py, callback, config.train.vector_size, progress_interval)?;
+    let mut sink = PySink::new(py, callback, &config.train, progress_interval)?;
     let result = py.detach(|| {
         pipeline::fit(
             source!(src),
@@ -112,15 +127,16 @@ pub(crate) fn fit(
         )
     });
     let trained = sink.finish(result)?;
-    PyTrainedModel::new(py, trained, config.train.vector_size)
+    PyTrainedModel::new(py, trained, &config.train)
 }
 
 /// Continues training a model (`keyed_vectors`, `syn1neg`, `rare_counts`, trained for
-/// `epochs_done` epochs so far, and its hierarchical-softmax matrix `syn1` if any) on
-/// `source` with `config`, growing the vocabulary.
+/// `epochs_done` epochs so far, its hierarchical-softmax matrix `syn1` if any, and its input
+/// matrix `syn0` when the word vectors are not the input vectors) on `source` with
+/// `config`, growing the vocabulary.
 #[pyfunction]
 #[pyo3(signature = (keyed_vectors, syn1neg, rare_counts, source, config, *, epochs_done,
-    callback=None, memory_bytes=None, progress_interval=0.5, syn1=None))]
+    callback=None, memory_bytes=None, progress_interval=0.5, syn1=None, syn0=None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn continue_training(
     py: Python<'_>,
@@ -134,17 +150,19 @@ pub(crate) fn continue_training(
     memory_bytes: Option<u64>,
     progress_interval: f64,
     syn1: Option<PyReadonlyArray2<'_, f32>>,
+    syn0: Option<PyReadonlyArray2<'_, f32>>,
 ) -> PyResult<PyTrainedModel> {
     let src = SourceArg::extract(py, source)?;
-    let mut sink = PySink::new(py, callback, config.train.vector_size, progress_interval)?;
+    let mut sink = PySink::new(py, callback, &config.train, progress_interval)?;
     let kv = &keyed_vectors.inner;
     let syn1hs: Vec<f32> = match &syn1 {
         Some(a) => copy_floats(a, "syn1")?,
         None => Vec::new(),
     };
+    let input: Option<Vec<f32>> = syn0.map(|a| copy_floats(&a, "syn0")).transpose()?;
     let prev = Previous {
         vocab: kv.vocab(),
-        syn0: kv.vectors(),
+        syn0: input.as_deref().unwrap_or(kv.vectors()),
         syn1: syn1neg.as_slice()?,
         syn1hs: &syn1hs,
         rare: rare_counts.map(|r| &r.inner),
@@ -161,7 +179,7 @@ pub(crate) fn continue_training(
         )
     });
     let trained = sink.finish(result)?;
-    PyTrainedModel::new(py, trained, config.train.vector_size)
+    PyTrainedModel::new(py, trained, &config.train)
 }
 
 /// Trains the weights `syn0`/`syn1` of `vocab` (copied once; and `syn1hs`, hierarchical
@@ -183,7 +201,7 @@ pub(crate) fn train_more(
     syn1hs: Option<PyReadonlyArray2<'_, f32>>,
 ) -> PyResult<PyTrainedModel> {
     let src = SourceArg::extract(py, source)?;
-    let mut sink = PySink::new(py, callback, config.train.vector_size, progress_interval)?;
+    let mut sink = PySink::new(py, callback, &config.train, progress_interval)?;
     let s0: Vec<f32> = syn0.as_array().iter().copied().collect();
     let s1: Vec<f32> = syn1.as_array().iter().copied().collect();
     let hs: Vec<f32> = match &syn1hs {
@@ -200,5 +218,5 @@ pub(crate) fn train_more(
     };
     let result = py.detach(|| pipeline::train_more(prev, source!(src), &config.train, &mut sink));
     let trained = sink.finish(result)?;
-    PyTrainedModel::new(py, trained, config.train.vector_size)
+    PyTrainedModel::new(py, trained, &config.train)
 }

@@ -64,7 +64,7 @@ impl PyReplica {
         index: usize,
         config: &PyTrainConfig,
     ) -> PyResult<(PyEpochStats, &'static str)> {
-        let mut sink = PySink::new(py, None, config.train.vector_size, f64::INFINITY)?;
+        let mut sink = PySink::new(py, None, &config.train, f64::INFINITY)?;
         let inner = &mut self.inner;
         let result = py.detach(|| inner.train_round(index, &config.train, &mut sink));
         let report = sink.finish(result)?;

@@ -44,7 +44,7 @@ impl PyTrainConfig {
     #[new]
     #[pyo3(signature = (*, vector_size=None, window=None, sg=None, negative=None, hs=None,
         ns_exponent=None, cbow_mean=None, cbow_gradient=None, alpha=None, min_alpha=None, epochs=None, sample=None,
-        shrink_windows=None, n_jobs=None, seed=None, max_sentence_length=None,
+        shrink_windows=None, output_weight=None, n_jobs=None, seed=None, max_sentence_length=None,
         shared_negatives=None, alpha_schedule=None, kernel=None, min_count=None,
         max_final_vocab=None, max_vocab_size=None))]
     #[allow(clippy::too_many_arguments)]
@@ -62,6 +62,7 @@ impl PyTrainConfig {
         epochs: Option<i64>,
         sample: Option<f64>,
         shrink_windows: Option<bool>,
+        output_weight: Option<f64>,
         n_jobs: Option<i64>,
         seed: Option<u64>,
         max_sentence_length: Option<i64>,
@@ -111,6 +112,7 @@ impl PyTrainConfig {
             cbow_gradient,
             alpha,
             min_alpha: min_alpha.unwrap_or(d.min_alpha),
+            output_weight,
             epochs: epochs.map_or(Ok(d.epochs), |v| count("epochs", v))?,
             sample: sample.unwrap_or(d.sample),
             shrink_windows: shrink_windows.unwrap_or(d.shrink_windows),
@@ -167,6 +169,11 @@ impl PyTrainConfig {
     fn min_alpha(&self) -> f64 {
         self.train.min_alpha
     }
+    /// The weight of the output vectors in the word vectors (resolved: never None).
+    #[getter]
+    fn output_weight(&self) -> f64 {
+        self.train.output_weight()
+    }
 
     fn __repr__(&self) -> String {
         format!("TrainConfig({:?}, {:?})", self.train, self.vocab)
@@ -196,6 +203,8 @@ pub(crate) fn defaults(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     // None: the measured best for the architecture (`default_alpha`).
     out.set_item("alpha", py.None())?;
     out.set_item("min_alpha", d.min_alpha)?;
+    // None: the measured best for the architecture (`default_output_weight`).
+    out.set_item("output_weight", py.None())?;
     out.set_item("alpha_schedule", d.alpha_schedule.name())?;
     out.set_item("epochs", d.epochs)?;
     out.set_item("shrink_windows", d.shrink_windows)?;
@@ -258,6 +267,24 @@ pub(crate) fn default_cbow_gradient(hs: bool) -> &'static str {
     train::default_cbow_gradient(hs).name()
 }
 
+/// The weight of negative sampling's output vectors in the word vectors when
+/// ``output_weight`` is None: the measured best for the architecture (0.5 for CBOW with
+/// negative sampling alone; 0, the input vectors only, for skip-gram and with hierarchical
+/// softmax).
+///
+/// Examples
+/// --------
+/// >>> from embedrs import _embedrs
+/// >>> _embedrs.default_output_weight(sg=False), _embedrs.default_output_weight(sg=True)
+/// (0.5, 0.0)
+/// >>> _embedrs.default_output_weight(sg=False, hs=True)
+/// 0.0
+#[pyfunction]
+#[pyo3(signature = (*, sg, hs=false, negative=5))]
+pub(crate) fn default_output_weight(sg: bool, hs: bool, negative: usize) -> f64 {
+    train::default_output_weight(sg, hs, negative)
+}
+
 /// The upper bounds of the settings, and the accepted names of the choices.
 #[pyfunction]
 pub(crate) fn limits(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
@@ -265,6 +292,7 @@ pub(crate) fn limits(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
     out.set_item("negative", train::MAX_NEGATIVE)?;
     out.set_item("n_jobs", train::MAX_THREADS)?;
     out.set_item("alpha", train::MAX_ALPHA)?;
+    out.set_item("output_weight", train::MAX_OUTPUT_WEIGHT)?;
     out.set_item("max_sentence_length", train::MAX_SENTENCE_LENGTH)?;
     out.set_item("random_state", train::config::MAX_RANDOM_STATE)?;
     out.set_item("alpha_schedule", AlphaSchedule::NAMES.to_vec())?;
@@ -540,6 +568,8 @@ pub(crate) struct PySink {
     /// The vocabulary of the epoch snapshots (a copy, made only when snapshots are wanted).
     vocab: Option<Arc<Vocab>>,
     dim: usize,
+    /// The run's `output_weight`: the snapshots are the word vectors `fit` would return.
+    output_weight: f64,
     interval: Duration,
     last: Instant,
     pub(crate) error: Option<PyErr>,
@@ -549,7 +579,7 @@ impl PySink {
     pub(crate) fn new(
         py: Python<'_>,
         callback: Option<Py<PyAny>>,
-        dim: usize,
+        config: &TrainConfig,
         interval: f64,
     ) -> PyResult<Self> {
         let snapshots = match &callback {
@@ -564,7 +594,8 @@ impl PySink {
             callback,
             snapshots,
             vocab: None,
-            dim,
+            dim: config.vector_size,
+            output_weight: config.output_weight(),
             interval: Duration::try_from_secs_f64(interval.max(0.0)).unwrap_or(Duration::MAX),
             last: Instant::now(),
             error: None,
@@ -634,11 +665,17 @@ impl ProgressSink for PySink {
             (Py::new(py, p)?,).into_pyobject(py)
         })
     }
-    fn on_epoch_vectors(&mut self, epoch: usize, syn0: &[f32]) -> crate::Result<Control> {
+    fn on_epoch_vectors(
+        &mut self,
+        epoch: usize,
+        syn0: &[f32],
+        syn1neg: &[f32],
+    ) -> crate::Result<Control> {
         let Some(vocab) = &self.vocab else {
             return Ok(Control::Continue);
         };
-        let kv = KeyedVectors::new(vocab.clone(), self.dim, syn0.to_vec())?;
+        let vectors = crate::model::word_vectors(syn0, syn1neg, self.output_weight);
+        let kv = KeyedVectors::new(vocab.clone(), self.dim, vectors)?;
         self.call("on_epoch_vectors", move |py| {
             (epoch, Py::new(py, PyKeyedVectors::from(kv))?).into_pyobject(py)
         })

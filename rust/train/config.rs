@@ -16,6 +16,10 @@ pub use crate::threads::MAX_THREADS;
 pub const MAX_ALPHA: f64 = 10.0;
 /// Largest `max_sentence_length` accepted (sentence lengths are stored as 32-bit counts).
 pub const MAX_SENTENCE_LENGTH: usize = u32::MAX as usize;
+/// Largest `output_weight` accepted: 1 is the plain sum of the two matrices (GloVe's
+/// `W + W~`, Levy, Goldberg and Dagan's `w + c`); beyond it the output vectors would
+/// outweigh the vectors the model is named after.
+pub const MAX_OUTPUT_WEIGHT: f64 = 1.0;
 /// Bound on the buffers each worker thread allocates for one window (context rows, target
 /// rows and their gradients): about `4 * (m * dim + t * dim + 2 * m * t)` bytes with
 /// `m = 2 * window` and `t = negative + 1`.
@@ -188,6 +192,26 @@ fn default_alpha(sg: bool, cbow_gradient: CbowGradient, hs_only: bool) -> f64 {
 /// training on the whole; at half of it 1.4 and 2.1, similarity within 0.016.
 pub const CONTINUE_ALPHA_SHARE: f64 = 0.5;
 
+/// The weight of the output vectors in the word vectors when none is given
+/// (`output_weight=None` in Python; see [`TrainConfig::output_weight`]).
+///
+/// CBOW with negative sampling alone: [`DEFAULT_OUTPUT_WEIGHT_CBOW`]. Its output vectors are
+/// the vectors of the predicted (centre) words, trained as much as the input ones; adding
+/// half of them gave the best vectors measured on two corpora at 1, 2 and 5 epochs
+/// (`benches/RESULTS.md`, "Word vectors from both matrices"). Skip-gram: 0, as word2vec.c
+/// and gensim (adding them lost 2.4 analogy points). With hierarchical softmax: 0 (its
+/// output rows are tree nodes, not words; hs+neg keeps gensim's vectors to compare with).
+pub fn default_output_weight(sg: bool, hs: bool, negative: usize) -> f64 {
+    if !sg && !hs && negative > 0 {
+        DEFAULT_OUTPUT_WEIGHT_CBOW
+    } else {
+        0.0
+    }
+}
+
+/// Default output weight of CBOW with negative sampling (see [`default_output_weight`]).
+pub const DEFAULT_OUTPUT_WEIGHT_CBOW: f64 = 0.5;
+
 /// Default starting learning rate with hierarchical softmax alone.
 pub const DEFAULT_ALPHA_HS: f64 = 0.025;
 /// Default starting learning rate of skip-gram.
@@ -226,6 +250,11 @@ pub struct TrainConfig {
     pub alpha: Option<f64>,
     /// Final learning rate (training computes with its nearest `f32`).
     pub min_alpha: f64,
+    /// The word vectors a run returns are `syn0 + output_weight * syn1neg` (the input
+    /// vectors plus this share of negative sampling's output vectors; training itself only
+    /// ever uses and updates the two matrices apart). `None`: the architecture's default
+    /// ([`default_output_weight`]). Read it through [`TrainConfig::output_weight`].
+    pub output_weight: Option<f64>,
     /// Passes over the corpus.
     pub epochs: usize,
     /// Subsampling threshold (0 disables).
@@ -274,6 +303,7 @@ impl Default for TrainConfig {
             cbow_gradient: None,
             alpha: None,
             min_alpha: 0.0001,
+            output_weight: None,
             epochs: 5,
             sample: 1e-3,
             shrink_windows: true,
@@ -305,6 +335,13 @@ impl TrainConfig {
     /// The starting learning rate: `alpha`, or the architecture's default.
     pub fn alpha(&self) -> f64 {
         self.alpha.unwrap_or_else(|| self.default_alpha())
+    }
+
+    /// The weight of the output vectors in the word vectors: `output_weight`, or the
+    /// architecture's default.
+    pub fn output_weight(&self) -> f64 {
+        self.output_weight
+            .unwrap_or_else(|| default_output_weight(self.sg, self.hs, self.negative))
     }
 
     /// The architecture's and objective's default starting rate (whatever `alpha` is).
@@ -417,6 +454,28 @@ impl TrainConfig {
                     "{} is above alpha={}",
                     show_f64(self.min_alpha),
                     show_f64(alpha)
+                ),
+            ));
+        }
+        let weight = self.output_weight();
+        if !(weight.is_finite() && (0.0..=MAX_OUTPUT_WEIGHT).contains(&weight)) {
+            return Err(p(
+                "output_weight",
+                format!(
+                    "must be a finite number from 0.0 to {}, got {}",
+                    show_f64(MAX_OUTPUT_WEIGHT),
+                    show_f64(weight)
+                ),
+            ));
+        }
+        if weight != 0.0 && self.negative == 0 {
+            return Err(p(
+                "output_weight",
+                format!(
+                    "is {} but negative=0: only negative sampling's output rows are word \
+                     vectors (hierarchical softmax's are tree nodes); set output_weight=0 or \
+                     negative >= 1",
+                    show_f64(weight)
                 ),
             ));
         }

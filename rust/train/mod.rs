@@ -19,8 +19,9 @@ pub mod kernels;
 pub mod sgns;
 
 pub use config::{
-    default_cbow_gradient, AlphaSchedule, CbowGradient, TrainConfig, CONTINUE_ALPHA_SHARE,
-    MAX_ALPHA, MAX_NEGATIVE, MAX_SCRATCH_BYTES, MAX_SENTENCE_LENGTH, MAX_THREADS,
+    default_cbow_gradient, default_output_weight, AlphaSchedule, CbowGradient, TrainConfig,
+    CONTINUE_ALPHA_SHARE, MAX_ALPHA, MAX_NEGATIVE, MAX_OUTPUT_WEIGHT, MAX_SCRATCH_BYTES,
+    MAX_SENTENCE_LENGTH, MAX_THREADS,
 };
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -124,8 +125,14 @@ pub trait ProgressSink {
     fn on_epoch_end(&mut self, _r: &EpochReport) -> Result<Control> {
         Ok(Control::Continue)
     }
-    /// After each epoch, with the input vectors as they are (no worker is running).
-    fn on_epoch_vectors(&mut self, _epoch: usize, _syn0: &[f32]) -> Result<Control> {
+    /// After each epoch, with the input vectors and negative sampling's output vectors as
+    /// they are (no worker is running).
+    fn on_epoch_vectors(
+        &mut self,
+        _epoch: usize,
+        _syn0: &[f32],
+        _syn1neg: &[f32],
+    ) -> Result<Control> {
         Ok(Control::Continue)
     }
 }
@@ -567,7 +574,7 @@ fn run(
             cache = w.finish();
         }
         let end = sink.on_epoch_end(&er)?;
-        let vectors = sink.on_epoch_vectors(epoch, syn0_buf)?;
+        let vectors = sink.on_epoch_vectors(epoch, syn0_buf, syn1_buf)?;
         if end == Control::Stop || vectors == Control::Stop {
             report.stopped_early = epoch + 1 < sh.cfg.epochs;
             break;

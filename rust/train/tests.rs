@@ -951,3 +951,44 @@ fn the_id_cache_trains_bit_identically_to_reading_the_text() {
         );
     }
 }
+
+#[test]
+fn output_weight_defaults_by_architecture_and_is_checked() {
+    let cbow = TrainConfig::default();
+    assert_eq!(cbow.output_weight(), 0.5);
+    let sg = TrainConfig {
+        sg: true,
+        ..Default::default()
+    };
+    assert_eq!(sg.output_weight(), 0.0);
+    let hs = TrainConfig {
+        hs: true,
+        ..Default::default()
+    };
+    assert_eq!(hs.output_weight(), 0.0);
+    let hs_only = TrainConfig {
+        hs: true,
+        negative: 0,
+        ..Default::default()
+    };
+    assert_eq!(hs_only.output_weight(), 0.0);
+    hs_only.validate().unwrap();
+    for (cfg, bad) in [
+        (TrainConfig::default(), -0.1),
+        (TrainConfig::default(), 1.5),
+        (TrainConfig::default(), f64::NAN),
+        (hs_only, 0.5),
+    ] {
+        let cfg = TrainConfig {
+            output_weight: Some(bad),
+            ..cfg
+        };
+        let e = cfg.validate().unwrap_err().to_string();
+        assert!(e.contains("output_weight"), "{e}");
+    }
+    // The word vectors: syn0 + w * syn1neg in f32, and exactly syn0 at 0.
+    let (syn0, syn1) = ([1.0f32, -2.0, 0.1], [4.0f32, 0.5, 0.3]);
+    assert_eq!(crate::model::word_vectors(&syn0, &syn1, 0.0), syn0.to_vec());
+    let mixed = crate::model::word_vectors(&syn0, &syn1, 0.5);
+    assert_eq!(mixed, vec![3.0, -1.75, 0.1f32 + 0.5f32 * 0.3f32]);
+}

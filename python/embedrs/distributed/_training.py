@@ -658,8 +658,14 @@ def fit(
         driver.close()
     train_time = time.perf_counter() - t1
 
+    # The word vectors as the core's pipeline returns them (see ``output_weight``).
+    weight = float(config.output_weight)
+    vectors = (
+        driver.syn0 if weight == 0 else _embedrs.word_vectors(driver.syn0, driver.syn1, weight)
+    )
     est._set_fitted(
-        wv=KeyedVectors._from_native(_embedrs.KeyedVectors.from_vocab(vocab, driver.syn0)),
+        wv=KeyedVectors._from_native(_embedrs.KeyedVectors.from_vocab(vocab, vectors)),
+        syn0=None if weight == 0 else driver.syn0,
         syn1neg=driver.syn1,
         rare_counts=rare,
         epoch_stats=epoch_stats,

@@ -10,6 +10,9 @@
 //!                    bit 1: the vocabulary block ends with the rare-word counts
 //!                    bit 2: hierarchical softmax's output matrix (syn1) follows (files of
 //!                           models without it, and older files, never set this bit)
+//!                    bit 3: the input matrix (syn0) follows, when the vectors are not
+//!                           it (models trained with `output_weight`, whose word vectors
+//!                           add part of syn1neg); older embedrs reject the flag
 //! n_words   u64
 //! dim       u64
 //! meta_len  u64      bytes of UTF-8 metadata (JSON written by the Python layer)
@@ -23,6 +26,7 @@
 //! vectors   n_words * dim * f32
 //! syn1neg   n_words * dim * f32   (if flag bit 0)
 //! syn1      n_words * dim * f32   (if flag bit 2)
+//! syn0      n_words * dim * f32   (if flag bit 3)
 //! ```
 
 use std::io::{BufReader, Read, Write};
@@ -48,6 +52,8 @@ pub struct NativeModel {
     pub syn1neg: Option<Storage>,
     /// Hierarchical softmax's output matrix, if the model has one.
     pub syn1: Option<Storage>,
+    /// The input matrix, if the vectors are not it (see the flag bit 3).
+    pub syn0: Option<Storage>,
     /// The metadata block (JSON written by the Python layer).
     pub meta: String,
     /// Counts of words seen but not in the vocabulary (complete models written with them).
@@ -109,6 +115,7 @@ pub fn write_native(
     kv: &KeyedVectors,
     syn1neg: Option<&[f32]>,
     syn1: Option<&[f32]>,
+    syn0: Option<&[f32]>,
     rare: Option<&WordCounts>,
     meta: &str,
 ) -> std::io::Result<()> {
@@ -117,8 +124,10 @@ pub fn write_native(
     let checksum = fnv1a_wide(&vocab, fnv1a_wide(meta.as_bytes(), fnv1a_wide_start()));
     out.write_all(MAGIC)?;
     out.write_all(&VERSION.to_le_bytes())?;
-    let flags =
-        syn1neg.is_some() as u32 | (rare.is_some() as u32) << 1 | (syn1.is_some() as u32) << 2;
+    let flags = syn1neg.is_some() as u32
+        | (rare.is_some() as u32) << 1
+        | (syn1.is_some() as u32) << 2
+        | (syn0.is_some() as u32) << 3;
     out.write_all(&flags.to_le_bytes())?;
     for x in [kv.len(), kv.dim(), meta.len(), vocab.len()] {
         out.write_all(&(x as u64).to_le_bytes())?;
@@ -128,7 +137,11 @@ pub fn write_native(
     out.write_all(&vocab)?;
     let used = HEADER_LEN + meta.len() + vocab.len();
     out.write_all(&vec![0u8; used.next_multiple_of(ALIGN) - used])?;
-    for m in std::iter::once(kv.vectors()).chain(syn1neg).chain(syn1) {
+    for m in std::iter::once(kv.vectors())
+        .chain(syn1neg)
+        .chain(syn1)
+        .chain(syn0)
+    {
         if cfg!(target_endian = "little") {
             out.write_all(bytemuck::cast_slice(m))?;
         } else {
@@ -144,16 +157,17 @@ pub fn write_native(
 /// by complete models for `partial_fit`; an empty table is not written).
 ///
 /// # Errors
-/// `Io` naming the path; `Dimension` if `syn1neg` or `syn1` has the wrong size.
+/// `Io` naming the path; `Dimension` if `syn1neg`, `syn1` or `syn0` has the wrong size.
 pub fn save_native(
     path: &Path,
     kv: &KeyedVectors,
     syn1neg: Option<&[f32]>,
     syn1: Option<&[f32]>,
+    syn0: Option<&[f32]>,
     rare: Option<&WordCounts>,
     meta: &str,
 ) -> Result<()> {
-    for (name, m) in [("syn1neg", syn1neg), ("syn1", syn1)] {
+    for (name, m) in [("syn1neg", syn1neg), ("syn1", syn1), ("syn0", syn0)] {
         if let Some(s) = m {
             if s.len() != kv.vectors().len() {
                 return Err(EmbedError::Dimension(format!(
@@ -164,7 +178,9 @@ pub fn save_native(
             }
         }
     }
-    atomic_write(path, |w| write_native(w, kv, syn1neg, syn1, rare, meta))
+    atomic_write(path, |w| {
+        write_native(w, kv, syn1neg, syn1, syn0, rare, meta)
+    })
 }
 
 struct Parsed {
@@ -174,7 +190,23 @@ struct Parsed {
     data_offset: usize,
     has_syn1: bool,
     has_hs: bool,
+    has_syn0: bool,
     rare: Option<WordCounts>,
+}
+
+impl Parsed {
+    /// Byte offsets of the optional matrices (syn1neg, syn1, syn0) present, in file order.
+    fn offsets(&self, floats: usize) -> [Option<usize>; 3] {
+        let mut at = self.data_offset + floats * 4;
+        let mut next = |present: bool| {
+            present.then(|| {
+                let o = at;
+                at += floats * 4;
+                o
+            })
+        };
+        [next(self.has_syn1), next(self.has_hs), next(self.has_syn0)]
+    }
 }
 
 fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
@@ -203,7 +235,7 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
         )));
     }
     let flags = u32_at(12);
-    if flags & !7 != 0 {
+    if flags & !15 != 0 {
         return Err(bad(format!(
             "unknown flags {flags:#x} (written by a newer embedrs?)"
         )));
@@ -288,7 +320,8 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
     let data_offset = blocks_end.next_multiple_of(ALIGN);
     let has_syn1 = flags & 1 == 1;
     let has_hs = flags & 4 != 0;
-    let matrices = 1 + has_syn1 as usize + has_hs as usize;
+    let has_syn0 = flags & 8 != 0;
+    let matrices = 1 + has_syn1 as usize + has_hs as usize + has_syn0 as usize;
     let floats = n
         .checked_mul(dim)
         .ok_or_else(|| bad("matrix size overflows".into()))?;
@@ -301,7 +334,7 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
             "file is {total_len} bytes but its header describes {need} ({} x {dim} floats{}): \
              truncated or corrupted",
             n,
-            ["", " twice", " three times"][matrices - 1]
+            ["", " twice", " three times", " four times"][matrices - 1]
         )));
     }
     Ok(Parsed {
@@ -311,6 +344,7 @@ fn parse_header(bytes: &[u8], total_len: usize, path: &Path) -> Result<Parsed> {
         data_offset,
         has_syn1,
         has_hs,
+        has_syn0,
         rare,
     })
 }
@@ -332,17 +366,14 @@ pub fn native_from_bytes(bytes: &[u8]) -> Result<NativeModel> {
     let floats = p.vocab.len() * p.dim;
     let a = p.data_offset;
     let vectors = floats_from_le(&bytes[a..a + floats * 4]);
-    let syn1neg = p
-        .has_syn1
-        .then(|| Storage::Owned(floats_from_le(&bytes[a + floats * 4..a + floats * 8])));
-    let b = a + floats * 4 * (1 + p.has_syn1 as usize);
-    let syn1 = p
-        .has_hs
-        .then(|| Storage::Owned(floats_from_le(&bytes[b..b + floats * 4])));
+    let [syn1neg, syn1, syn0] = p
+        .offsets(floats)
+        .map(|o| o.map(|o| Storage::Owned(floats_from_le(&bytes[o..o + floats * 4]))));
     Ok(NativeModel {
         kv: KeyedVectors::new(p.vocab, p.dim, vectors)?,
         syn1neg,
         syn1,
+        syn0,
         meta: p.meta,
         rare: p.rare,
     })
@@ -352,7 +383,8 @@ pub fn native_from_bytes(bytes: &[u8]) -> Result<NativeModel> {
 pub fn native_to_bytes(kv: &KeyedVectors, syn1neg: Option<&[f32]>, meta: &str) -> Vec<u8> {
     let mut out =
         Vec::with_capacity(kv.vectors().len() * 4 * (1 + syn1neg.is_some() as usize) + 4096);
-    write_native(&mut out, kv, syn1neg, None, None, meta).expect("writing to memory cannot fail");
+    write_native(&mut out, kv, syn1neg, None, None, None, meta)
+        .expect("writing to memory cannot fail");
     out
 }
 
@@ -393,21 +425,17 @@ pub fn load_native(path: &Path, mmap: bool) -> Result<NativeModel> {
         .map_err(|e| EmbedError::io(path, e))?;
     let p = parse_header(&all, total, path)?;
     let floats = p.vocab.len() * p.dim;
-    let (vectors, syn1neg, syn1) = if mmap && cfg!(target_endian = "little") {
+    let offsets = p.offsets(floats);
+    let (vectors, [syn1neg, syn1, syn0]) = if mmap && cfg!(target_endian = "little") {
         // The descriptor the header was read from, not the path: see `Storage::map`.
         let v = Storage::map(&f, path, p.data_offset, floats)?;
-        let s = if p.has_syn1 {
-            Some(Storage::map(&f, path, p.data_offset + floats * 4, floats)?)
-        } else {
-            None
-        };
-        let h = if p.has_hs {
-            let at = p.data_offset + floats * 4 * (1 + p.has_syn1 as usize);
-            Some(Storage::map(&f, path, at, floats)?)
-        } else {
-            None
-        };
-        (v, s, h)
+        let mut maps = [None, None, None];
+        for (m, o) in maps.iter_mut().zip(offsets) {
+            if let Some(o) = o {
+                *m = Some(Storage::map(&f, path, o, floats)?);
+            }
+        }
+        (v, maps)
     } else {
         let mut r = BufReader::new(f);
         let mut skip = vec![0u8; p.data_offset - all.len()];
@@ -419,22 +447,20 @@ pub fn load_native(path: &Path, mmap: bool) -> Result<NativeModel> {
             Ok(floats_from_le(&b))
         };
         let v = Storage::Owned(read(floats)?);
-        let s = if p.has_syn1 {
-            Some(Storage::Owned(read(floats)?))
-        } else {
-            None
-        };
-        let h = if p.has_hs {
-            Some(Storage::Owned(read(floats)?))
-        } else {
-            None
-        };
-        (v, s, h)
+        // The optional matrices follow the vectors in `offsets`' order, back to back.
+        let mut owned = [None, None, None];
+        for (m, o) in owned.iter_mut().zip(offsets) {
+            if o.is_some() {
+                *m = Some(Storage::Owned(read(floats)?));
+            }
+        }
+        (v, owned)
     };
     Ok(NativeModel {
         kv: KeyedVectors::with_storage(p.vocab, p.dim, vectors)?,
         syn1neg,
         syn1,
+        syn0,
         meta: p.meta,
         rare: p.rare,
     })

@@ -120,7 +120,7 @@ fn failed_save_keeps_the_old_file() {
     assert!(bad.save_word2vec_format(&p, false).is_err());
     assert_eq!(std::fs::read(&p).unwrap(), b"old");
     let missing_dir = d.path().join("no/such/dir/v.bin");
-    assert!(save_native(&missing_dir, &kv(), None, None, None, "").is_err());
+    assert!(save_native(&missing_dir, &kv(), None, None, None, None, "").is_err());
 }
 
 #[test]
@@ -129,7 +129,7 @@ fn native_round_trips_with_and_without_mmap() {
     let syn1 = vec![0.5f32; 6];
     let d = tempfile::tempdir().unwrap();
     let p = d.path().join("m.embedrs");
-    save_native(&p, &kv, Some(&syn1), None, None, "{\"x\": 1}").unwrap();
+    save_native(&p, &kv, Some(&syn1), None, None, None, "{\"x\": 1}").unwrap();
     for mmap in [true, false] {
         let m = load_native(&p, mmap).unwrap();
         assert_eq!(m.kv.is_mapped(), mmap);
@@ -153,7 +153,16 @@ fn hierarchical_softmax_matrix_round_trips_after_syn1neg() {
     let p = d.path().join("m.embedrs");
     let mut rare = WordCounts::new(None);
     rare.add_str("zebra", 3);
-    save_native(&p, &kv, Some(&syn1neg), Some(&syn1), Some(&rare), "{}").unwrap();
+    save_native(
+        &p,
+        &kv,
+        Some(&syn1neg),
+        Some(&syn1),
+        None,
+        Some(&rare),
+        "{}",
+    )
+    .unwrap();
     for mmap in [true, false] {
         let m = load_native(&p, mmap).unwrap();
         assert_eq!(m.kv.vectors(), kv.vectors());
@@ -166,13 +175,13 @@ fn hierarchical_softmax_matrix_round_trips_after_syn1neg() {
     let m = native_from_bytes(&bytes).unwrap();
     assert_eq!(m.syn1.unwrap().as_slice(), &syn1[..]);
     // hs alone (no syn1neg) is a valid layout too.
-    save_native(&p, &kv, None, Some(&syn1), None, "").unwrap();
+    save_native(&p, &kv, None, Some(&syn1), None, None, "").unwrap();
     let m = load_native(&p, false).unwrap();
     assert!(m.syn1neg.is_none());
     assert_eq!(m.syn1.unwrap().as_slice(), &syn1[..]);
     // Without it, the bytes are those of a file written before the flag existed: bit 2
     // clear, nothing after syn1neg. And a truncated matrix is named.
-    save_native(&p, &kv, Some(&syn1neg), None, Some(&rare), "{}").unwrap();
+    save_native(&p, &kv, Some(&syn1neg), None, None, Some(&rare), "{}").unwrap();
     let without = std::fs::read(&p).unwrap();
     let mut expected = bytes[..bytes.len() - 6 * 4].to_vec();
     expected[12] &= !4;
@@ -181,7 +190,54 @@ fn hierarchical_softmax_matrix_round_trips_after_syn1neg() {
     let cut = &bytes[..bytes.len() - 4];
     let e = native_from_bytes(cut).unwrap_err().to_string();
     assert!(e.contains("three times"), "{e}");
-    assert!(save_native(&p, &kv, None, Some(&[0.0; 5]), None, "").is_err());
+    assert!(save_native(&p, &kv, None, Some(&[0.0; 5]), None, None, "").is_err());
+}
+
+#[test]
+fn input_matrix_round_trips_last_under_its_own_flag() {
+    // Models whose word vectors mix in the output vectors keep the input matrix apart.
+    let kv = kv();
+    let syn1neg = vec![0.5f32; 6];
+    let syn1: Vec<f32> = (0..6).map(|i| i as f32).collect();
+    let syn0: Vec<f32> = (0..6).map(|i| -(i as f32) - 0.25).collect();
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("m.embedrs");
+    for hs in [None, Some(&syn1[..])] {
+        save_native(&p, &kv, Some(&syn1neg), hs, Some(&syn0), None, "{}").unwrap();
+        for mmap in [true, false] {
+            let m = load_native(&p, mmap).unwrap();
+            assert_eq!(m.kv.vectors(), kv.vectors());
+            assert_eq!(m.syn1neg.unwrap().as_slice(), &syn1neg[..]);
+            assert_eq!(
+                m.syn1.map(|s| s.as_slice().to_vec()),
+                hs.map(|s| s.to_vec())
+            );
+            assert_eq!(m.syn0.unwrap().as_slice(), &syn0[..]);
+        }
+        let bytes = std::fs::read(&p).unwrap();
+        let flags = u32::from_le_bytes(bytes[12..16].try_into().unwrap());
+        assert_eq!(flags, 0b1001 | if hs.is_some() { 0b100 } else { 0 });
+        assert_eq!(
+            native_from_bytes(&bytes).unwrap().syn0.unwrap().as_slice(),
+            &syn0[..]
+        );
+        // The input matrix is last: cutting it short is named, as for the others.
+        let e = native_from_bytes(&bytes[..bytes.len() - 4])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("truncated or corrupted"), "{e}");
+    }
+    // Files without it are the files written before the flag existed.
+    save_native(&p, &kv, Some(&syn1neg), None, None, None, "{}").unwrap();
+    assert!(load_native(&p, true).unwrap().syn0.is_none());
+    // A wrong size is refused before anything is written.
+    let e = save_native(&p, &kv, Some(&syn1neg), None, Some(&[0.0; 5]), None, "").unwrap_err();
+    assert!(e.to_string().contains("syn0 has 5 floats"), "{e}");
+    // An unknown flag (bit 4) is refused, as older readers refuse bit 3.
+    let mut b = native_to_bytes(&kv, None, "");
+    b[12] |= 16;
+    let e = native_from_bytes(&b).unwrap_err().to_string();
+    assert!(e.contains("unknown flags"), "{e}");
 }
 
 #[test]
@@ -192,20 +248,20 @@ fn rare_word_counts_round_trip_and_are_checked() {
     let mut rare = WordCounts::new(None);
     rare.add_str("zebra", 3);
     rare.add_str("yak", 4);
-    save_native(&p, &kv, Some(&[0.0; 6]), None, Some(&rare), "").unwrap();
+    save_native(&p, &kv, Some(&[0.0; 6]), None, None, Some(&rare), "").unwrap();
     let m = load_native(&p, false).unwrap();
     let back = m.rare.expect("rare counts were written");
     assert_eq!(back.sorted_items(), vec![("yak", 4), ("zebra", 3)]);
     assert_eq!(m.kv.vocab().counts(), kv.vocab().counts());
     // No rare words: no block, and the same bytes as a file written without them.
     let empty = WordCounts::new(None);
-    save_native(&p, &kv, None, None, Some(&empty), "").unwrap();
+    save_native(&p, &kv, None, None, None, Some(&empty), "").unwrap();
     assert_eq!(std::fs::read(&p).unwrap(), native_to_bytes(&kv, None, ""));
     assert!(load_native(&p, true).unwrap().rare.is_none());
     // A rare entry cut short is named (the checksum is recomputed so that only the
     // entry's length is wrong).
     let mut b = Vec::new();
-    write_native(&mut b, &kv, None, None, Some(&rare), "").unwrap();
+    write_native(&mut b, &kv, None, None, None, Some(&rare), "").unwrap();
     let vocab_len = u64::from_le_bytes(b[40..48].try_into().unwrap()) as usize;
     let last_len_at = HEADER_LEN + vocab_len - 8 - 5 - 4; // "zebra": u32 len, 5 bytes, u64
     b[last_len_at] = 200;
@@ -219,7 +275,7 @@ fn rare_word_counts_round_trip_and_are_checked() {
     twice.add_str("yak", u64::MAX);
     twice.add_str("zed", u64::MAX);
     let mut b = Vec::new();
-    write_native(&mut b, &kv, None, None, Some(&twice), "").unwrap();
+    write_native(&mut b, &kv, None, None, None, Some(&twice), "").unwrap();
     let at = b.windows(3).rposition(|w| w == b"zed").unwrap();
     b[at..at + 3].copy_from_slice(b"yak");
     let block = &b[HEADER_LEN..HEADER_LEN + vocab_len_of(&b)];
@@ -273,7 +329,7 @@ proptest! {
             rare.add_str(&format!("{w}~"), i as u64 + 1);
         }
         let mut bytes = Vec::new();
-        write_native(&mut bytes, &kv, None, None, Some(&rare), "").unwrap();
+        write_native(&mut bytes, &kv, None, None, None, Some(&rare), "").unwrap();
         let m = native_from_bytes(&bytes).unwrap();
         prop_assert_eq!(m.kv.vocab().words(), kv.vocab().words());
         prop_assert_eq!(m.kv.vectors(), kv.vectors());

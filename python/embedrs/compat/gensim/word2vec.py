@@ -578,6 +578,7 @@ class Word2Vec:
                 "ns_exponent": self.ns_exponent,
                 "cbow_mean": self.cbow_mean,
                 "cbow_gradient": "word2vec",  # gensim's only update
+                "output_weight": 0.0,  # gensim's word vectors are the input vectors
                 "alpha": self.alpha,
                 "min_alpha": self.min_alpha,
                 "epochs": epochs,
@@ -793,7 +794,7 @@ class Word2Vec:
             The file holds something else (e.g. vectors saved by ``KeyedVectors.save``), as
             gensim raises.
         """
-        native, syn1, meta_text, _, hs_syn1 = _embedrs.KeyedVectors.load_native(
+        native, syn1, meta_text, _, hs_syn1, _ = _embedrs.KeyedVectors.load_native(
             os.fspath(fname), mmap in ("r", "c", True)
         )
         try:
