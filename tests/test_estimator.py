@@ -509,6 +509,11 @@ def test_mixed_word_vectors_save_load_pickle_and_continue_from_the_input_matrix(
         np.testing.assert_array_equal(back.wv_.vectors, m.wv_.vectors)
         np.testing.assert_array_equal(back.syn0_, m.syn0_)
         assert back.output_weight_ == 0.5
+    # The weight wv_ was made with is saved, whatever the parameter says since.
+    m.set_params(output_weight=0.0)
+    m.save(tmp_path / "changed.embedrs")
+    assert Word2Vec.load(tmp_path / "changed.embedrs").output_weight_ == 0.5
+    m.set_params(output_weight=None)
     # The saved vectors are the word vectors (what vectors-only readers get).
     kv = embedrs.KeyedVectors.load(tmp_path / "m.embedrs")
     np.testing.assert_array_equal(kv.vectors, m.wv_.vectors)

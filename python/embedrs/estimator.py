@@ -424,11 +424,16 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             callbacks,
             epochs_done=len(self.epoch_stats_),
             syn1=self._syn1_for(config),
-            # The input matrix, when the word vectors are not it (output_weight_ > 0).
-            syn0=getattr(self, "syn0_", None),
+            syn0=self._syn0_for_training(),
         )
         self._set_trained(result, seed, getattr(self, "device_", "cpu"), append=True)
         return self
+
+    def _syn0_for_training(self) -> npt.NDArray[np.float32] | None:
+        """The input matrix to continue from when the word vectors are not it
+        (``output_weight_`` above 0); None: it is ``wv_.vectors``."""
+        syn0 = getattr(self, "syn0_", None)  # None too in models pickled before output_weight
+        return None if syn0 is None else np.ascontiguousarray(syn0, dtype=np.float32)
 
     def _syn1_for(self, config: _embedrs.TrainConfig) -> npt.NDArray[np.float32] | None:
         """Hierarchical softmax's matrix to continue from (None: none, or ``hs`` off)."""
@@ -513,9 +518,11 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         stopped_early: bool,
         simd_kernel: str,
         device: str,
+        output_weight: float | None = None,
     ) -> None:
         """The one place that sets every fitted attribute: used by ``fit``,
-        ``partial_fit``, ``load`` and the distributed ``fit``."""
+        ``partial_fit``, ``load`` and the distributed ``fit`` (``output_weight``: the weight
+        ``wv_`` was made with, as saved; None: the parameter's, as training resolves it)."""
         self.wv_ = wv
         self.syn0_ = syn0
         self.syn1neg_ = syn1neg
@@ -534,13 +541,15 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             else _embedrs.default_cbow_gradient(hs=bool(self.hs))
         )
         self.alpha_ = float(self.alpha) if self.alpha is not None else self._default_alpha()
-        self.output_weight_ = (
-            float(self.output_weight)
-            if self.output_weight is not None
-            else _embedrs.default_output_weight(
-                sg=bool(self.sg), hs=bool(self.hs), negative=int(self.negative)
+        if output_weight is None:
+            output_weight = (
+                float(self.output_weight)
+                if self.output_weight is not None
+                else _embedrs.default_output_weight(
+                    sg=bool(self.sg), hs=bool(self.hs), negative=int(self.negative)
+                )
             )
-        )
+        self.output_weight_ = float(output_weight)
         self.vocab_time_ = float(vocab_time)
         self.train_time_ = float(train_time)
         self.stopped_early_ = bool(stopped_early)
@@ -570,6 +579,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         "train_time_",
         "stopped_early_",
         "simd_kernel_",
+        "output_weight_",
     )
 
     def _default_alpha(self, *, continued: bool = False) -> float:
@@ -682,6 +692,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 stopped_early=fitted.get("stopped_early_", False),
                 simd_kernel=fitted.get("simd_kernel_", ""),
                 device=resolve_device(model.device),
+                output_weight=fitted.get("output_weight_"),
             )
         except (TypeError, ValueError, KeyError) as e:
             raise FormatError(

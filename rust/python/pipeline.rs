@@ -159,10 +159,10 @@ pub(crate) fn continue_training(
         Some(a) => copy_floats(a, "syn1")?,
         None => Vec::new(),
     };
-    let input: Option<Vec<f32>> = syn0.map(|a| copy_floats(&a, "syn0")).transpose()?;
+    let input: Option<&[f32]> = syn0.as_ref().map(|a| a.as_slice()).transpose()?;
     let prev = Previous {
         vocab: kv.vocab(),
-        syn0: input.as_deref().unwrap_or(kv.vectors()),
+        syn0: input.unwrap_or(kv.vectors()),
         syn1: syn1neg.as_slice()?,
         syn1hs: &syn1hs,
         rare: rare_counts.map(|r| &r.inner),
