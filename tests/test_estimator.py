@@ -552,6 +552,19 @@ def test_models_saved_before_output_weight_keep_their_input_vectors(tmp_path, pl
     assert back.syn0_ is None
 
 
+def test_models_pickled_before_output_weight_keep_their_input_vectors(planted):
+    m = small(epochs=1, output_weight=0).fit(planted[:500])
+    state = m.__getstate__()
+    for name in ("output_weight", "output_weight_", "syn0_"):
+        del state[name]
+    old = Word2Vec.__new__(Word2Vec)
+    old.__setstate__(state)
+    assert old.get_params() == m.get_params()
+    assert old.output_weight_ == 0.0
+    old.partial_fit(planted[500:1000])
+    assert old.syn0_ is None
+
+
 class Recorder:
     def __init__(self):
         self.events = []

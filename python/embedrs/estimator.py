@@ -720,6 +720,15 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         state.pop("_wv_device", None)  # device arrays are rebuilt after unpickling
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        # Models pickled before output_weight existed hold the input vectors as wv_.
+        state.setdefault("output_weight", 0.0)
+        if "wv_" in state:
+            state.setdefault("output_weight_", 0.0)
+            state.setdefault("syn0_", None)
+        super().__setstate__(state)
+
     # -- transform ---------------------------------------------------------------------
     def transform(self, X: Iterable[Any]) -> npt.NDArray[np.float32]:
         """Document vectors: the mean of the vectors of each document's known words.
