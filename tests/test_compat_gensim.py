@@ -177,6 +177,18 @@ def test_two_steps_equal_the_constructor_and_small_corpora_are_deterministic():
     np.testing.assert_array_equal(one.syn1neg, two.syn1neg)
 
 
+def test_word_vectors_are_the_input_vectors_as_in_gensim():
+    # The estimator's CBOW default adds half the output vectors (output_weight); gensim's
+    # wv is the input matrix, which later train() calls continue from.
+    facade = Word2Vec(COMMON * 20, vector_size=8, min_count=1, seed=3)
+    same = embedrs.Word2Vec(
+        vector_size=8, min_count=1, random_state=3, n_jobs=1, alpha=0.025,
+        cbow_gradient="word2vec", output_weight=0,
+    ).fit(COMMON * 20)
+    np.testing.assert_array_equal(facade.wv.vectors, same.wv_.vectors)
+    np.testing.assert_array_equal(facade.syn1neg, same.syn1neg_)
+
+
 def test_train_refuses_what_gensim_refuses():
     m = Word2Vec(vector_size=4, min_count=1)
     with pytest.raises(RuntimeError, match="you must first build vocabulary"):

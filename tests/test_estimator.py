@@ -871,6 +871,7 @@ W2V_NUMBERS = [
     ("cbow_mean", False, np.bool_(False)),
     ("alpha", 0.05, np.float64(0.05)),
     ("min_alpha", 0.001, np.float64(0.001)),
+    ("output_weight", 0.25, np.float32(0.25)),
     ("epochs", 3, np.uint8(3)),
     ("shrink_windows", False, np.bool_(False)),
     ("shared_negatives", False, np.bool_(False)),
