@@ -332,7 +332,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             max_sentence_length=int(self.max_sentence_length),
         )
         result = self._run(_embedrs.fit, (source, config), callbacks)
-        self._set_trained(result, seed, device)
+        self._set_trained(result, seed, device, config.output_weight)
         return self
 
     def partial_fit(
@@ -424,16 +424,12 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             callbacks,
             epochs_done=len(self.epoch_stats_),
             syn1=self._syn1_for(config),
-            syn0=self._syn0_for_training(),
+            syn0=None if self.syn0_ is None else np.ascontiguousarray(self.syn0_, np.float32),
         )
-        self._set_trained(result, seed, getattr(self, "device_", "cpu"), append=True)
+        self._set_trained(
+            result, seed, getattr(self, "device_", "cpu"), config.output_weight, append=True
+        )
         return self
-
-    def _syn0_for_training(self) -> npt.NDArray[np.float32] | None:
-        """The input matrix to continue from when the word vectors are not it
-        (``output_weight_`` above 0); None: it is ``wv_.vectors``."""
-        syn0 = getattr(self, "syn0_", None)  # None too in models pickled before output_weight
-        return None if syn0 is None else np.ascontiguousarray(syn0, dtype=np.float32)
 
     def _syn1_for(self, config: _embedrs.TrainConfig) -> npt.NDArray[np.float32] | None:
         """Hierarchical softmax's matrix to continue from (None: none, or ``hs`` off)."""
@@ -463,9 +459,10 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         )
 
     def _set_trained(
-        self, result: Any, seed: int, device: str, *, append: bool = False
+        self, result: Any, seed: int, device: str, output_weight: float, *, append: bool = False
     ) -> None:
-        """Sets the fitted attributes from a finished training (``append``: partial_fit)."""
+        """Sets the fitted attributes from a finished training (``output_weight``: its
+        configuration's, resolved; ``append``: partial_fit)."""
         report = result.report
         stats = list(report.epochs)
         vocab_time, train_time = float(result.vocab_seconds), float(report.seconds)
@@ -491,6 +488,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             stopped_early=bool(report.stopped_early),
             simd_kernel=str(report.kernel),
             device=device,
+            output_weight=output_weight,
         )
         run_words = sum(e.raw_words for e in report.epochs)
         logger.info(
@@ -518,11 +516,11 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         stopped_early: bool,
         simd_kernel: str,
         device: str,
-        output_weight: float | None = None,
+        output_weight: float,
     ) -> None:
         """The one place that sets every fitted attribute: used by ``fit``,
         ``partial_fit``, ``load`` and the distributed ``fit`` (``output_weight``: the weight
-        ``wv_`` was made with, as saved; None: the parameter's, as training resolves it)."""
+        ``wv_`` was made with, as the core's configuration resolved it or as saved)."""
         self.wv_ = wv
         self.syn0_ = syn0
         self.syn1neg_ = syn1neg
@@ -541,14 +539,6 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             else _embedrs.default_cbow_gradient(hs=bool(self.hs))
         )
         self.alpha_ = float(self.alpha) if self.alpha is not None else self._default_alpha()
-        if output_weight is None:
-            output_weight = (
-                float(self.output_weight)
-                if self.output_weight is not None
-                else _embedrs.default_output_weight(
-                    sg=bool(self.sg), hs=bool(self.hs), negative=int(self.negative)
-                )
-            )
         self.output_weight_ = float(output_weight)
         self.vocab_time_ = float(vocab_time)
         self.train_time_ = float(train_time)
@@ -628,7 +618,7 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             json.dumps(meta, default=json_default),
             getattr(self, "rare_counts_", None),
             syn1=getattr(self, "syn1_", None),
-            syn0=getattr(self, "syn0_", None),
+            syn0=self.syn0_,
         )
 
     @classmethod
@@ -692,7 +682,8 @@ class Word2Vec(TransformerMixin, BaseEstimator):  # type: ignore[misc]
                 stopped_early=fitted.get("stopped_early_", False),
                 simd_kernel=fitted.get("simd_kernel_", ""),
                 device=resolve_device(model.device),
-                output_weight=fitted.get("output_weight_"),
+                # Files from before output_weight hold the input vectors.
+                output_weight=fitted.get("output_weight_", 0.0),
             )
         except (TypeError, ValueError, KeyError) as e:
             raise FormatError(

@@ -677,6 +677,7 @@ def fit(
         stopped_early=stopped,
         simd_kernel=kernel,
         device=device,
+        output_weight=weight,
     )
     driver.syn0 = driver.syn1 = None  # type: ignore[assignment]
     est.n_replicas_ = R
