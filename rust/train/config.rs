@@ -284,6 +284,16 @@ pub struct TrainConfig {
     /// every `private_sync_words / n²` raw words (see
     /// [`TrainConfig::private_sync_interval`]).
     pub private_sync_words: u64,
+    /// With more than one thread, rows `private_rows..warm_rows` (at most an eighth of the
+    /// vocabulary) are thread-private too, and published less often the rarer they are:
+    /// rows below `4 * private_rows` every 16 private-row intervals
+    /// ([`TrainConfig::private_sync_interval`]), the next four times as many rows every 64,
+    /// and so on, so that each row misses about as many of the other threads' updates as
+    /// the first of them. Every thread updates these rows too, and when the threads run on
+    /// cores far apart (another socket or core complex, where a cache line takes several
+    /// hundred nanoseconds to move) sharing them directly halves the speed of two threads.
+    /// At most `private_rows` turns this off.
+    pub warm_rows: usize,
     /// Over files, epochs after the first read the first epoch's vocabulary ids from a
     /// temporary file instead of the text (see `corpus::cache`; same results, about 5-8%
     /// faster). The environment variable `EMBEDRS_ID_CACHE=0` turns it off as well.
@@ -315,6 +325,7 @@ impl Default for TrainConfig {
             alpha_schedule: AlphaSchedule::Global,
             private_rows: 512,
             private_sync_words: 16384,
+            warm_rows: 8192,
             id_cache: true,
         }
     }

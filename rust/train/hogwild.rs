@@ -113,20 +113,35 @@ impl<const P: bool> SharedMatrix<'_, P> {
     /// hold every thread's published changes too. `base` is the buffer given to
     /// [`SharedMatrix::view`]. A view without private rows has nothing to publish.
     pub(crate) fn sync_private_rows(&self, base: &mut [f32]) {
-        let n = self.private_rows * self.cols;
+        self.sync_first_rows(base, self.private_rows);
+    }
+
+    /// [`SharedMatrix::sync_private_rows`] for the private rows `0..rows` only (at most
+    /// all of them): the most frequent rows are published more often than the others.
+    pub(crate) fn sync_first_rows(&self, base: &mut [f32], rows: usize) {
+        let n = rows.min(self.private_rows) * self.cols;
         assert!(base.len() >= n);
+        if !P || n == 0 {
+            return;
+        }
         // SAFETY: the private buffer (`bases[1]`) holds private_rows * cols floats (set from
-        // a buffer of that size, borrowed for this view's lifetime); the first n floats of the shared buffer
-        // are rows 0..private_rows; base is a distinct local buffer of at least n floats.
-        unsafe {
-            for (i, b) in base[..n].iter_mut().enumerate() {
-                let l = self.bases[1].add(i);
-                let sh = self.ptr.add(i);
-                let v = *sh + (*l - *b);
-                *sh = v;
-                *l = v;
-                *b = v;
-            }
+        // a buffer of that size, borrowed for this view's lifetime) and only this thread
+        // uses it; the first n floats of the shared buffer are rows 0..rows of it; base is
+        // a distinct local buffer. The three slices do not overlap, which lets the loop
+        // below be vectorised. Other threads may write the shared rows meanwhile: a racy
+        // read-modify-write is the Hogwild contract of this module (a change another
+        // thread publishes at the same instant may be lost, as in any Hogwild update).
+        let (shared, local) = unsafe {
+            (
+                std::slice::from_raw_parts_mut(self.ptr, n),
+                std::slice::from_raw_parts_mut(self.bases[1], n),
+            )
+        };
+        for ((s, l), b) in shared.iter_mut().zip(local.iter_mut()).zip(&mut base[..n]) {
+            let v = *s + (*l - *b);
+            *s = v;
+            *l = v;
+            *b = v;
         }
     }
 
@@ -419,5 +434,30 @@ mod tests {
         let none = m.view::<true>(&mut l0, &mut b0);
         assert_eq!(none.row(0), m.row(0));
         none.sync_private_rows(&mut b0);
+    }
+
+    #[test]
+    fn publishing_the_first_rows_leaves_the_others_private() {
+        // 4 rows x 2 columns, all private; only rows 0..1 are published first.
+        let mut data: Vec<f32> = (0..8).map(|i| i as f32).collect();
+        let m = SharedMatrix::new(&mut data, 4, 2);
+        let (mut la, mut ba) = (vec![0f32; 8], vec![0f32; 8]);
+        let a = m.view::<true>(&mut la, &mut ba);
+        a.axpy_from_local::<Scalar>(0, 1.0, &[1.0, 1.0]);
+        a.axpy_from_local::<Scalar>(2, 1.0, &[5.0, 5.0]);
+        let mut row = [0f32; 2];
+        a.sync_first_rows(&mut ba, 1);
+        m.copy_row_to_local::<Scalar>(0, &mut row);
+        assert_eq!(row, [1.0, 2.0]);
+        m.copy_row_to_local::<Scalar>(2, &mut row);
+        assert_eq!(row, [4.0, 5.0]); // not yet published
+        a.copy_row_to_local::<Scalar>(2, &mut row);
+        assert_eq!(row, [9.0, 10.0]);
+        // More rows than are private: all of them, once (row 0 is not added twice).
+        a.sync_first_rows(&mut ba, 100);
+        m.copy_row_to_local::<Scalar>(0, &mut row);
+        assert_eq!(row, [1.0, 2.0]);
+        m.copy_row_to_local::<Scalar>(2, &mut row);
+        assert_eq!(row, [9.0, 10.0]);
     }
 }

@@ -614,6 +614,20 @@ struct WorkerTally {
 
 const FLUSH_WORDS: u64 = 1024;
 
+/// How many private rows a thread publishes at its `syncs`-th publication (counted from
+/// 1): the `private` most frequent every time, four times as many every 16th time, 16
+/// times as many every 64th, and so on up to `warm` (see `TrainConfig::warm_rows`). A
+/// row four times rarer than another waits four times longer, and so misses about as many
+/// of the other threads' updates.
+fn rows_to_publish(syncs: u64, private: usize, warm: usize) -> usize {
+    let (mut rows, mut every) = (private, 16u64);
+    while rows > 0 && rows < warm && syncs.is_multiple_of(every) {
+        rows = rows.saturating_mul(4).min(warm);
+        every = every.saturating_mul(4);
+    }
+    rows
+}
+
 #[inline(always)]
 fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTally> {
     let WorkerTask {
@@ -639,7 +653,14 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
     } else {
         0
     };
-    let floats = private * cfg.vector_size;
+    // Less frequent rows after them, published less often (`TrainConfig::warm_rows`), at
+    // most an eighth of the vocabulary: in a small one nearly every row is a frequent one.
+    let warm = if private > 0 {
+        cfg.warm_rows.min(sh.vocab.len() / 8).max(private)
+    } else {
+        0
+    };
+    let floats = warm * cfg.vector_size;
     let buffer = || {
         sgns::try_zeros(floats).ok_or_else(|| EmbedError::Memory {
             bytes: floats as u128 * 4,
@@ -658,7 +679,7 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
         (Vec::new(), Vec::new())
     };
     let syn1hs = syn1hs.view::<P>(&mut local2, &mut base2);
-    let mut since_sync = 0u64;
+    let (mut since_sync, mut syncs) = (0u64, 0u64);
     let sync_every = cfg.private_sync_interval();
     let ctx = StepCtx {
         syn0,
@@ -740,9 +761,11 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
             since_sync += raw;
             if P && since_sync >= sync_every {
                 since_sync = 0;
-                ctx.syn0.sync_private_rows(&mut base0);
-                ctx.syn1.sync_private_rows(&mut base1);
-                ctx.syn1hs.sync_private_rows(&mut base2);
+                syncs += 1;
+                let rows = rows_to_publish(syncs, private, warm);
+                ctx.syn0.sync_first_rows(&mut base0, rows);
+                ctx.syn1.sync_first_rows(&mut base1, rows);
+                ctx.syn1hs.sync_first_rows(&mut base2, rows);
             }
             if pending >= FLUSH_WORDS {
                 let done = sh.words_done.fetch_add(pending, Ordering::Relaxed) + pending;

@@ -110,9 +110,12 @@ fn planted_topics_are_recovered_by_sg_and_cbow() {
 fn private_rows_train_as_well_as_shared_ones() {
     // Two threads with no private rows, some (5 of 160 words private, the rest shared,
     // publishing every 1,000 / 2² = 250 -> 256 words: many times per epoch) and as many as
-    // the vocabulary allows (160 / 16 = 10).
+    // the vocabulary allows (160 / 16 = 10); then warm rows after them, as many as the
+    // vocabulary allows (160 / 8 = 20), published every 16th time.
     let (v, c) = planted_wide(2, 4000, 80);
-    for (private_rows, private_sync_words) in [(0, 16384), (5, 1000), (512, 1000)] {
+    for (private_rows, private_sync_words, warm_rows) in
+        [(0, 16384, 0), (5, 1000, 0), (512, 1000, 0), (5, 1000, 8192)]
+    {
         for sg in [true, false] {
             let cfg = TrainConfig {
                 vector_size: 20,
@@ -122,13 +125,14 @@ fn private_rows_train_as_well_as_shared_ones() {
                 n_threads: 2,
                 private_rows,
                 private_sync_words,
+                warm_rows,
                 ..Default::default()
             };
             let (vecs, _) = fit(&cfg, &v, &c);
             let p = purity(&v, vecs.clone(), 20);
             assert!(p > 0.95, "sg={sg} private_rows={private_rows}: purity {p}");
             // The copied rows themselves (what a lost publication would leave untrained).
-            let p = purity_of(&v, vecs, 20, 10);
+            let p = purity_of(&v, vecs, 20, 20);
             assert!(
                 p > 0.9,
                 "sg={sg} private_rows={private_rows}: copied rows' purity {p}"
@@ -991,4 +995,25 @@ fn output_weight_defaults_by_architecture_and_is_checked() {
     assert_eq!(crate::model::word_vectors(&syn0, &syn1, 0.0), syn0.to_vec());
     let mixed = crate::model::word_vectors(&syn0, &syn1, 0.5);
     assert_eq!(mixed, vec![3.0, -1.75, 0.1f32 + 0.5f32 * 0.3f32]);
+}
+
+#[test]
+fn rarer_private_rows_are_published_less_often() {
+    // 512 rows every time, 2,048 every 16th time, all 8,000 every 64th.
+    let rows: Vec<usize> = (1..=128).map(|s| rows_to_publish(s, 512, 8000)).collect();
+    for (i, &r) in rows.iter().enumerate() {
+        let s = i as u64 + 1;
+        let want = if s.is_multiple_of(64) {
+            8000
+        } else if s.is_multiple_of(16) {
+            2048
+        } else {
+            512
+        };
+        assert_eq!(r, want, "publication {s}");
+    }
+    // No warm tier, or no private rows at all: nothing more.
+    assert_eq!(rows_to_publish(64, 512, 512), 512);
+    assert_eq!(rows_to_publish(64, 0, 0), 0);
+    assert_eq!(rows_to_publish(1 << 40, 10, 20), 20);
 }
