@@ -660,21 +660,25 @@ fn worker<K: Kernel, const P: bool>(task: WorkerTask<'_, '_>) -> Result<WorkerTa
     } else {
         0
     };
-    let floats = warm * cfg.vector_size;
-    let buffer = || {
+    let buffer = |rows: usize| {
+        let floats = rows * cfg.vector_size;
         sgns::try_zeros(floats).ok_or_else(|| EmbedError::Memory {
             bytes: floats as u128 * 4,
             what: "a training thread's private copies of the most frequent rows".into(),
         })
     };
-    let (mut local0, mut base0, mut local1, mut base1) =
-        (buffer()?, buffer()?, buffer()?, buffer()?);
+    let (mut local0, mut base0) = (buffer(warm)?, buffer(warm)?);
+    let syn1_rows = if cfg.negative > 0 { warm } else { 0 };
+    let (mut local1, mut base1) = (buffer(syn1_rows)?, buffer(syn1_rows)?);
     let syn0 = syn0.view::<P>(&mut local0, &mut base0);
     let syn1 = syn1.view::<P>(&mut local1, &mut base1);
     // Hierarchical softmax's rows are numbered from the root down, so its first rows are
-    // the inner nodes every path goes through: the same private copies apply.
+    // the inner nodes every path goes through: the same private copies apply, but not
+    // the warm ones. An inner node is updated for every word under it, far more often
+    // than the word of the same rank, and the warm rows' publication schedule assumes
+    // the words' frequencies.
     let (mut local2, mut base2) = if sh.tree.is_some() {
-        (buffer()?, buffer()?)
+        (buffer(private)?, buffer(private)?)
     } else {
         (Vec::new(), Vec::new())
     };
