@@ -246,6 +246,63 @@ fn draw_targets<const P: bool>(
     }
 }
 
+/// Two copies of a sentence's generator run ahead of it, so that each centre's negatives are
+/// in cache when it draws and scores them: the copy two centres ahead asks for the
+/// negative-sampling table slots its draws will read (they are spread over the whole table,
+/// which does not stay in cache beside the rows), the copy one centre ahead draws the
+/// negatives themselves (their slots asked for a centre earlier) and asks for their output
+/// rows. Without them, each draw waited for its slot and each score for its row. Every
+/// centre makes the same draws (its window's, then its negatives'), so the copies stay in
+/// step within a sentence; where they do not (the last centres of a sentence), hints are
+/// only wasted. No effect on results.
+struct DrawsAhead {
+    slots: WordRng,
+    rows: WordRng,
+    window_draws: usize,
+    negative: usize,
+}
+
+impl DrawsAhead {
+    /// The copies for a sentence whose first centre draws next from `rng` (its shrunk
+    /// window, if `shrink`, then `negative` negatives), or `None` without negatives.
+    #[inline(always)]
+    fn new(rng: &WordRng, window: usize, shrink: bool, negative: usize) -> Option<Self> {
+        if negative == 0 {
+            return None;
+        }
+        let window_draws = usize::from(shrink && window > 1);
+        let skip_centre = |r: &mut WordRng| {
+            for _ in 0..window_draws + negative {
+                r.next_u64();
+            }
+        };
+        let mut rows = rng.clone();
+        skip_centre(&mut rows);
+        let mut slots = rows.clone();
+        skip_centre(&mut slots);
+        Some(DrawsAhead {
+            slots,
+            rows,
+            window_draws,
+            negative,
+        })
+    }
+
+    /// Called as a centre starts: asks for the slots of the centre after next, and passes
+    /// each negative of the next centre to `row` (which asks for its output row).
+    #[inline(always)]
+    fn next_centre(&mut self, table: &UnigramTable, mut row: impl FnMut(u32)) {
+        for _ in 0..self.window_draws {
+            self.slots.next_u64();
+            self.rows.next_u64();
+        }
+        for _ in 0..self.negative {
+            table.prefetch_draw(&mut self.slots);
+            row(table.sample(&mut self.rows));
+        }
+    }
+}
+
 /// Fills `out` with the words of `sentence` within `w` positions of position `i`, except `i`.
 #[inline(always)]
 fn collect_context(sentence: &[u32], i: usize, w: usize, out: &mut Vec<u32>) {
@@ -338,9 +395,13 @@ pub fn train_sentence_sg_shared<K: Kernel, const P: bool>(
 ) {
     let d = c.dim;
     let n = sentence.len();
+    let mut ahead = DrawsAhead::new(rng, window, shrink, c.negative);
     for i in 0..n {
         if c.cancelled() {
             return;
+        }
+        if let Some(a) = ahead.as_mut() {
+            a.next_centre(c.table, |r| c.syn1.prefetch(r));
         }
         let w = reduced_window(window, shrink, rng);
         let center = sentence[i];
@@ -443,9 +504,13 @@ pub fn train_sentence_cbow<K: Kernel, const P: bool>(
     rng: &mut WordRng,
 ) {
     let n = sentence.len();
+    let mut ahead = DrawsAhead::new(rng, window, shrink, c.negative);
     for i in 0..n {
         if c.cancelled() {
             return;
+        }
+        if let Some(a) = ahead.as_mut() {
+            a.next_centre(c.table, |r| c.syn1.prefetch(r));
         }
         let w = reduced_window(window, shrink, rng);
         collect_context(sentence, i, w, &mut s.ctx);
@@ -628,6 +693,34 @@ fn hs_local_input<K: Kernel, const P: bool>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The copies run ahead target the right draws: as each centre starts, the rows asked
+    /// for are the next centre's negatives, and the slot copy stands where the centre after
+    /// next will draw (the hints would be silently useless otherwise).
+    #[test]
+    fn draws_ahead_predict_the_next_centres_negatives() {
+        let counts: Vec<u64> = (1..=500u64).rev().map(|c| c * c).collect();
+        let table = UnigramTable::new(&counts, 0.75).unwrap();
+        for (window, shrink, negative) in [(5, true, 5), (5, false, 3), (1, true, 15)] {
+            // Each centre's draws, as the training loops make them.
+            let centre = |rng: &mut WordRng| -> Vec<u32> {
+                let _ = reduced_window(window, shrink, rng);
+                (0..negative).map(|_| table.sample(rng)).collect()
+            };
+            let rng = WordRng::derive(3, 1, 4);
+            let mut r = rng.clone();
+            let real: Vec<Vec<u32>> = (0..12).map(|_| centre(&mut r)).collect();
+            let mut ahead = DrawsAhead::new(&rng, window, shrink, negative).unwrap();
+            for i in 0..10 {
+                let mut slots = ahead.slots.clone();
+                assert_eq!(centre(&mut slots), real[i + 2], "slots, centre {i}");
+                let mut hinted = Vec::new();
+                ahead.next_centre(&table, |w| hinted.push(w));
+                assert_eq!(hinted, real[i + 1], "rows, centre {i}");
+            }
+        }
+        assert!(DrawsAhead::new(&WordRng::derive(1, 0, 0), 5, true, 0).is_none());
+    }
 
     #[test]
     fn sigmoid_table_is_accurate() {
