@@ -140,8 +140,7 @@ impl UnigramTable {
     #[inline(always)]
     pub fn sample(&self, rng: &mut WordRng) -> u32 {
         let r = rng.next_u64();
-        let col = (((r >> 32) * self.entries.len() as u64) >> 32) as usize;
-        // SAFETY-free: `col < len` because (x * len) >> 32 < len for x < 2^32.
+        let col = self.column(r);
         let (threshold, alias) = self.entries[col];
         if (r as u32) < threshold || threshold == u32::MAX {
             col as u32
@@ -155,11 +154,16 @@ impl UnigramTable {
     /// ahead of the real draws, with no effect on results.
     #[inline(always)]
     pub fn prefetch_draw(&self, rng: &mut WordRng) {
-        let r = rng.next_u64();
-        let col = (((r >> 32) * self.entries.len() as u64) >> 32) as usize;
-        if let Some(slot) = self.entries.get(col) {
+        if let Some(slot) = self.entries.get(self.column(rng.next_u64())) {
             crate::prefetch::prefetch_ref(slot);
         }
+    }
+
+    /// The slot a draw of the random bits `r` reads: the high 32 bits scaled to the table
+    /// (`< len`, because `(x * len) >> 32 < len` for `x < 2^32`).
+    #[inline(always)]
+    fn column(&self, r: u64) -> usize {
+        (((r >> 32) * self.entries.len() as u64) >> 32) as usize
     }
 
     /// Number of words.

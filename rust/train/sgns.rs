@@ -212,10 +212,16 @@ impl Scratch {
     }
 }
 
+/// Whether each centre word draws its window (so makes one draw before its negatives).
+#[inline(always)]
+fn draws_window(window: usize, shrink: bool) -> bool {
+    shrink && window > 1
+}
+
 /// The shrunk window for one centre word: `window - b` with `b` uniform in `[0, window)`.
 #[inline(always)]
 fn reduced_window(window: usize, shrink: bool, rng: &mut WordRng) -> usize {
-    if shrink && window > 1 {
+    if draws_window(window, shrink) {
         window - rng.below(window as u32) as usize
     } else {
         window
@@ -270,7 +276,7 @@ impl DrawsAhead {
         if negative == 0 {
             return None;
         }
-        let window_draws = usize::from(shrink && window > 1);
+        let window_draws = usize::from(draws_window(window, shrink));
         let skip_centre = |r: &mut WordRng| {
             for _ in 0..window_draws + negative {
                 r.next_u64();
